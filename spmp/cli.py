@@ -1,0 +1,94 @@
+"""The ``spmp`` console script. Each command is one transaction: it commits on success, rolls back on error."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from spmp.config import ConfigError, load_settings
+from spmp.db import Database
+
+
+class AppContext:
+    def __init__(self) -> None:
+        self._db: Database | None = None
+        self.settings = load_settings()
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = Database(self.settings.database_url)
+        return self._db
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+@click.group()
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """SPMP: Sistem Penjaminan Mutu Pendidikan."""
+    try:
+        ctx.obj = AppContext()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+# --- database -----------------------------------------------------------------------------------------
+@cli.group()
+def db() -> None:
+    """Database schema (Alembic)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@pass_app
+def db_upgrade(app: AppContext, revision: str) -> None:
+    """Migrate the database to REVISION (default: head). Holds a lock: one migration at a time."""
+    from spmp import migrate
+
+    app.settings.instance_path.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(app.db, revision)
+    click.echo(f"Database at {', '.join(sorted(migrate.current_heads(app.db))) or 'base'}")
+
+
+@db.command("downgrade")
+@click.argument("revision", default="base")
+@pass_app
+def db_downgrade(app: AppContext, revision: str) -> None:
+    """Migrate the database down to REVISION (default: base)."""
+    from spmp import migrate
+
+    migrate.downgrade(app.db, revision)
+    click.echo(f"Database at {', '.join(sorted(migrate.current_heads(app.db))) or 'base'}")
+
+
+# --- reference data -----------------------------------------------------------------------------------
+@cli.group()
+def reference() -> None:
+    """Reference data: regions, B/BPMP units, 3T lists."""
+
+
+@reference.command("load")
+@pass_app
+def reference_load(app: AppContext) -> None:
+    """Load or refresh provinces, regencies, B/BPMP units and 3T lists (idempotent)."""
+    from spmp.regions.reference import load_reference
+
+    with app.db.transaction() as session:
+        report = load_reference(session)
+    for line in report.lines():
+        click.echo(line)
+
+
+def main() -> None:
+    try:
+        cli(prog_name="spmp")
+    except ConfigError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+
+
+# Feature command groups register themselves on ``cli``.
+from spmp import cli_commands  # noqa: E402,F401

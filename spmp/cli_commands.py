@@ -1,0 +1,1 @@
+"""Registers the feature command groups on the ``spmp`` CLI (kept apart so cli.py stays small)."""

@@ -1,0 +1,103 @@
+"""Configuration from ``SPMP_*`` environment variables (documented in README.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used (e.g. production mode without a secret key)."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"SPMP_{name}", default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"SPMP_{name} must be an integer, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_path: Path
+    database_url: str
+    env: str  # "development" or "production"
+    secret_key: str = field(repr=False)
+    ratelimit_storage_uri: str
+    login_rate_limit: str
+    session_idle_minutes: int
+    session_absolute_hours: int
+    lockout_threshold: int
+    evidence_path: Path
+    max_upload_mb: int
+    mailbox_path: Path
+    smtp_host: str | None
+    smtp_port: int
+    mail_from: str
+    remember_me_enabled: bool
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+
+def _secret_key(instance_path: Path, env: str) -> str:
+    configured = _env("SECRET_KEY")
+    if configured:
+        return configured
+    if env == "production":
+        raise ConfigError(
+            "SPMP_SECRET_KEY is not set. Production mode refuses to start without a configured secret key."
+        )
+    # Development: generate once and keep it in the instance folder so sessions survive restarts.
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment. Raises ConfigError on unusable values."""
+    instance_path = Path(_env("INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
+    env = (_env("ENV") or "development").lower()
+    if env not in {"development", "production"}:
+        raise ConfigError(f"SPMP_ENV must be 'development' or 'production', got {env!r}")
+    database_url = _env("DATABASE_URL") or f"sqlite:///{instance_path / 'spmp.sqlite3'}"
+    return Settings(
+        instance_path=instance_path,
+        database_url=database_url,
+        env=env,
+        secret_key=_secret_key(instance_path, env),
+        ratelimit_storage_uri=_env("RATELIMIT_STORAGE_URI") or "memory://",
+        login_rate_limit=_env("LOGIN_RATE_LIMIT") or "10 per minute",
+        session_idle_minutes=_env_int("SESSION_IDLE_MINUTES", 30),
+        session_absolute_hours=_env_int("SESSION_ABSOLUTE_HOURS", 12),
+        lockout_threshold=_env_int("LOCKOUT_THRESHOLD", 5),
+        evidence_path=Path(_env("EVIDENCE_PATH") or instance_path / "evidence").resolve(),
+        max_upload_mb=_env_int("MAX_UPLOAD_MB", 20),
+        mailbox_path=Path(_env("MAILBOX_PATH") or instance_path / "mailbox.txt").resolve(),
+        smtp_host=_env("SMTP_HOST") or None,
+        smtp_port=_env_int("SMTP_PORT", 25),
+        mail_from=_env("MAIL_FROM") or "spmp@localhost",
+        remember_me_enabled=_env_bool("REMEMBER_ME", False),
+    )

@@ -1,0 +1,6 @@
+"""Imports every model so that metadata (and Alembic's autogenerate) sees all tables."""
+
+from spmp.accounts.models import SchoolAssignment, User  # noqa: F401
+from spmp.db import Base  # noqa: F401
+from spmp.regions.models import Province, Regency, T3Entry, T3List, Unit, UnitCoverage  # noqa: F401
+from spmp.schools.models import School  # noqa: F401

@@ -1,0 +1,89 @@
+"""Schools (satuan pendidikan) as imported from Dapodik exports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from spmp.db import Base, UTCDateTime
+from spmp.regions.models import Province, Regency
+
+BENTUK = ("TK", "KB", "TPA", "SPS", "SD", "SMP", "SMA", "SMK", "SLB", "SKB", "PKBM")
+STATUS = ("negeri", "swasta")
+INTERNET = ("stabil", "terbatas", "tidak_ada")
+ACCREDITATION = ("A", "B", "C", "TT")
+
+BENTUK_LABELS = {
+    "TK": "Taman Kanak-kanak",
+    "KB": "Kelompok Bermain",
+    "TPA": "Taman Penitipan Anak",
+    "SPS": "Satuan PAUD Sejenis",
+    "SD": "Sekolah Dasar",
+    "SMP": "Sekolah Menengah Pertama",
+    "SMA": "Sekolah Menengah Atas",
+    "SMK": "Sekolah Menengah Kejuruan",
+    "SLB": "Sekolah Luar Biasa",
+    "SKB": "Sanggar Kegiatan Belajar",
+    "PKBM": "Pusat Kegiatan Belajar Masyarakat",
+}
+INTERNET_LABELS = {"stabil": "Stabil", "terbatas": "Terbatas", "tidak_ada": "Tidak ada"}
+ACCREDITATION_LABELS = {"A": "A (Unggul)", "B": "B (Baik)", "C": "C (Cukup)", "TT": "Tidak Terakreditasi"}
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class School(Base):
+    __tablename__ = "school"
+    __table_args__ = (
+        CheckConstraint("length(npsn) = 8", name="npsn_length"),
+        CheckConstraint(_in("bentuk", BENTUK), name="bentuk"),
+        CheckConstraint(_in("status", STATUS), name="status"),
+        CheckConstraint(_in("internet_access", INTERNET), name="internet_access"),
+        CheckConstraint(_in("accreditation_rank", ACCREDITATION), name="accreditation_rank"),
+        CheckConstraint("latitude BETWEEN -11.5 AND 6.5", name="latitude"),
+        CheckConstraint("longitude BETWEEN 94.5 AND 141.5", name="longitude"),
+        CheckConstraint("electricity_watts >= 0", name="electricity_watts"),
+        # Keyset pagination of the directory: (name_key, id) within each filter.
+        Index("ix_school_directory_name", "name_key", "id"),
+        Index("ix_school_directory_province", "province_code", "name_key", "id"),
+        Index("ix_school_directory_regency", "regency_code", "name_key", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    npsn: Mapped[str] = mapped_column(String(8), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Lower-cased name used for ordering and prefix search (same collation on SQLite and PostgreSQL).
+    name_key: Mapped[str] = mapped_column(String(200))
+    bentuk: Mapped[str] = mapped_column(String(5), index=True)
+    status: Mapped[str] = mapped_column(String(6))
+    regency_code: Mapped[str] = mapped_column(ForeignKey("regency.code"))
+    province_code: Mapped[str] = mapped_column(ForeignKey("province.code"))
+    address: Mapped[str | None] = mapped_column(String(300))
+    village: Mapped[str | None] = mapped_column(String(100))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    electricity_watts: Mapped[int | None] = mapped_column(Integer)
+    internet_access: Mapped[str | None] = mapped_column(String(10))
+    is_remote: Mapped[bool] = mapped_column(default=False)
+    is_border: Mapped[bool] = mapped_column(default=False)
+    is_disaster_area: Mapped[bool] = mapped_column(default=False)
+    accreditation_rank: Mapped[str | None] = mapped_column(String(2))
+    accreditation_decree: Mapped[str | None] = mapped_column(String(100))
+    accreditation_start: Mapped[date | None] = mapped_column(Date)
+    accreditation_end: Mapped[date | None] = mapped_column(Date)
+    last_rehab_year: Mapped[int | None] = mapped_column(Integer)
+    # Hash of the imported fields: a re-import of an unchanged row writes nothing.
+    row_hash: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    regency: Mapped[Regency] = relationship()
+    province: Mapped[Province] = relationship()
+
+    @property
+    def bentuk_label(self) -> str:
+        return BENTUK_LABELS.get(self.bentuk, self.bentuk)
