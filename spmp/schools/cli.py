@@ -1,0 +1,148 @@
+"""``spmp schools import FILE`` and ``spmp demo generate``: each runs in one transaction."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy import func, select
+
+from spmp.cli import AppContext, cli, pass_app
+from spmp.regions.models import Regency
+from spmp.schools.importer import ImportFileError, ImportReport, import_schools
+
+PRINTED_ERRORS = 100
+
+
+@cli.group()
+def schools() -> None:
+    """Sekolah (satuan pendidikan): impor dari ekspor Dapodik."""
+
+
+def _estimate_rows(path: Path) -> int:
+    """Rough row count for the progress bar (newlines in a CSV, the sheet dimension in an XLSX)."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        try:
+            workbook = openpyxl.load_workbook(path, read_only=True)
+            try:
+                return max((workbook.worksheets[0].max_row or 1) - 1, 1)
+            finally:
+                workbook.close()
+        except Exception:  # the import itself reports an unreadable file properly
+            return 1
+    lines = 0
+    with open(path, "rb") as raw:
+        while chunk := raw.read(1 << 20):
+            lines += chunk.count(b"\n")
+    return max(lines - 1, 1)
+
+
+def _print_errors(report: ImportReport) -> None:
+    shown = report.errors[:PRINTED_ERRORS]
+    if not shown:
+        return
+    click.echo(f"Kesalahan (ditampilkan {len(shown)} dari {report.error_count}):", err=True)
+    for error in shown:
+        click.echo(f"  {error}", err=True)
+
+
+def _print_report(report: ImportReport, errors_csv: Path | None) -> None:
+    _print_errors(report)
+    if errors_csv and report.error_count:
+        click.echo(f"Semua {report.error_count} kesalahan ditulis ke {errors_csv}", err=True)
+    if not report.written:
+        click.echo(
+            f"Tidak ada yang disimpan: {report.rejected} dari {report.rows} baris bermasalah. "
+            "Perbaiki file, atau gunakan --skip-invalid untuk menyimpan baris yang valid saja.",
+            err=True,
+        )
+        return
+    click.echo(f"Impor selesai. {report.summary()}")
+
+
+@schools.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help="Simpan baris yang valid; baris bermasalah ditolak.")
+@click.option(
+    "--errors-csv",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Tulis semua kesalahan ke file CSV ini (baris, kolom, pesan).",
+)
+@click.option("--batch-size", type=click.IntRange(100, 100_000), default=5000, show_default=True, hidden=True)
+@pass_app
+def schools_import(
+    app: AppContext, file: Path, skip_invalid: bool, errors_csv: Path | None, batch_size: int
+) -> None:
+    """Impor sekolah dari FILE (CSV UTF-8 atau XLSX ekspor Dapodik), dicocokkan per NPSN.
+
+    Tanpa --skip-invalid: satu baris bermasalah saja membuat tidak ada yang disimpan. Kode keluar bukan nol
+    bila ada baris ditolak atau tidak ada yang disimpan.
+    """
+    errors_file = open(errors_csv, "w", newline="", encoding="utf-8") if errors_csv else None  # noqa: SIM115
+    try:
+        error_writer = csv.writer(errors_file) if errors_file else None
+        if error_writer:
+            error_writer.writerow(["baris", "kolom", "pesan"])
+        on_error = (lambda e: error_writer.writerow([e.row, e.field, e.message])) if error_writer else None
+        with (
+            click.progressbar(length=_estimate_rows(file), label="Baris diproses", file=sys.stderr) as bar,
+            app.db.transaction() as session,
+        ):
+            report = import_schools(
+                session,
+                file,
+                skip_invalid=skip_invalid,
+                progress=bar.update,
+                on_error=on_error,
+                batch_size=batch_size,
+            )
+    except ImportFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        if errors_file:
+            errors_file.close()
+    _print_report(report, errors_csv)
+    if not report.ok or not report.written:
+        sys.exit(1)
+
+
+# ``demo`` may also be used by other features' generators: reuse the group if it already exists.
+demo = cli.commands.get("demo")
+if demo is None:
+
+    @cli.group()
+    def demo() -> None:
+        """Data demo sintetis (untuk uji coba dan benchmark)."""
+
+
+@demo.command("generate")
+@click.option("--schools", "count", type=click.IntRange(1, 5_000_000), required=True, help="Jumlah sekolah.")
+@click.option(
+    "--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), help="Tulis ke file CSV ini."
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="Benih acak: benih sama, data sama.")
+@pass_app
+def demo_generate(app: AppContext, count: int, csv_path: Path | None, seed: int) -> None:
+    """Buat data sekolah nasional sintetis: ke file CSV (format impor) atau langsung ke database."""
+    from spmp.schools.demo import generate_into_database, write_csv
+
+    with click.progressbar(length=count, label="Sekolah dibuat", file=sys.stderr) as bar:
+        if csv_path:
+            with open(csv_path, "w", newline="", encoding="utf-8") as out:
+                written = write_csv(out, count, seed, progress=bar.update)
+            click.echo(f"{written} sekolah ditulis ke {csv_path}")
+            return
+        with app.db.transaction() as session:
+            if not session.scalar(select(func.count()).select_from(Regency)):
+                raise click.ClickException(
+                    "Data referensi belum dimuat: jalankan `spmp reference load` dulu."
+                )
+            try:
+                report = generate_into_database(session, count, seed, progress=bar.update)
+            except ValueError as exc:
+                raise click.ClickException(str(exc)) from exc
+    click.echo(f"Data demo disimpan. {report.summary()}")
