@@ -82,6 +82,18 @@ def reference_load(app: AppContext) -> None:
         click.echo(line)
 
 
+@cli.command("web")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--debug", is_flag=True, help="Reload on code changes (development only).")
+def web_command(host: str, port: int, debug: bool) -> None:
+    """Run the web server (threaded; put a production WSGI server such as gunicorn in front in production)."""
+    from web import create_app  # the domain package never imports Flask at import time
+
+    app = create_app()
+    app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=debug)
+
+
 def main() -> None:
     try:
         cli(prog_name="spmp")

@@ -1,2 +1,5 @@
 """Registers the feature command groups on the ``spmp`` CLI (kept apart so cli.py stays small)."""
+
+from spmp.accounts import cli as _accounts_cli  # noqa: E402,F401
 from spmp.schools import cli as _schools_cli  # noqa: E402,F401
+from spmp import demo_cli as _demo_cli  # noqa: E402,F401  (after schools: it extends the demo group)

@@ -15,10 +15,14 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from spmp import migrate
+from spmp.accounts.passwords import use_cheapest_hashing
 from spmp.db import Database
 from spmp.regions.reference import load_reference
 
 PG_SERVER_URL = os.environ.get("SPMP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+use_cheapest_hashing()
 
 
 def _backend() -> str:

@@ -91,6 +91,14 @@ class User(Base):
     province: Mapped[Province | None] = relationship()
     regency: Mapped[Regency | None] = relationship()
 
+    # Flask-Login's user protocol, without importing Flask here. The id carries the session epoch, so a
+    # session cookie issued before a logout or password change no longer loads a user.
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_epoch}"
+
     @property
     def role_label(self) -> str:
         return ROLE_LABELS[Role(self.role)]

@@ -1,0 +1,277 @@
+"""Use cases for people: create, authenticate (with lockout), change password/role, disable, TOTP,
+Widyaprada school assignment. Each takes a session, flushes, and never commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pyotp
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from spmp import clock
+from spmp.access import school_scope, unit_provinces
+from spmp.accounts.models import SCHOOL_ROLES, UNIT_ROLES, Role, SchoolAssignment, User
+from spmp.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
+from spmp.regions.models import Province, Regency, Unit
+from spmp.schools.models import School
+
+LOCKOUT_BASE_MINUTES = 1
+LOCKOUT_MAX_MINUTES = 60
+TOTP_ISSUER = "SPMP"
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be carried out; the message is for the user (Indonesian)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The org unit a role is scoped to; only the one matching the role is used."""
+
+    school_npsn: str | None = None
+    unit_code: str | None = None
+    province_code: str | None = None
+    regency_code: str | None = None
+
+
+def _resolve_scope(session: Session, role: Role, scope: Scope) -> dict:
+    values = {"school_id": None, "unit_id": None, "province_code": None, "regency_code": None}
+    if role in SCHOOL_ROLES:
+        school_id = session.scalar(select(School.id).where(School.npsn == (scope.school_npsn or "")))
+        if school_id is None:
+            raise AccountError(f"Sekolah dengan NPSN {scope.school_npsn!r} tidak ditemukan.", "school_npsn")
+        values["school_id"] = school_id
+    elif role in UNIT_ROLES:
+        unit_id = session.scalar(select(Unit.id).where(Unit.code == (scope.unit_code or "")))
+        if unit_id is None:
+            raise AccountError(f"Unit B/BPMP {scope.unit_code!r} tidak ditemukan.", "unit_code")
+        values["unit_id"] = unit_id
+    elif role == Role.DINAS_PROVINCE:
+        if session.get(Province, scope.province_code or "") is None:
+            raise AccountError(f"Provinsi {scope.province_code!r} tidak ditemukan.", "province_code")
+        values["province_code"] = scope.province_code
+    elif role == Role.DINAS_REGENCY:
+        if session.get(Regency, scope.regency_code or "") is None:
+            raise AccountError(f"Kabupaten/kota {scope.regency_code!r} tidak ditemukan.", "regency_code")
+        values["regency_code"] = scope.regency_code
+    return values
+
+
+def _parse_role(role: str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise AccountError(f"Peran {role!r} tidak dikenal.", "role") from None
+
+
+def create_user(session: Session, *, username: str, full_name: str, password: str, role: str,
+                scope: Scope = Scope(), email: str | None = None) -> User:
+    username = username.strip().lower()
+    if not username or len(username) > 80 or not all(c.isalnum() or c in "._-@" for c in username):
+        raise AccountError("Nama pengguna hanya boleh huruf, angka, titik, garis bawah, minus dan @.", "username")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise AccountError(f"Nama pengguna {username!r} sudah dipakai.", "username")
+    problem = password_problem(password, username)
+    if problem:
+        raise AccountError(problem, "password")
+    role_enum = _parse_role(role)
+    now = clock.now()
+    user = User(username=username, full_name=full_name.strip(), email=email or None, role=role_enum.value,
+                password_hash=hash_password(password), created_at=now, password_changed_at=now,
+                session_epoch=0, failed_logins=0, is_active=True, wants_daily_digest=False,
+                **_resolve_scope(session, role_enum, scope))
+    session.add(user)
+    session.flush()
+    return user
+
+
+# --- authentication ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    error: str | None = None
+
+
+def _lock_minutes(failures: int, threshold: int) -> int:
+    """Exponential back-off once the threshold is reached: 1, 2, 4 ... up to 60 minutes."""
+    return min(LOCKOUT_BASE_MINUTES * 2 ** max(failures - threshold, 0), LOCKOUT_MAX_MINUTES)
+
+
+def authenticate(session: Session, username: str, password: str, *, lockout_threshold: int) -> LoginResult:
+    """Check a username and password. Counts failures per account and locks it with back-off."""
+    generic = "Nama pengguna atau kata sandi salah."
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    now = clock.now()
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        return LoginResult(None, _locked_message(user.locked_until))
+    if user is None or not verify_password(user.password_hash, password):
+        if user is not None:
+            _record_failure(user, now, lockout_threshold)
+            session.flush()
+            if user.locked_until is not None and user.locked_until > now:
+                return LoginResult(None, _locked_message(user.locked_until))
+        return LoginResult(None, generic)
+    if not user.is_active:
+        return LoginResult(None, "Akun ini dinonaktifkan. Hubungi administrator.")
+    user.failed_logins = 0
+    user.locked_until = None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    session.flush()
+    return LoginResult(user)
+
+
+def _record_failure(user: User, now: datetime, threshold: int) -> None:
+    user.failed_logins += 1
+    if user.failed_logins >= threshold:
+        user.locked_until = now + timedelta(minutes=_lock_minutes(user.failed_logins, threshold))
+
+
+def _locked_message(until: datetime) -> str:
+    wib = until + timedelta(hours=7)
+    return (
+        "Akun terkunci sementara karena terlalu banyak percobaan masuk yang gagal. "
+        f"Coba lagi setelah pukul {wib:%H:%M} WIB."
+    )
+
+
+def record_login(session: Session, user: User) -> None:
+    user.last_login_at = clock.now()
+    session.flush()
+
+
+def end_all_sessions(session: Session, user: User) -> None:
+    """Invalidate every session of the user (logout, password change, role change, disable)."""
+    session.execute(
+        User.__table__.update().where(User.id == user.id).values(session_epoch=User.session_epoch + 1)
+    )
+    session.refresh(user, ["session_epoch"])
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise AccountError("Kata sandi saat ini salah.", "current_password")
+    set_password(session, user, new)
+
+
+def set_password(session: Session, user: User, new: str) -> None:
+    problem = password_problem(new, user.username)
+    if problem:
+        raise AccountError(problem, "new_password")
+    user.password_hash = hash_password(new)
+    user.password_changed_at = clock.now()
+    user.failed_logins = 0
+    user.locked_until = None
+    session.flush()
+    end_all_sessions(session, user)
+
+
+def change_role(session: Session, user: User, role: str, scope: Scope) -> None:
+    role_enum = _parse_role(role)
+    for name, value in _resolve_scope(session, role_enum, scope).items():
+        setattr(user, name, value)
+    changed = user.role != role_enum.value
+    user.role = role_enum.value
+    if role_enum not in (Role.WIDYAPRADA, Role.FACILITATOR):
+        session.execute(delete(SchoolAssignment).where(SchoolAssignment.user_id == user.id))
+    session.flush()
+    end_all_sessions(session, user)  # a scope change matters as much as a role change
+    return changed
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    user.is_active = active
+    if active:
+        user.failed_logins = 0
+        user.locked_until = None
+    session.flush()
+    if not active:
+        end_all_sessions(session, user)
+
+
+# --- TOTP ----------------------------------------------------------------------------------------------
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=TOTP_ISSUER)
+
+
+def verify_totp(session: Session, user: User, code: str, secret: str | None = None) -> bool:
+    """Check a 6-digit code (one step of clock drift allowed); a code is accepted only once."""
+    secret = secret or user.totp_secret
+    code = (code or "").strip().replace(" ", "")
+    if not secret or not code.isdigit() or len(code) != 6:
+        return False
+    totp = pyotp.TOTP(secret)
+    now = clock.now()
+    step = int(now.timestamp()) // totp.interval
+    for candidate in (step, step - 1, step + 1):
+        if totp.at(candidate * totp.interval) == code and (user.totp_last_step or -1) < candidate:
+            user.totp_last_step = candidate
+            session.flush()
+            return True
+    return False
+
+
+def enable_totp(session: Session, user: User, secret: str, code: str) -> None:
+    if not verify_totp(session, user, code, secret):
+        raise AccountError("Kode verifikasi salah atau kedaluwarsa.", "code")
+    user.totp_secret = secret
+    session.flush()
+
+
+def disable_totp(session: Session, user: User) -> None:
+    if user.totp_required:
+        raise AccountError("Peran ini wajib memakai verifikasi dua langkah.")
+    user.totp_secret = None
+    user.totp_last_step = None
+    session.flush()
+
+
+# --- Widyaprada caseload -------------------------------------------------------------------------------
+def assign_schools(session: Session, actor: User, user: User, npsns: list[str]) -> int:
+    """Add schools (by NPSN) to a Widyaprada's or facilitator's caseload; all must lie in their unit's area."""
+    if user.role not in (Role.WIDYAPRADA, Role.FACILITATOR):
+        raise AccountError("Hanya Widyaprada atau fasilitator yang dapat diberi sekolah binaan.")
+    wanted = sorted({n.strip() for n in npsns if n.strip()})
+    found = dict(session.execute(
+        select(School.npsn, School.id).where(School.npsn.in_(wanted),
+                                             School.province_code.in_(unit_provinces(user.unit_id)))
+    ).all())
+    missing = [n for n in wanted if n not in found]
+    if missing:
+        raise AccountError(
+            "NPSN tidak ditemukan di wilayah unit pengguna: " + ", ".join(missing[:20])
+            + (f" (dan {len(missing) - 20} lainnya)" if len(missing) > 20 else ""), "npsns")
+    already = set(session.scalars(select(SchoolAssignment.school_id).where(SchoolAssignment.user_id == user.id)))
+    now = clock.now()
+    new_ids = [sid for sid in found.values() if sid not in already]
+    session.add_all(SchoolAssignment(user_id=user.id, school_id=sid, assigned_by_id=actor.id, assigned_at=now)
+                    for sid in new_ids)
+    session.flush()
+    return len(new_ids)
+
+
+def unassign_school(session: Session, user: User, school_id: int) -> None:
+    session.execute(delete(SchoolAssignment).where(SchoolAssignment.user_id == user.id,
+                                                   SchoolAssignment.school_id == school_id))
+    session.flush()
+
+
+def assigned_schools(session: Session, user: User) -> list[School]:
+    return list(session.scalars(
+        select(School).join(SchoolAssignment, SchoolAssignment.school_id == School.id)
+        .where(SchoolAssignment.user_id == user.id).order_by(School.name_key)
+    ))
+
+
+def count_visible_schools(session: Session, user: User) -> int:
+    return session.scalar(select(func.count()).select_from(School).where(school_scope(user)))

@@ -1,0 +1,84 @@
+"""``spmp demo seed``: the demo users (one per role) and a national demo data set, for the run command.
+Idempotent: running it again creates nothing twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from spmp.accounts import operations as accounts
+from spmp.accounts.models import User
+from spmp.regions.reference import load_reference
+from spmp.schools.models import School
+
+DEMO_PASSWORD = "demo-spmp-2026"
+# Fixed TOTP secrets for the demo admin and Pusat accounts (they must use two-factor login). Demo only:
+# `spmp users totp-code USERNAME` prints the current code in development mode.
+DEMO_TOTP = {"admin": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "pusat": "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"}
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    full_name: str
+    role: str
+    scope: accounts.Scope
+
+
+def _first_school(session: Session, regency_code: str, bentuk: str = "SD") -> School:
+    school = session.scalar(select(School).where(School.regency_code == regency_code, School.bentuk == bentuk)
+                            .order_by(School.name_key, School.id))
+    if school is None:
+        school = session.scalar(select(School).where(School.regency_code == regency_code)
+                                .order_by(School.name_key, School.id))
+    if school is None:
+        raise RuntimeError(f"No demo school in regency {regency_code}; generate schools first")
+    return school
+
+
+def demo_users(session: Session) -> list[DemoUser]:
+    kupang = _first_school(session, "53.71")
+    S = accounts.Scope
+    return [
+        DemoUser("operator", "Operator SD Kupang", "school_operator", S(school_npsn=kupang.npsn)),
+        DemoUser("kepsek", "Kepala Sekolah SD Kupang", "principal", S(school_npsn=kupang.npsn)),
+        DemoUser("widyaprada", "Widyaprada BPMP NTT", "widyaprada", S(unit_code="BPMP-NTT")),
+        DemoUser("staf", "Staf BPMP NTT", "bpmp_staff", S(unit_code="BPMP-NTT")),
+        DemoUser("kepala", "Kepala BPMP NTT", "bpmp_head", S(unit_code="BPMP-NTT")),
+        DemoUser("staf.jatim", "Staf BBPMP Jawa Timur", "bpmp_staff", S(unit_code="BBPMP-JATIM")),
+        DemoUser("dinas.prov", "Dinas Pendidikan Provinsi NTT", "dinas_province", S(province_code="53")),
+        DemoUser("dinas.kota", "Dinas Pendidikan Kota Kupang", "dinas_regency", S(regency_code="53.71")),
+        DemoUser("fasilitator", "Fasilitator Universitas Nusa Cendana", "facilitator", S(unit_code="BPMP-NTT")),
+        DemoUser("pusat", "Tim Kerja Pusat", "pusat", S()),
+        DemoUser("admin", "Administrator SPMP", "admin", S()),
+    ]
+
+
+def seed_demo(session: Session, schools: int = 5000, progress=None) -> list[tuple[DemoUser, bool]]:
+    """Load reference data, generate ``schools`` demo schools if there are none, create the demo users.
+    Returns each demo user with whether it was created now."""
+    load_reference(session)
+    if session.scalar(select(func.count()).select_from(School)) == 0:
+        from spmp.schools.demo import generate_into_database
+
+        generate_into_database(session, schools, seed=2026, progress=progress)
+    created = []
+    for demo in demo_users(session):
+        exists = session.scalar(select(User).where(User.username == demo.username))
+        if exists is None:
+            user = accounts.create_user(session, username=demo.username, full_name=demo.full_name,
+                                        password=DEMO_PASSWORD, role=demo.role, scope=demo.scope)
+            user.totp_secret = DEMO_TOTP.get(demo.username)
+            if demo.role in ("widyaprada", "facilitator"):
+                _assign_demo_caseload(session, user)
+        created.append((demo, exists is None))
+    session.flush()
+    return created
+
+
+def _assign_demo_caseload(session: Session, user: User) -> None:
+    npsns = session.scalars(select(School.npsn).where(School.regency_code.in_(["53.71", "53.01"]))
+                            .order_by(School.name_key).limit(12)).all()
+    accounts.assign_schools(session, user, user, list(npsns))

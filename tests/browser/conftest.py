@@ -1,0 +1,90 @@
+"""A real server on 127.0.0.1 (the ``spmp web`` command in a subprocess) over a committed throw-away
+database, and a real Chromium (Debian's) driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from spmp import migrate
+from spmp.db import Database
+from spmp.regions.reference import load_reference
+
+CHROMIUM = os.environ.get("SPMP_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_database(make_database):
+    """A migrated database with reference data, committed (the server process must see it)."""
+    url = make_database("live")
+    database = Database(url)
+    migrate.upgrade(database)
+    with database.transaction() as session:
+        load_reference(session)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_database, tmp_path_factory):
+    port = _free_port()
+    env = {**os.environ, "SPMP_DATABASE_URL": live_database.url,
+           "SPMP_INSTANCE_PATH": str(tmp_path_factory.mktemp("live-instance"))}
+    process = subprocess.Popen([str(Path(sys.executable).parent / "spmp"), "web", "--port", str(port)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(process.stdout.read().decode())
+            time.sleep(0.2)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="id-ID", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    backend = os.environ.get("SPMP_TEST_DATABASE", "sqlite")
+    path = ARTIFACTS / f"{name}-{backend}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

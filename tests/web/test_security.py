@@ -1,0 +1,222 @@
+"""Login, sessions, CSRF, redirects and headers (OWASP ASVS level 2 as the yardstick)."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from datetime import timedelta
+
+import pyotp
+import pytest
+
+from spmp import clock
+from spmp.accounts import operations as accounts
+from spmp.config import ConfigError, load_settings
+from tests.web.conftest import PASSWORD, csrf_token, login, post
+from web import create_app
+
+
+def test_login_and_generic_error(client, world):
+    response = login(client, "staf_ntt", "salah-sekali-123", follow=True)
+    assert "Nama pengguna atau kata sandi salah." in response.get_data(as_text=True)
+    response = login(client, "tidak_ada_orangnya", "salah-sekali-123", follow=True)
+    assert "Nama pengguna atau kata sandi salah." in response.get_data(as_text=True)
+    response = login(client, "staf_ntt")
+    assert response.status_code == 302 and response.location == "/"
+    assert client.get("/").status_code == 200
+
+
+def test_csrf_refused_without_token(client, world):
+    response = client.post("/login", data={"username": "staf_ntt", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "Token keamanan formulir" in response.get_data(as_text=True)
+    login(client, "staf_ntt")
+    assert client.post("/logout").status_code == 400
+    assert client.get("/").status_code == 200  # still logged in: the forged logout did nothing
+
+
+def test_csrf_token_outlives_one_hour(app):
+    assert app.config["WTF_CSRF_TIME_LIMIT"] >= 12 * 3600
+
+
+def test_account_lockout_with_back_off(client, world, session):
+    start = clock.now()
+    try:
+        clock.set_clock(lambda: start)
+        for _ in range(5):
+            login(client, "staf_ntt", "salah-sekali-123")
+        page = login(client, "staf_ntt", follow=True).get_data(as_text=True)  # right password, but locked
+        assert "Akun terkunci sementara" in page
+        assert client.get("/").status_code == 302
+        clock.set_clock(lambda: start + timedelta(minutes=2))
+        assert login(client, "staf_ntt").status_code == 302
+        assert client.get("/").status_code == 200
+    finally:
+        clock.set_clock(None)
+    assert world["users"]["bpmp_staff"].failed_logins == 0
+
+
+def test_login_rate_limited_per_ip(settings, db, world):
+    app = create_app(dataclasses.replace(settings, login_rate_limit="3 per minute"), database=db,
+                     LOGIN_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    codes = [login(client, "staf_ntt", "salah-sekali-123").status_code for _ in range(4)]
+    assert codes[:3] == [200, 200, 200]
+    assert codes[3] == 429
+
+
+def test_session_cleared_before_login(client, world):
+    with client.session_transaction() as sess:
+        sess["planted"] = "by-attacker"
+    login(client, "staf_ntt")
+    with client.session_transaction() as sess:
+        assert "planted" not in sess
+        assert sess["_user_id"].startswith(f"{world['users']['bpmp_staff'].id}:")
+
+
+def _cookie(client) -> str:
+    return client.get_cookie("spmp_session").value
+
+
+def test_cookie_replayed_after_logout_is_refused(app, world):
+    client = app.test_client()
+    login(client, "staf_ntt")
+    stolen = _cookie(client)
+    assert post(client, "/logout").status_code == 302
+    replay = app.test_client()
+    replay.set_cookie("spmp_session", stolen)
+    response = replay.get("/")
+    assert response.status_code == 302 and "/login" in response.location
+
+
+@pytest.mark.parametrize("change", ["password", "role", "disable"])
+def test_account_changes_end_every_session(app, world, session, change):
+    user = world["users"]["bpmp_staff"]
+    first, second = app.test_client(), app.test_client()
+    login(first, "staf_ntt")
+    login(second, "staf_ntt")
+    if change == "password":
+        response = post(first, "/akun", {"current_password": PASSWORD, "new_password": "kata-sandi-baru-456",
+                                         "confirm": "kata-sandi-baru-456"}, token_from="/akun")
+        assert response.status_code == 302
+    elif change == "role":
+        accounts.change_role(session, user, "bpmp_head", accounts.Scope(unit_code="BPMP-NTT"))
+    else:
+        accounts.set_active(session, user, False)
+    for client in (first, second):
+        response = client.get("/")
+        assert response.status_code == 302 and "/login" in response.location
+
+
+@pytest.mark.parametrize("target", ["//evil.com", "/\\evil.com", "\\\\evil.com", "/%09/evil.com",
+                                    "https://evil.com/", "/%2F%2Fevil.com", "javascript:alert(1)", "/\t/evil.com"])
+def test_next_redirect_rejects_foreign_targets(client, world, target):
+    token = csrf_token(client)
+    response = client.post("/login", data={"username": "staf_ntt", "password": PASSWORD, "csrf_token": token,
+                                           "next": target})
+    assert response.status_code == 302
+    assert response.location == "/"
+
+
+def test_next_redirect_accepts_local_path(client, world):
+    token = csrf_token(client)
+    response = client.post("/login", data={"username": "staf_ntt", "password": PASSWORD, "csrf_token": token,
+                                           "next": "/sekolah?provinsi=53"})
+    assert response.location == "/sekolah?provinsi=53"
+
+
+def test_idle_timeout(client, world):
+    login(client, "staf_ntt")
+    with client.session_transaction() as sess:
+        sess["seen_at"] = int(time.time()) - 31 * 60
+    response = client.get("/sekolah")
+    assert response.status_code == 302 and "/login" in response.location
+
+
+def test_absolute_timeout(client, world):
+    login(client, "staf_ntt")
+    with client.session_transaction() as sess:
+        sess["auth_at"] = int(time.time()) - 12 * 3600 - 60
+        sess["seen_at"] = int(time.time())
+    response = client.get("/sekolah")
+    assert response.status_code == 302 and "/login" in response.location
+
+
+def test_activity_keeps_session_alive(client, world):
+    login(client, "staf_ntt")
+    with client.session_transaction() as sess:
+        sess["seen_at"] = int(time.time()) - 29 * 60
+    assert client.get("/sekolah").status_code == 200
+
+
+def test_totp_required_for_admin_enrolment_then_code(client, world, session):
+    admin = world["users"]["admin"]
+    admin.totp_secret = None
+    session.flush()
+    response = login(client, "admin1")
+    assert response.location.endswith("/login/totp/setup")
+    assert client.get("/").status_code == 302  # not logged in until the second factor
+    page = client.get("/login/totp/setup").get_data(as_text=True)
+    secret = page.split('class="secret">')[1].split("<")[0]
+    token = csrf_token(client, "/login/totp/setup")
+    assert client.post("/login/totp/setup", data={"code": "000000", "csrf_token": token}).status_code == 200
+    response = client.post("/login/totp/setup", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
+    assert response.status_code == 302
+    assert client.get("/admin/pengguna").status_code == 200
+    assert admin.totp_secret == secret
+
+
+def test_totp_wrong_and_replayed_code_refused(app, world):
+    admin = world["users"]["admin"]
+    code = pyotp.TOTP(admin.totp_secret).now()
+    client = app.test_client()
+    login(client, "admin1")
+    token = csrf_token(client, "/login/totp")
+    page = client.post("/login/totp", data={"code": "123456" if code != "123456" else "654321", "csrf_token": token})
+    assert "Kode verifikasi salah" in page.get_data(as_text=True)
+    assert client.post("/login/totp", data={"code": code, "csrf_token": token}).status_code == 302
+    other = app.test_client()
+    login(other, "admin1")
+    token = csrf_token(other, "/login/totp")
+    replay = other.post("/login/totp", data={"code": code, "csrf_token": token})
+    assert "Kode verifikasi salah" in replay.get_data(as_text=True)
+
+
+def test_security_headers_and_cookie_flags(client, world):
+    response = login(client, "staf_ntt")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    page = client.get("/sekolah")
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_secure_cookie_in_production(monkeypatch, tmp_path, db):
+    monkeypatch.setenv("SPMP_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("SPMP_ENV", "production")
+    monkeypatch.setenv("SPMP_SECRET_KEY", "x" * 64)
+    app = create_app(load_settings(), database=db)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_production_refuses_to_start_without_secret(monkeypatch, tmp_path):
+    monkeypatch.setenv("SPMP_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("SPMP_ENV", "production")
+    monkeypatch.delenv("SPMP_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SPMP_SECRET_KEY"):
+        load_settings()
+
+
+def test_development_secret_is_generated_and_kept(monkeypatch, tmp_path):
+    monkeypatch.setenv("SPMP_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("SPMP_SECRET_KEY", raising=False)
+    first = load_settings().secret_key
+    assert len(first) >= 32 and load_settings().secret_key == first
+
+
+def test_unknown_url_is_a_404_page(client):
+    response = client.get("/ini/tidak/ada")
+    assert response.status_code == 404
+    assert "Tidak ditemukan" in response.get_data(as_text=True)

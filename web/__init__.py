@@ -1,0 +1,99 @@
+"""The SPMP web application (Flask). ``create_app()`` is the factory; ``flask --app web run`` works."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+
+from spmp.config import Settings, load_settings
+from spmp.db import Database
+from web import db as request_db
+from web import security
+from web.extensions import csrf, limiter, login_manager
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None, **overrides) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=False)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SPMP_SETTINGS=settings,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        SESSION_COOKIE_NAME="spmp_session",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.is_production,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_absolute_hours),
+        # A CSRF token must outlive a long form: valid as long as the session itself may live.
+        WTF_CSRF_TIME_LIMIT=settings.session_absolute_hours * 3600,
+        MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_HEADERS_ENABLED=True,
+        LOGIN_RATE_LIMIT=settings.login_rate_limit,
+    )
+    app.config.update(overrides)
+    app.extensions["spmp_db"] = database or Database(settings.database_url)
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    _init_login(app)
+    request_db.init_app(app)
+    _register_blueprints(app)
+    _register_hooks(app, settings)
+    _register_errors(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from web.auth.session import load_user
+
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Silakan masuk untuk membuka halaman ini."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from web.admin.views import bp as admin_bp
+    from web.auth.views import bp as auth_bp
+    from web.main.views import bp as main_bp
+    from web.schools.views import bp as schools_bp
+
+    for bp in (main_bp, auth_bp, schools_bp, admin_bp):
+        app.register_blueprint(bp)
+    from web import feature_blueprints
+
+    feature_blueprints.register(app)
+
+
+def _register_hooks(app: Flask, settings: Settings) -> None:
+    from web.navigation import navigation_for
+
+    @app.before_request
+    def _timeouts():
+        return security.enforce_session_timeouts(settings.session_idle_minutes, settings.session_absolute_hours)
+
+    app.after_request(security.set_security_headers)
+    app.context_processor(lambda: {"navigation_for": navigation_for})
+
+
+def _register_errors(app: Flask) -> None:
+    def page(code: int, title: str, message: str):
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    app.register_error_handler(400, lambda e: page(400, "Permintaan tidak valid", getattr(e, "description", "")))
+    app.register_error_handler(403, lambda e: page(403, "Akses ditolak", "Anda tidak berhak membuka halaman ini."))
+    app.register_error_handler(404, lambda e: page(404, "Tidak ditemukan", "Halaman atau data yang Anda cari tidak ada."))
+    app.register_error_handler(405, lambda e: page(405, "Metode tidak diizinkan", "Aksi ini tidak tersedia di sini."))
+    app.register_error_handler(413, lambda e: page(413, "Berkas terlalu besar", "Ukuran berkas melebihi batas unggah."))
+    app.register_error_handler(429, lambda e: page(429, "Terlalu banyak percobaan", "Tunggu sebentar lalu coba lagi."))
+    app.register_error_handler(500, lambda e: page(500, "Terjadi kesalahan", "Kesalahan pada server. Tim kami telah dicatat."))
+    app.register_error_handler(
+        CSRFError, lambda e: page(400, "Formulir kedaluwarsa", "Token keamanan formulir tidak valid. Muat ulang halaman lalu coba lagi.")
+    )

@@ -1,0 +1,39 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from spmp.accounts.models import ROLE_LABELS
+
+REQUIRED = "Wajib diisi."
+ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
+
+
+class ScopeFields:
+    role = SelectField("Peran", choices=ROLE_CHOICES)
+    school_npsn = StringField("NPSN sekolah", validators=[Optional(), Length(min=8, max=8, message="NPSN 8 digit.")])
+    unit_code = SelectField("Unit B/BPMP", choices=[], validate_choice=False)
+    province_code = SelectField("Provinsi (Dinas Provinsi)", choices=[], validate_choice=False)
+    regency_code = StringField("Kode kabupaten/kota (Dinas Kab/Kota)", validators=[Optional(), Length(max=5)])
+
+
+class UserCreateForm(ScopeFields, FlaskForm):
+    username = StringField("Nama pengguna", validators=[DataRequired(REQUIRED), Length(max=80)])
+    full_name = StringField("Nama lengkap", validators=[DataRequired(REQUIRED), Length(max=150)])
+    email = EmailField("Email", validators=[Optional(), Length(max=200)])
+    password = PasswordField("Kata sandi awal", validators=[DataRequired(REQUIRED), Length(max=128)])
+
+
+class UserRoleForm(ScopeFields, FlaskForm):
+    pass
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField("Kata sandi baru", validators=[DataRequired(REQUIRED), Length(max=128)])
+
+
+class AssignForm(FlaskForm):
+    npsns = TextAreaField("NPSN (satu per baris atau dipisah koma)", validators=[DataRequired(REQUIRED)])
+
+
+class CoverageForm(FlaskForm):
+    unit_code = SelectField("Unit yang membina", choices=[], validate_choice=False)

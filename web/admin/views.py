@@ -1,0 +1,196 @@
+"""Administration: users, roles and scopes, Widyaprada caseloads, B/BPMP coverage."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+
+from spmp.accounts import operations as accounts
+from spmp.accounts.models import ROLE_LABELS, Role, User
+from spmp.regions.models import Province, Unit, UnitCoverage
+from web.admin.forms import AssignForm, CoverageForm, PasswordResetForm, UserCreateForm, UserRoleForm
+from web.auth.forms import ConfirmForm
+from web.db import get_session
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+PAGE_SIZE = 50
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if current_user.role != Role.ADMIN:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _scope_choices(form, session) -> None:
+    form.unit_code.choices = [("", "—")] + [(u.code, u.name) for u in session.scalars(select(Unit).order_by(Unit.name))]
+    form.province_code.choices = [("", "—")] + [
+        (p.code, p.name) for p in session.scalars(select(Province).order_by(Province.name))
+    ]
+
+
+def _scope_from(form) -> accounts.Scope:
+    return accounts.Scope(school_npsn=form.school_npsn.data or None, unit_code=form.unit_code.data or None,
+                          province_code=form.province_code.data or None, regency_code=form.regency_code.data or None)
+
+
+def _field_error(form, exc: accounts.AccountError) -> None:
+    target = getattr(form, exc.field, None) if exc.field else None
+    if target is not None:
+        target.errors = [*target.errors, str(exc)]
+    else:
+        flash(str(exc), "danger")
+
+
+@bp.route("/pengguna")
+@admin_required
+def users():
+    session = get_session()
+    q = (request.args.get("q") or "").strip().lower()
+    role = request.args.get("peran") or ""
+    after = request.args.get("setelah", type=int) or 0
+    query = select(User).where(User.id > after).order_by(User.id).limit(PAGE_SIZE + 1)
+    if q:
+        query = query.where(or_(User.username.contains(q), func.lower(User.full_name).contains(q)))
+    if role in {r.value for r in Role}:
+        query = query.where(User.role == role)
+    rows = list(session.scalars(query))
+    next_after = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
+    return render_template("admin/users.html", users=rows[:PAGE_SIZE], next_after=next_after, q=q, role=role,
+                           roles=ROLE_LABELS)
+
+
+@bp.route("/pengguna/baru", methods=["GET", "POST"])
+@admin_required
+def user_create():
+    session = get_session()
+    form = UserCreateForm()
+    _scope_choices(form, session)
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(session, username=form.username.data, full_name=form.full_name.data,
+                                        password=form.password.data, role=form.role.data, scope=_scope_from(form),
+                                        email=form.email.data)
+        except accounts.AccountError as exc:
+            _field_error(form, exc)
+        else:
+            flash(f"Pengguna {user.username} dibuat.", "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return render_template("admin/user_form.html", form=form)
+
+
+def _load_user(user_id: int) -> User:
+    user = get_session().get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/pengguna/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def user_detail(user_id: int):
+    session = get_session()
+    user = _load_user(user_id)
+    form = UserRoleForm(obj=None, role=user.role, school_npsn=user.school.npsn if user.school else None,
+                        unit_code=user.unit.code if user.unit else "", province_code=user.province_code or "",
+                        regency_code=user.regency_code)
+    _scope_choices(form, session)
+    if form.validate_on_submit():
+        try:
+            accounts.change_role(session, user, form.role.data, _scope_from(form))
+        except accounts.AccountError as exc:
+            _field_error(form, exc)
+        else:
+            flash("Peran dan cakupan disimpan. Semua sesi pengguna ini diakhiri.", "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    caseload = accounts.assigned_schools(session, user) if user.role in (Role.WIDYAPRADA, Role.FACILITATOR) else None
+    return render_template("admin/user_detail.html", user=user, form=form, reset_form=PasswordResetForm(),
+                           assign_form=AssignForm(), confirm=ConfirmForm(), caseload=caseload)
+
+
+@bp.route("/pengguna/<int:user_id>/aktif", methods=["POST"])
+@admin_required
+def user_toggle_active(user_id: int):
+    user = _load_user(user_id)
+    if user.id == current_user.id:
+        flash("Anda tidak dapat menonaktifkan akun Anda sendiri.", "danger")
+    else:
+        accounts.set_active(get_session(), user, not user.is_active)
+        flash("Akun diaktifkan." if user.is_active else "Akun dinonaktifkan; semua sesinya diakhiri.", "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/pengguna/<int:user_id>/sandi", methods=["POST"])
+@admin_required
+def user_reset_password(user_id: int):
+    user = _load_user(user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_password(get_session(), user, form.password.data)
+        except accounts.AccountError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash("Kata sandi diganti; semua sesi pengguna ini diakhiri.", "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/pengguna/<int:user_id>/sekolah", methods=["POST"])
+@admin_required
+def user_assign(user_id: int):
+    user = _load_user(user_id)
+    form = AssignForm()
+    if form.validate_on_submit():
+        npsns = form.npsns.data.replace(",", "\n").split()
+        try:
+            added = accounts.assign_schools(get_session(), current_user, user, npsns)
+        except accounts.AccountError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(f"{added} sekolah ditambahkan ke sekolah binaan.", "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/pengguna/<int:user_id>/sekolah/<int:school_id>/hapus", methods=["POST"])
+@admin_required
+def user_unassign(user_id: int, school_id: int):
+    user = _load_user(user_id)
+    accounts.unassign_school(get_session(), user, school_id)
+    flash("Sekolah dihapus dari sekolah binaan.", "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/unit", methods=["GET", "POST"])
+@admin_required
+def units():
+    session = get_session()
+    rows = session.execute(
+        select(Province, Unit).join(UnitCoverage, UnitCoverage.province_code == Province.code)
+        .join(Unit, Unit.id == UnitCoverage.unit_id).order_by(Province.code)
+    ).all()
+    all_units = session.scalars(select(Unit).order_by(Unit.name)).all()
+    return render_template("admin/units.html", rows=rows, units=all_units, form=CoverageForm())
+
+
+@bp.route("/unit/cakupan/<province_code>", methods=["POST"])
+@admin_required
+def move_coverage(province_code: str):
+    session = get_session()
+    coverage = session.get(UnitCoverage, province_code)
+    unit = session.scalar(select(Unit).where(Unit.code == request.form.get("unit_code", "")))
+    if coverage is None:
+        abort(404)
+    if unit is None:
+        flash("Unit tidak dikenal.", "danger")
+    else:
+        coverage.unit_id = unit.id
+        flash(f"Provinsi {province_code} kini dibina oleh {unit.name}.", "success")
+    return redirect(url_for("admin.units"))

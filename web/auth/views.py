@@ -1,0 +1,132 @@
+"""Login (password, then TOTP where enabled or required), logout, password change, TOTP enrolment."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from spmp.accounts import operations as accounts
+from spmp.accounts.models import User
+from web.auth.forms import ConfirmForm, LoginForm, PasswordChangeForm, TotpForm
+from web.db import get_session
+from web.extensions import limiter
+from web.security import is_safe_next, safe_next, start_session_clock
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+PENDING = "pending_login"
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = LoginForm(next=request.args.get("next", ""))
+    settings = current_app.config["SPMP_SETTINGS"]
+    if form.validate_on_submit():
+        db = get_session()
+        result = accounts.authenticate(db, form.username.data, form.password.data,
+                                       lockout_threshold=settings.lockout_threshold)
+        if result.user is None:
+            flash(result.error, "danger")
+            return render_template("auth/login.html", form=form, remember_enabled=settings.remember_me_enabled)
+        next_url = form.next.data if is_safe_next(form.next.data) else None
+        remember = bool(form.remember.data and settings.remember_me_enabled)
+        if result.user.totp_enabled or result.user.totp_required:
+            # The password is right; the session only holds a pending login until the second factor.
+            session.clear()
+            session[PENDING] = {"key": result.user.get_id(), "next": next_url, "remember": remember}
+            return redirect(url_for("auth.totp" if result.user.totp_enabled else "auth.totp_setup"))
+        return _complete_login(result.user, next_url, remember)
+    return render_template("auth/login.html", form=form, remember_enabled=settings.remember_me_enabled)
+
+
+def _complete_login(user: User, next_url: str | None, remember: bool):
+    session.clear()  # no session fixation: nothing from before the login survives
+    login_user(user, remember=remember)
+    start_session_clock()
+    accounts.record_login(get_session(), user)
+    flash(f"Selamat datang, {user.full_name}.", "success")
+    return redirect(safe_next(next_url))
+
+
+def _pending_user() -> User | None:
+    pending = session.get(PENDING)
+    if not pending:
+        return None
+    from web.auth.session import load_user
+
+    return load_user(pending["key"])
+
+
+@bp.route("/login/totp", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def totp():
+    user = _pending_user()
+    if user is None or not user.totp_enabled:
+        return redirect(url_for("auth.login"))
+    form = TotpForm()
+    if form.validate_on_submit():
+        if accounts.verify_totp(get_session(), user, form.code.data):
+            pending = session[PENDING]
+            return _complete_login(user, pending["next"], pending["remember"])
+        flash("Kode verifikasi salah atau kedaluwarsa.", "danger")
+    return render_template("auth/totp.html", form=form)
+
+
+@bp.route("/login/totp/setup", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def totp_setup():
+    user = _pending_user() if not current_user.is_authenticated else current_user
+    if user is None:
+        return redirect(url_for("auth.login"))
+    secret = session.get("totp_setup_secret") or accounts.new_totp_secret()
+    session["totp_setup_secret"] = secret
+    form = TotpForm()
+    if form.validate_on_submit():
+        try:
+            accounts.enable_totp(get_session(), user, secret, form.code.data)
+        except accounts.AccountError as exc:
+            flash(str(exc), "danger")
+        else:
+            session.pop("totp_setup_secret", None)
+            if current_user.is_authenticated:
+                flash("Verifikasi dua langkah aktif.", "success")
+                return redirect(url_for("auth.account"))
+            pending = session[PENDING]
+            return _complete_login(user, pending["next"], pending["remember"])
+    return render_template("auth/totp_setup.html", form=form, secret=secret, uri=accounts.totp_uri(user, secret),
+                           required=user.totp_required)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    # CSRFProtect has already checked the token. Bumping the epoch makes a copy of this session cookie (or any
+    # other session of this user) stop working.
+    accounts.end_all_sessions(get_session(), current_user)
+    logout_user()
+    session.clear()
+    flash("Anda telah keluar.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/akun", methods=["GET", "POST"])
+@login_required
+def account():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(get_session(), current_user, form.current_password.data, form.new_password.data)
+        except accounts.AccountError as exc:
+            getattr(form, exc.field or "new_password").errors.append(str(exc))
+        else:
+            logout_user()
+            session.clear()
+            flash("Kata sandi diganti. Semua sesi Anda diakhiri; silakan masuk dengan kata sandi baru.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/account.html", form=form, logout_form=ConfirmForm())

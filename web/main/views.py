@@ -1,0 +1,22 @@
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from spmp.accounts.models import Role
+from web.db import get_session
+
+bp = Blueprint("main", __name__, template_folder="templates")
+
+
+@bp.route("/")
+@login_required
+def dashboard():
+    from spmp.accounts.operations import assigned_schools
+
+    session = get_session()
+    caseload = assigned_schools(session, current_user) if current_user.role in (Role.WIDYAPRADA, Role.FACILITATOR) else None
+    return render_template("main/dashboard.html", caseload=caseload)
+
+
+@bp.route("/healthz")
+def health():
+    return {"status": "ok"}

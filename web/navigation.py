@@ -1,0 +1,24 @@
+"""The menu each role sees."""
+
+from __future__ import annotations
+
+from flask import url_for
+
+from spmp.accounts.models import Role
+
+# (endpoint, label, roles allowed or None for everyone logged in)
+MENU: list[tuple[str, str, tuple[Role, ...] | None]] = [
+    ("main.dashboard", "Beranda", None),
+    ("schools.directory", "Direktori Sekolah", None),
+    ("admin.users", "Pengguna", (Role.ADMIN,)),
+    ("admin.units", "Unit B/BPMP", (Role.ADMIN,)),
+]
+EXTRA_MENU: list[tuple[str, str, tuple[Role, ...] | None]] = []  # features append here
+
+
+def navigation_for(user) -> list[tuple[str, str]]:
+    if not user.is_authenticated:
+        return []
+    role = Role(user.role)
+    return [(url_for(endpoint), label) for endpoint, label, roles in MENU + EXTRA_MENU
+            if roles is None or role in roles]
