@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, select, text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, bindparam, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from spmp import clock
@@ -109,13 +109,9 @@ _INSERT = text(
     "INSERT INTO audit_event (id, occurred_at, actor_id, case_id, action, from_state, to_state, reason, "
     "changes, prev_hash, hash) VALUES (:id, :occurred_at, :actor_id, :case_id, :action, :from_state, "
     ":to_state, :reason, :changes, :prev_hash, :hash)"
-)
+).bindparams(bindparam("occurred_at", type_=UTCDateTime()))
 _LAST = text("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")
 _LOCK = text(f"SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})")
-
-
-def _naive_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def append(
@@ -151,7 +147,7 @@ def append(
         _INSERT,
         {
             "id": event_id,
-            "occurred_at": _naive_utc(at),
+            "occurred_at": at,
             "actor_id": actor_id,
             "case_id": case_id,
             "action": action,

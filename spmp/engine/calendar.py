@@ -1,0 +1,85 @@
+"""Working days and deadline arithmetic.
+
+Working days skip Saturdays, Sundays and Indonesian national holidays (the maintained ``holidays``
+package). Day counting happens on the calendar of Jakarta (WIB), where the ministry's deadlines are set;
+times are stored in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from spmp.engine.definitions import DueRule
+
+WIB = ZoneInfo("Asia/Jakarta")
+_HOLIDAYS = holidays.country_holidays("ID")  # expands to a year on first lookup
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday and not an Indonesian national holiday."""
+    return day.weekday() < 5 and day not in _HOLIDAYS
+
+
+def holiday_name(day: date) -> str | None:
+    return _HOLIDAYS.get(day)
+
+
+def add_working_days(start: datetime, days: int) -> datetime:
+    """``start`` moved by ``days`` working days (negative: backwards), keeping the WIB time of day."""
+    local = start.astimezone(WIB)
+    day, step, left = local.date(), (1 if days >= 0 else -1), abs(days)
+    while left:
+        day += timedelta(days=step)
+        if is_working_day(day):
+            left -= 1
+    return datetime.combine(day, local.timetz()).astimezone(UTC)
+
+
+def add_days(start: datetime, days: int, working_days: bool) -> datetime:
+    """``start`` plus ``days`` calendar or working days."""
+    if working_days:
+        return add_working_days(start, days)
+    return (start.astimezone(WIB) + timedelta(days=days)).astimezone(UTC)
+
+
+def working_days_between(start: datetime, end: datetime) -> int:
+    """Working days d with start's WIB date < d <= end's WIB date (what a pause from start to end costs)."""
+    first, last = start.astimezone(WIB).date(), end.astimezone(WIB).date()
+    count, day = 0, first
+    while day < last:
+        day += timedelta(days=1)
+        count += is_working_day(day)
+    return count
+
+
+def deadline_rows(rule: DueRule, entered_at: datetime) -> list[dict]:
+    """The deadline rows for entering a state with ``rule`` at ``entered_at``: reminders ("due soon")
+    before the due time, the due time itself, and the escalation after it. Reminders already in the
+    past are dropped."""
+    due_at = add_days(entered_at, rule.days, rule.working_days)
+    rows = [{"kind": "due", "fire_at": due_at, "due_at": due_at, "escalate_to_role": None}]
+    for offset in sorted(set(rule.reminders), reverse=True):
+        fire_at = add_days(due_at, -offset, rule.working_days)
+        if fire_at > entered_at:
+            rows.append({"kind": "reminder", "fire_at": fire_at, "due_at": due_at, "escalate_to_role": None})
+    if rule.escalate_after is not None:
+        fire_at = add_days(due_at, rule.escalate_after, rule.working_days)
+        rows.append(
+            {"kind": "escalation", "fire_at": fire_at, "due_at": due_at, "escalate_to_role": rule.escalate_to}
+        )
+    for row in rows:
+        row["is_working_days"] = rule.working_days
+    return rows
+
+
+def shift_for_pause(
+    moment: datetime, paused_at: datetime, resumed_at: datetime, working_days: bool
+) -> datetime:
+    """Move a deadline so that the paused period does not count: by the paused duration for calendar
+    days, by the working days that passed during the pause for working-day rules."""
+    if working_days:
+        return add_working_days(moment, working_days_between(paused_at, resumed_at))
+    return moment + (resumed_at - paused_at)

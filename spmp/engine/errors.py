@@ -1,0 +1,31 @@
+"""Exceptions raised by engine operations; their messages are shown to users as they are (Indonesian)."""
+
+from __future__ import annotations
+
+STALE_MESSAGE = "Kasus ini telah berubah, muat ulang halaman"
+
+
+class EngineError(Exception):
+    """Base class: ``str(exc)`` is a user-facing message."""
+
+
+class CaseNotFound(EngineError):
+    """No such case, or the user may not see it (the same answer, so nothing leaks)."""
+
+    def __init__(self, message: str = "Kasus tidak ditemukan") -> None:
+        super().__init__(message)
+
+
+class StaleCaseError(EngineError):
+    """The case changed since the user loaded it (optimistic lock): reload and try again."""
+
+    def __init__(self, message: str = STALE_MESSAGE) -> None:
+        super().__init__(message)
+
+
+class ActionRefused(EngineError):
+    """The user may not do this now; the message says why."""
+
+    @property
+    def reason(self) -> str:
+        return str(self)

@@ -1,0 +1,253 @@
+"""Firing transitions, and explaining which ones a user may fire.
+
+``fire`` is the hot path. It reads the case row with Core (with the user's scope as a column), checks role,
+scope, guards, inputs and evidence, then writes with three kinds of lean statements in the caller's
+transaction: one guarded ``UPDATE case_record ... WHERE id = :id AND version = :seen`` (the optimistic lock:
+a stale page or a double-clicked submit changes nothing and gets ``StaleCaseError``), the deadline rows,
+and the hash-chained audit event. No ORM load or flush: that alone caps throughput under ~2,000/s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.orm import Session
+
+from spmp import audit, clock
+from spmp.accounts.models import ROLE_LABELS, Role, User
+from spmp.db import UTCDateTime
+from spmp.engine import deadlines
+from spmp.engine.cases import CaseEvidence, CaseRecord
+from spmp.engine.definitions import TransitionDef, WorkflowDefinition, get_definition
+from spmp.engine.errors import ActionRefused, CaseNotFound, StaleCaseError
+from spmp.engine.permissions import case_scope
+from spmp.engine.registry import ACTIONS, GUARDS, ActionContext, GuardContext
+
+
+class ActionOption(NamedTuple):
+    """One transition from the current state, whether the user may fire it now, and if not why."""
+
+    transition: TransitionDef
+    allowed: bool
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class FireResult:
+    case_id: int
+    trigger: str
+    from_state: str
+    to_state: str
+    version: int
+    audit_id: int
+    audit_hash: str
+
+
+# --- reasons ----------------------------------------------------------------------------------------
+def _role_reason(transition: TransitionDef) -> str:
+    labels = ", ".join(ROLE_LABELS[Role(r)] for r in sorted(transition.roles))
+    return f"Hanya {labels} yang dapat menjalankan tindakan ini"
+
+
+def _state_reason(case: Any) -> str | None:
+    if case.closed_at is not None:
+        return "Kasus sudah ditutup"
+    if case.is_paused:
+        return (
+            f"Kasus sedang ditangguhkan: {case.pause_reason}"
+            if case.pause_reason
+            else "Kasus sedang ditangguhkan"
+        )
+    return None
+
+
+def _missing_inputs(transition: TransitionDef, inputs: Mapping[str, Any]) -> str | None:
+    missing = [i.label for i in transition.inputs if inputs.get(i.name) in (None, "")]
+    return f"Isian wajib belum diisi: {', '.join(missing)}" if missing else None
+
+
+def _refusal(
+    session: Session,
+    workflow: WorkflowDefinition,
+    transition: TransitionDef,
+    case: Any,
+    user: User,
+    visible: bool,
+    evidence_count: int,
+    inputs: Mapping[str, Any] | None,
+) -> str | None:
+    """The first reason the user may not fire ``transition`` now, or None. ``inputs=None``: not checked
+    (the page asks for them in the form)."""
+    if reason := _state_reason(case):
+        return reason
+    if user.role not in transition.roles:
+        return _role_reason(transition)
+    if not visible:
+        return "Kasus ini di luar wilayah atau kewenangan Anda"
+    ctx = GuardContext(session, case, user, workflow, transition, inputs or {})
+    for name in transition.guards:
+        if reason := GUARDS[name](ctx):
+            return reason
+    if evidence_count < transition.evidence:
+        return f"Unggah minimal {transition.evidence} berkas bukti terlebih dahulu"
+    if inputs is not None:
+        return _missing_inputs(transition, inputs)
+    return None
+
+
+# --- evidence -------------------------------------------------------------------------------------------
+def _evidence(session: Session, case: Any, evidence_ids: Iterable[int] | None) -> list[tuple[int, str]]:
+    """(id, sha256) of the evidence a transition uses: the given ids (must be this case's), else the files
+    uploaded in the current state and not yet attached to a transition."""
+    query = select(CaseEvidence.id, CaseEvidence.sha256).where(CaseEvidence.case_id == case.id)
+    if evidence_ids is not None:
+        ids = sorted(set(evidence_ids))
+        rows = session.execute(query.where(CaseEvidence.id.in_(ids))).all() if ids else []
+        if len(rows) != len(ids):
+            raise ActionRefused("Berkas bukti tidak ditemukan pada kasus ini")
+    else:
+        query = query.where(
+            CaseEvidence.attached_trigger.is_(None), CaseEvidence.uploaded_at >= case.state_entered_at
+        )
+        rows = session.execute(query.order_by(CaseEvidence.id)).all()
+    return [(r.id, r.sha256) for r in rows]
+
+
+def _count_evidence(session: Session, case: Any, transitions: list[TransitionDef]) -> int:
+    if not any(t.evidence for t in transitions):
+        return 0
+    return len(_evidence(session, case, None))
+
+
+# --- available actions ---------------------------------------------------------------------------------
+def available_actions(
+    session: Session, case: CaseRecord, user: User, inputs: Mapping[str, Any] | None = None
+) -> list[ActionOption]:
+    """Every transition from the case's current state with, for each, whether ``user`` may fire it now
+    and, if not, why (role, scope, a failing guard's message, missing evidence; missing inputs only when
+    ``inputs`` is given)."""
+    workflow = get_definition(case.type_key, case.type_version)
+    transitions = workflow.transitions_from(case.state)
+    visible = session.scalar(select(case_scope(user)).select_from(CaseRecord).where(CaseRecord.id == case.id))
+    evidence_count = _count_evidence(session, case, transitions)
+    options = []
+    for transition in transitions:
+        reason = _refusal(session, workflow, transition, case, user, bool(visible), evidence_count, inputs)
+        options.append(ActionOption(transition, reason is None, reason))
+    return options
+
+
+# --- fire ---------------------------------------------------------------------------------------------
+_CASE_COLUMNS = CaseRecord.__table__.c
+
+
+def _load_case(session: Session, case_id: int, user: User):
+    """The case row (Core, no ORM identity map) plus whether the user may see it, in one query."""
+    stmt = select(*_CASE_COLUMNS, case_scope(user).label("visible")).where(_CASE_COLUMNS.id == case_id)
+    return session.execute(stmt).first()
+
+
+_UPDATE_STATE = text(
+    "UPDATE case_record SET state = :state, version = version + 1, state_entered_at = :entered, "
+    "closed_at = :closed, updated_at = :now WHERE id = :id AND version = :seen"
+).bindparams(
+    bindparam("entered", type_=UTCDateTime()),
+    bindparam("closed", type_=UTCDateTime()),
+    bindparam("now", type_=UTCDateTime()),
+)
+_ATTACH_EVIDENCE = text("UPDATE case_evidence SET attached_trigger = :trigger WHERE id = :id")
+
+
+def fire(
+    session: Session,
+    case_id: int,
+    trigger: str,
+    user: User,
+    seen_version: int,
+    *,
+    inputs: Mapping[str, Any] | None = None,
+    evidence_ids: Iterable[int] | None = None,
+    reason: str | None = None,
+) -> FireResult:
+    """Fire ``trigger`` on the case as ``user``, who saw the case at ``seen_version``.
+
+    Checks scope (CaseNotFound), version (StaleCaseError), then role, guards, evidence and inputs
+    (ActionRefused with the reason); then updates the case, its deadlines and the audit trail in the
+    session's transaction (flushes nothing through the ORM, commits nothing).
+    """
+    case = _load_case(session, case_id, user)
+    if case is None or not case.visible:
+        raise CaseNotFound()
+    if case.version != seen_version:
+        raise StaleCaseError()
+    workflow = get_definition(case.type_key, case.type_version)
+    transition = workflow.transition(case.state, trigger)
+    if transition is None:
+        raise ActionRefused(f"Tindakan {trigger!r} tidak tersedia pada status {workflow.label(case.state)}")
+    inputs = dict(inputs or {})
+    evidence = (
+        _evidence(session, case, evidence_ids) if transition.evidence or evidence_ids is not None else []
+    )
+    refusal = _refusal(session, workflow, transition, case, user, True, len(evidence), inputs)
+    if refusal:
+        raise ActionRefused(refusal)
+    return _apply(session, workflow, transition, case, user, inputs, evidence, reason)
+
+
+def _apply(session, workflow, transition, case, user, inputs, evidence, reason) -> FireResult:
+    conn = session.connection()
+    now = clock.now()
+    dest = workflow.dest_of(case.state, transition.trigger)
+    entered = now if dest != case.state else case.state_entered_at
+    closed = now if workflow.is_final(dest) else None
+    params = {
+        "state": dest,
+        "entered": entered,
+        "closed": closed,
+        "now": now,
+        "id": case.id,
+        "seen": case.version,
+    }
+    # The optimistic lock. On PostgreSQL a concurrent winner holds the row lock; we wait, then re-check
+    # the WHERE against its committed row and match nothing. On SQLite BEGIN IMMEDIATE already serialised us.
+    if conn.execute(_UPDATE_STATE, params).rowcount != 1:
+        raise StaleCaseError()
+    changes: dict[str, Any] = {
+        "trigger": transition.trigger,
+        "state": [case.state, dest],
+        "version": [case.version, case.version + 1],
+    }
+    changes.update(_run_actions(session, workflow, transition, case, user, inputs, now))
+    if transition.inputs:
+        changes["inputs"] = {i.name: inputs.get(i.name) for i in transition.inputs}
+    for evidence_id, _sha in evidence:
+        conn.execute(_ATTACH_EVIDENCE, {"trigger": transition.trigger, "id": evidence_id})
+    if evidence:
+        changes["evidence"] = [sha for _id, sha in evidence]
+    # Deadlines before the audit append: every writer takes case row -> deadline rows -> audit lock, in
+    # that order, so no two transactions can wait on each other in a cycle.
+    deadlines.apply_transition(conn, workflow, transition, case.state, case.id, now)
+    event_id, digest = audit.append(
+        session,
+        action="fire",
+        actor_id=user.id,
+        case_id=case.id,
+        from_state=case.state,
+        to_state=dest,
+        reason=reason,
+        changes=changes,
+        occurred_at=now,
+    )
+    return FireResult(case.id, transition.trigger, case.state, dest, case.version + 1, event_id, digest)
+
+
+def _run_actions(session, workflow, transition, case, user, inputs, now) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    if transition.actions:
+        ctx = ActionContext(session, case, user, workflow, transition, inputs, now)
+        for name in transition.actions:
+            changes.update(ACTIONS[name](ctx) or {})
+    return changes

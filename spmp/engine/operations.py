@@ -1,0 +1,220 @@
+"""Case use cases besides firing: open, assign, pause/resume, comment. Each takes the session and the
+acting user, writes the audit event in the same transaction, flushes, and never commits."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.orm import Session
+
+from spmp import audit, clock
+from spmp.access import can_see_school
+from spmp.accounts.models import NATIONAL_ROLES, User
+from spmp.db import UTCDateTime
+from spmp.engine import deadlines
+from spmp.engine.cases import CaseComment, CaseRecord
+from spmp.engine.definitions import WorkflowDefinition, get_definition
+from spmp.engine.errors import ActionRefused, CaseNotFound, StaleCaseError
+from spmp.engine.permissions import case_scope
+from spmp.regions.models import Unit, UnitCoverage
+from spmp.schools.models import School
+
+MAX_COMMENT_CHARS = 10_000
+
+
+def get_case(session: Session, user: User, case_id: int) -> CaseRecord:
+    """The case as an ORM object if ``user`` may see it; CaseNotFound otherwise."""
+    case = session.scalar(select(CaseRecord).where(CaseRecord.id == case_id, case_scope(user)))
+    if case is None:
+        raise CaseNotFound()
+    return case
+
+
+def _check_role(roles, user: User, what: str) -> None:
+    if user.role not in roles:
+        raise ActionRefused(f"Peran Anda tidak dapat {what}")
+
+
+# --- open -------------------------------------------------------------------------------------------
+def _subject_region(session: Session, user: User, school_id: int | None, subject_unit_id: int | None):
+    """(province_code, regency_code, owning unit id) from the subject."""
+    if (school_id is None) == (subject_unit_id is None):
+        raise ActionRefused("Pilih satu subjek kasus: sekolah atau unit")
+    if school_id is not None:
+        school = session.get(School, school_id)
+        if school is None or not (user.role in NATIONAL_ROLES or can_see_school(session, user, school_id)):
+            raise ActionRefused("Sekolah tidak ditemukan atau di luar wilayah Anda")
+        unit_id = session.scalar(
+            select(UnitCoverage.unit_id).where(UnitCoverage.province_code == school.province_code)
+        )
+        return school.province_code, school.regency_code, unit_id
+    unit = session.get(Unit, subject_unit_id)
+    if unit is None:
+        raise ActionRefused("Unit tidak ditemukan")
+    return unit.seat_province_code, None, unit.id
+
+
+def open_case(
+    session: Session,
+    user: User,
+    type_key: str,
+    *,
+    title: str,
+    school_id: int | None = None,
+    subject_unit_id: int | None = None,
+    unit_id: int | None = None,
+    assignee_user_id: int | None = None,
+    assignee_unit_id: int | None = None,
+    reason: str | None = None,
+) -> CaseRecord:
+    """Open a case of the current version of ``type_key`` in its initial state (with its deadlines)."""
+    workflow = get_definition(type_key)
+    _check_role(workflow.open_roles, user, f"membuka kasus {workflow.title}")
+    province_code, regency_code, owning_unit = _subject_region(session, user, school_id, subject_unit_id)
+    now = clock.now()
+    case = CaseRecord(
+        type_key=workflow.key,
+        type_version=workflow.version,
+        title=title,
+        school_id=school_id,
+        subject_unit_id=subject_unit_id,
+        unit_id=unit_id or owning_unit,
+        province_code=province_code,
+        regency_code=regency_code,
+        assignee_user_id=assignee_user_id,
+        assignee_unit_id=assignee_unit_id,
+        state=workflow.initial,
+        state_entered_at=now,
+        opened_by_id=user.id,
+        opened_at=now,
+        updated_at=now,
+        version=1,
+        is_paused=False,
+    )
+    session.add(case)
+    session.flush()
+    deadlines.start_state(session.connection(), workflow, case.id, workflow.initial, now)
+    changes = {"type": [workflow.key, workflow.version], "title": title, "school_id": school_id}
+    if assignee_user_id or assignee_unit_id:
+        changes["assignee"] = {"user_id": assignee_user_id, "unit_id": assignee_unit_id}
+    audit.append(
+        session, action="open", actor_id=user.id, case_id=case.id, to_state=workflow.initial,
+        reason=reason, changes=changes, occurred_at=now,
+    )  # fmt: skip
+    return case
+
+
+# --- guarded updates of the case row ---------------------------------------------------------------
+def _locked_case(
+    session: Session, user: User, case_id: int, seen_version: int
+) -> tuple[CaseRecord, WorkflowDefinition]:
+    case = get_case(session, user, case_id)
+    if case.version != seen_version:
+        raise StaleCaseError()
+    return case, get_definition(case.type_key, case.type_version)
+
+
+def _bump(session: Session, case: CaseRecord, values: dict[str, Any]) -> None:
+    """``UPDATE ... SET values, version = version + 1 WHERE id AND version = seen`` (optimistic lock),
+    then refresh the ORM object so callers see the new row."""
+    assignments = ", ".join(f"{name} = :{name}" for name in values)
+    stmt = text(
+        f"UPDATE case_record SET {assignments}, version = version + 1, updated_at = :now "
+        "WHERE id = :id AND version = :seen"
+    ).bindparams(*(bindparam(n, type_=UTCDateTime()) for n in ("now", *values) if n in _TIME_COLUMNS))
+    params = {**values, "now": clock.now(), "id": case.id, "seen": case.version}
+    if session.connection().execute(stmt, params).rowcount != 1:
+        raise StaleCaseError()
+    session.refresh(case)
+
+
+_TIME_COLUMNS = {"now", "paused_at"}
+
+
+def _audit(session, user, case, action, reason=None, changes=None, occurred_at: datetime | None = None):
+    return audit.append(
+        session, action=action, actor_id=user.id, case_id=case.id, from_state=case.state, to_state=case.state,
+        reason=reason, changes=changes, occurred_at=occurred_at,
+    )  # fmt: skip
+
+
+def assign_case(
+    session: Session,
+    user: User,
+    case_id: int,
+    seen_version: int,
+    *,
+    assignee_user_id: int | None = None,
+    assignee_unit_id: int | None = None,
+    reason: str | None = None,
+) -> CaseRecord:
+    """Change the assignee (a person or a unit, or nobody)."""
+    case, workflow = _locked_case(session, user, case_id, seen_version)
+    _check_role(workflow.assign_roles, user, "mengubah penanggung jawab kasus")
+    before = {"user_id": case.assignee_user_id, "unit_id": case.assignee_unit_id}
+    _bump(session, case, {"assignee_user_id": assignee_user_id, "assignee_unit_id": assignee_unit_id})
+    after = {"user_id": assignee_user_id, "unit_id": assignee_unit_id}
+    _audit(session, user, case, "assign", reason, {"assignee": [before, after]})
+    return case
+
+
+def pause_case(session: Session, user: User, case_id: int, seen_version: int, reason: str) -> CaseRecord:
+    """Pause the case: its deadlines stop (paused time will not count)."""
+    case, workflow = _locked_case(session, user, case_id, seen_version)
+    _check_role(workflow.pause_roles, user, "menangguhkan kasus")
+    if case.closed_at is not None or case.is_paused:
+        raise ActionRefused("Kasus sudah ditutup" if case.closed_at else "Kasus sudah ditangguhkan")
+    if not reason or not reason.strip():
+        raise ActionRefused("Alasan penangguhan wajib diisi")
+    now = clock.now()
+    _bump(session, case, {"is_paused": True, "paused_at": now, "pause_reason": reason.strip()})
+    deadlines.pause(session.connection(), case.id)
+    _audit(session, user, case, "pause", reason.strip(), {"is_paused": [False, True]}, now)
+    return case
+
+
+def resume_case(
+    session: Session, user: User, case_id: int, seen_version: int, reason: str | None = None
+) -> CaseRecord:
+    """Resume a paused case: its deadlines move later by the paused time."""
+    case, workflow = _locked_case(session, user, case_id, seen_version)
+    _check_role(workflow.pause_roles, user, "melanjutkan kasus")
+    if not case.is_paused:
+        raise ActionRefused("Kasus tidak sedang ditangguhkan")
+    paused_at, now = case.paused_at, clock.now()
+    _bump(session, case, {"is_paused": False, "paused_at": None, "pause_reason": None})
+    shifted = deadlines.resume(session.connection(), case.id, paused_at, now)
+    changes = {
+        "is_paused": [True, False],
+        "paused_seconds": int((now - paused_at).total_seconds()),
+        "deadlines_shifted": shifted,
+    }
+    _audit(session, user, case, "resume", reason, changes, now)
+    return case
+
+
+# --- comments -----------------------------------------------------------------------------------------
+def add_comment(session: Session, user: User, case_id: int, body: str) -> CaseComment:
+    """Comment on a case the user may see; the audit event carries the comment's sha256."""
+    case = get_case(session, user, case_id)
+    body = (body or "").strip()
+    if not body:
+        raise ActionRefused("Komentar tidak boleh kosong")
+    if len(body) > MAX_COMMENT_CHARS:
+        raise ActionRefused(f"Komentar terlalu panjang (maksimal {MAX_COMMENT_CHARS} karakter)")
+    now = clock.now()
+    comment = CaseComment(case_id=case.id, author_id=user.id, body=body, created_at=now)
+    session.add(comment)
+    session.flush()
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    _audit(session, user, case, "comment", None, {"comment_id": comment.id, "sha256": digest}, now)
+    return comment
+
+
+def list_comments(session: Session, user: User, case_id: int) -> list[CaseComment]:
+    get_case(session, user, case_id)
+    query = select(CaseComment).where(CaseComment.case_id == case_id).order_by(CaseComment.id)
+    return list(session.scalars(query))

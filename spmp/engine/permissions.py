@@ -1,0 +1,52 @@
+"""Who may see which cases: the same role/region rules as ``spmp.access.school_scope``, for cases.
+
+- school operator / principal: cases about their school;
+- Widyaprada: cases about schools assigned to them, or cases assigned to them;
+- B/BPMP staff and head: cases owned by their unit or in their unit's provinces;
+- Dinas: cases in their province / regency;
+- university facilitator: cases assigned to them;
+- Pusat and admin: all cases.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from spmp.access import unit_provinces
+from spmp.accounts.models import NATIONAL_ROLES, Role, SchoolAssignment, User
+from spmp.engine.cases import CaseRecord
+
+
+def case_scope(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on ``CaseRecord`` limiting rows to the cases the user may see."""
+    role = Role(user.role)
+    if role in NATIONAL_ROLES:
+        return true()
+    if role in (Role.SCHOOL_OPERATOR, Role.PRINCIPAL):
+        return CaseRecord.school_id == user.school_id
+    if role == Role.WIDYAPRADA:
+        assigned = select(SchoolAssignment.school_id).where(SchoolAssignment.user_id == user.id)
+        return or_(CaseRecord.school_id.in_(assigned), CaseRecord.assignee_user_id == user.id)
+    if role == Role.FACILITATOR:
+        return CaseRecord.assignee_user_id == user.id
+    if role in (Role.BPMP_STAFF, Role.BPMP_HEAD):
+        return or_(
+            CaseRecord.unit_id == user.unit_id, CaseRecord.province_code.in_(unit_provinces(user.unit_id))
+        )
+    if role == Role.DINAS_PROVINCE:
+        return CaseRecord.province_code == user.province_code
+    if role == Role.DINAS_REGENCY:
+        return CaseRecord.regency_code == user.regency_code
+    return false()
+
+
+def can_see_case(session: Session, user: User, case_id: int) -> bool:
+    """Whether ``user`` may see the case (views answer 404 otherwise, so nothing leaks)."""
+    query = select(CaseRecord.id).where(CaseRecord.id == case_id, case_scope(user))
+    return session.scalar(query) is not None
+
+
+def visible_cases(user: User):
+    """``select(CaseRecord)`` limited to the user's cases (add filters and ordering as needed)."""
+    return select(CaseRecord).where(case_scope(user))

@@ -1,0 +1,85 @@
+"""Named guards and actions that workflow definitions refer to.
+
+A guard answers "may this transition fire now?" with ``None`` (yes) or a reason in Indonesian that the UI
+shows next to the disabled action. An action runs inside the firing transaction, after the case row was
+updated, and returns the fields it changed (they go into the audit event).
+
+Features register theirs with the decorators below in a module listed in ``PLUGIN_MODULES`` (imported
+before any definition is validated, so an unknown name in a YAML file is caught at load time)::
+
+    @guard("has_assignee")
+    def has_assignee(ctx: GuardContext) -> str | None: ...
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from spmp.accounts.models import User
+    from spmp.engine.definitions import TransitionDef, WorkflowDefinition
+
+# Modules that register guards and actions; later features append theirs here.
+PLUGIN_MODULES: list[str] = ["spmp.engine.builtin"]
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    """What a guard may look at: the case (an ORM object or a row snapshot with the same attributes)."""
+
+    session: Session
+    case: Any
+    user: User
+    workflow: WorkflowDefinition
+    transition: TransitionDef
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ActionContext(GuardContext):
+    """An action additionally knows the time of the transition."""
+
+    now: datetime | None = None
+
+
+Guard = Callable[[GuardContext], "str | None"]
+Action = Callable[[ActionContext], "dict[str, Any] | None"]
+
+GUARDS: dict[str, Guard] = {}
+ACTIONS: dict[str, Action] = {}
+
+
+def guard(name: str) -> Callable[[Guard], Guard]:
+    """Register a guard under ``name`` (a name may be registered once)."""
+
+    def register(fn: Guard) -> Guard:
+        if name in GUARDS and GUARDS[name] is not fn:
+            raise ValueError(f"guard {name!r} registered twice")
+        GUARDS[name] = fn
+        return fn
+
+    return register
+
+
+def action(name: str) -> Callable[[Action], Action]:
+    """Register an action under ``name`` (a name may be registered once)."""
+
+    def register(fn: Action) -> Action:
+        if name in ACTIONS and ACTIONS[name] is not fn:
+            raise ValueError(f"action {name!r} registered twice")
+        ACTIONS[name] = fn
+        return fn
+
+    return register
+
+
+def load_plugins() -> None:
+    """Import every plugin module so that its guards and actions are registered."""
+    for module in PLUGIN_MODULES:
+        importlib.import_module(module)
