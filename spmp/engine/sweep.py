@@ -1,0 +1,262 @@
+"""The deadline sweep: claims due ``case_deadline`` rows exactly once and writes notifications.
+
+Called by the scheduler's sweep job inside one write transaction (``db.transaction()``). For every row with
+``status = 'pending' AND fire_at <= now`` it sets ``status = 'fired'`` and, in the same transaction, writes
+an in-app ``Notification`` per recipient and an ``OutboxMessage`` per recipient with an e-mail address. The
+mail itself is sent later by ``spmp.notifications.delivery`` (after commit), so a rolled-back sweep sends
+nothing and leaves its rows pending for the next run.
+
+Exactly once:
+- PostgreSQL: the claim is ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING``. A second
+  sweep running at the same time skips the rows the first one holds; after the first commits, the rows are
+  no longer pending. So each row is claimed by exactly one committed sweep.
+- SQLite: the write session begins IMMEDIATE, so two sweeps are serialised on the database write lock; the
+  second one sees the first one's rows as fired.
+- Catch-up: every pending row with ``fire_at <= now`` is claimed, however old, so a sweep after downtime
+  fires what it missed, once.
+
+Routing: reminder and due notices go to the assignee (the assigned user, or the staff of the assigned
+unit; with no assignee, the staff of the owning unit). Escalations go to the holders of the deadline's
+``escalate_to_role`` within the case's scope (e.g. ``bpmp_head`` of the owning unit, ``dinas_province`` of
+its province, ``pusat`` nationally).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy.orm import Session
+
+from spmp.accounts.models import NATIONAL_ROLES, Role, User
+from spmp.db import UTCDateTime
+from spmp.engine.cases import CaseRecord
+from spmp.notifications.models import Notification, OutboxMessage
+
+# How many rows one claim statement takes; the sweep loops until nothing due is left.
+CLAIM_BATCH = 5000
+# Roles that act for an assigned (or owning) unit when no single user is assigned.
+UNIT_ASSIGNEE_ROLES = (Role.BPMP_STAFF.value,)
+UNIT_FALLBACK_ROLES = (Role.BPMP_HEAD.value,)
+# Dates in messages are shown in Western Indonesian Time (WIB, UTC+7), where most users are.
+WIB = timezone(timedelta(hours=7), "WIB")
+
+_RETURNING = " RETURNING id, case_id, state, kind, fire_at, due_at, escalate_to_role"
+_CLAIM_PG = text(
+    "UPDATE case_deadline SET status = 'fired', fired_at = :now WHERE id IN ("
+    " SELECT id FROM case_deadline WHERE status = 'pending' AND fire_at <= :now"
+    " ORDER BY fire_at LIMIT :limit FOR UPDATE SKIP LOCKED)" + _RETURNING
+)
+_CLAIM_SQLITE = text(
+    "UPDATE case_deadline SET status = 'fired', fired_at = :now WHERE id IN ("
+    " SELECT id FROM case_deadline WHERE status = 'pending' AND fire_at <= :now"
+    " ORDER BY fire_at LIMIT :limit)" + _RETURNING
+)
+_COLUMN_TYPES = {"fire_at": UTCDateTime(), "due_at": UTCDateTime()}
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did."""
+
+    claimed: int = 0
+    by_kind: Counter = field(default_factory=Counter)
+    notifications: int = 0
+    emails: int = 0
+    unrouted: int = 0  # claimed rows for which nobody could be found to tell
+
+    def lines(self) -> list[str]:
+        kinds = ", ".join(f"{k}={n}" for k, n in sorted(self.by_kind.items())) or "-"
+        return [
+            f"Tenggat diproses: {self.claimed} ({kinds})",
+            f"Notifikasi: {self.notifications}, email antre: {self.emails}, tanpa penerima: {self.unrouted}",
+        ]
+
+
+def sweep(session: Session, now: datetime) -> SweepReport:
+    """Claim every due deadline row once and write its notifications; flushes, never commits."""
+    report = SweepReport()
+    router = _Router(session)
+    while True:
+        claimed = _claim_batch(session, now)
+        if not claimed:
+            break
+        _notify(session, router, claimed, now, report)
+        if len(claimed) < CLAIM_BATCH:
+            break
+    return report
+
+
+def _claim_batch(session: Session, now: datetime) -> list[Any]:
+    """Mark up to CLAIM_BATCH due rows fired and return them (the statement itself is the claim)."""
+    statement = _CLAIM_SQLITE if session.get_bind().dialect.name == "sqlite" else _CLAIM_PG
+    statement = statement.bindparams(bindparam("now", type_=UTCDateTime())).columns(**_COLUMN_TYPES)
+    return list(session.execute(statement, {"now": now, "limit": CLAIM_BATCH}))
+
+
+def _notify(
+    session: Session, router: _Router, claimed: list[Any], now: datetime, report: SweepReport
+) -> None:
+    """Write the notifications and outbox rows for a batch of claimed deadline rows."""
+    cases = router.load_cases({row.case_id for row in claimed})
+    notifications: list[dict[str, Any]] = []
+    emails: list[dict[str, Any]] = []
+    for row in claimed:
+        report.claimed += 1
+        report.by_kind[row.kind] += 1
+        case = cases[row.case_id]
+        recipients = router.recipients(row, case)
+        if not recipients:
+            report.unrouted += 1
+            continue
+        title, body = compose(row, case)
+        for user in recipients:
+            notifications.append(_notification(user, row, case, title, body, now))
+            if user.email:
+                emails.append(_email(user, title, body, now))
+    if notifications:
+        session.execute(insert(Notification), notifications)
+    if emails:
+        session.execute(insert(OutboxMessage), emails)
+    report.notifications += len(notifications)
+    report.emails += len(emails)
+
+
+def _notification(user, row, case, title: str, body: str, now: datetime) -> dict[str, Any]:
+    return {
+        "user_id": user.id,
+        "case_id": case.id,
+        "deadline_id": row.id,
+        "kind": row.kind,
+        "title": title,
+        "body": body,
+        "created_at": now,
+        "read_at": None,
+    }
+
+
+def _email(user, title: str, body: str, now: datetime) -> dict[str, Any]:
+    return {
+        "user_id": user.id,
+        "recipient": user.email,
+        "subject": f"[SPMP] {title}",
+        "body": body,
+        "created_at": now,
+        "sent_at": None,
+        "attempts": 0,
+        "last_error": None,
+        "for_digest": bool(user.wants_daily_digest),
+        "is_digest": False,
+        "digest_id": None,
+    }
+
+
+def format_time(moment: datetime) -> str:
+    """A timestamp as users read it (WIB)."""
+    return moment.astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB")
+
+
+def compose(row, case) -> tuple[str, str]:
+    """The (title, body) of the notice for one deadline row, in Bahasa Indonesia."""
+    due = format_time(row.due_at)
+    name = f"{case.title} (#{case.id})"
+    if row.kind == "reminder":
+        title = f"Pengingat: {name} jatuh tempo {due}"
+        lead = f"Kasus {name} pada tahap '{row.state}' akan jatuh tempo pada {due}."
+    elif row.kind == "due":
+        title = f"Jatuh tempo: {name}"
+        lead = f"Kasus {name} pada tahap '{row.state}' telah mencapai tenggat {due}."
+    else:
+        title = f"Eskalasi: {name} melewati tenggat"
+        lead = (
+            f"Kasus {name} pada tahap '{row.state}' telah melewati tenggat {due} dan dieskalasi kepada Anda."
+        )
+    return title, f"{lead}\nSilakan buka SPMP untuk menindaklanjuti kasus #{case.id}."
+
+
+class _Router:
+    """Finds the users to notify, with per-sweep caches so a batch costs a few queries, not one per row."""
+
+    _USER_COLUMNS = (User.id, User.email, User.wants_daily_digest)
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._users: dict[int, Any] = {}
+        self._holders: dict[tuple, list[Any]] = {}
+
+    def load_cases(self, case_ids: set[int]) -> dict[int, Any]:
+        columns = (
+            CaseRecord.id,
+            CaseRecord.title,
+            CaseRecord.unit_id,
+            CaseRecord.school_id,
+            CaseRecord.province_code,
+            CaseRecord.regency_code,
+            CaseRecord.assignee_user_id,
+            CaseRecord.assignee_unit_id,
+        )
+        cases: dict[int, Any] = {}
+        for chunk in _chunks(sorted(case_ids)):
+            for case in self.session.execute(select(*columns).where(CaseRecord.id.in_(chunk))):
+                cases[case.id] = case
+        self._load_users(
+            {c.assignee_user_id for c in cases.values() if c.assignee_user_id} - set(self._users)
+        )
+        return cases
+
+    def _load_users(self, user_ids: set[int]) -> None:
+        for chunk in _chunks(sorted(user_ids)):
+            query = select(*self._USER_COLUMNS).where(User.id.in_(chunk), User.is_active.is_(True))
+            for user in self.session.execute(query):
+                self._users[user.id] = user
+
+    def recipients(self, row, case) -> list[Any]:
+        """The users to tell about one claimed deadline row."""
+        if row.kind == "escalation" and row.escalate_to_role:
+            return self.role_holders(row.escalate_to_role, case)
+        if case.assignee_user_id is not None:
+            user = self._users.get(case.assignee_user_id)
+            return [user] if user is not None else self.unit_staff(case.unit_id)
+        return self.unit_staff(case.assignee_unit_id or case.unit_id)
+
+    def unit_staff(self, unit_id: int) -> list[Any]:
+        """Active staff of a unit (its head when it has no staff)."""
+        staff = self._holders_where(("staff", unit_id), User.unit_id == unit_id, UNIT_ASSIGNEE_ROLES)
+        return staff or self._holders_where(("head", unit_id), User.unit_id == unit_id, UNIT_FALLBACK_ROLES)
+
+    def role_holders(self, role: str, case) -> list[Any]:
+        """Active holders of ``role`` whose scope covers the case."""
+        if role in NATIONAL_ROLES:
+            return self._holders_where((role,), None, (role,))
+        if role == Role.DINAS_PROVINCE:
+            return self._holders_where(
+                (role, case.province_code), User.province_code == case.province_code, (role,)
+            )
+        if role == Role.DINAS_REGENCY:
+            if case.regency_code is None:
+                return []
+            return self._holders_where(
+                (role, case.regency_code), User.regency_code == case.regency_code, (role,)
+            )
+        if role in (Role.SCHOOL_OPERATOR, Role.PRINCIPAL):
+            if case.school_id is None:
+                return []
+            return self._holders_where((role, case.school_id), User.school_id == case.school_id, (role,))
+        return self._holders_where((role, case.unit_id), User.unit_id == case.unit_id, (role,))
+
+    def _holders_where(self, key: tuple, condition, roles: tuple[str, ...]) -> list[Any]:
+        cache_key = (roles, *key)
+        if cache_key not in self._holders:
+            query = select(*self._USER_COLUMNS).where(User.role.in_(roles), User.is_active.is_(True))
+            if condition is not None:
+                query = query.where(condition)
+            self._holders[cache_key] = list(self.session.execute(query.order_by(User.id)))
+        return self._holders[cache_key]
+
+
+def _chunks(values: list[int], size: int = 1000):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

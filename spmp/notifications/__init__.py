@@ -1,0 +1,1 @@
+"""Notifications: in-app notifications and the e-mail outbox (delivered after commit), daily digests."""
