@@ -53,6 +53,7 @@ class Settings:
     smtp_port: int
     mail_from: str
     remember_me_enabled: bool
+    sweep_interval_seconds: int = 60
 
     @property
     def is_production(self) -> bool:
@@ -100,4 +101,5 @@ def load_settings() -> Settings:
         smtp_port=_env_int("SMTP_PORT", 25),
         mail_from=_env("MAIL_FROM") or "spmp@localhost",
         remember_me_enabled=_env_bool("REMEMBER_ME", False),
+        sweep_interval_seconds=_env_int("SWEEP_INTERVAL_SECONDS", 60),
     )
