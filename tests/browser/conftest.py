@@ -43,8 +43,10 @@ def live_server(live_database, tmp_path_factory):
     port = _free_port()
     env = {**os.environ, "SPMP_DATABASE_URL": live_database.url,
            "SPMP_INSTANCE_PATH": str(tmp_path_factory.mktemp("live-instance"))}
+    log_path = Path(env["SPMP_INSTANCE_PATH"]) / "server.log"
+    log = open(log_path, "wb")  # a file, not a pipe: a full pipe would block the server
     process = subprocess.Popen([str(Path(sys.executable).parent / "spmp"), "web", "--port", str(port)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                               stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -53,11 +55,13 @@ def live_server(live_database, tmp_path_factory):
                 break
         except OSError:
             if process.poll() is not None:
-                raise RuntimeError(process.stdout.read().decode())
+                log.close()
+                raise RuntimeError(log_path.read_text())
             time.sleep(0.2)
     yield base
     process.terminate()
     process.wait(timeout=10)
+    log.close()
 
 
 @pytest.fixture(scope="session")

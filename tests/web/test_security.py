@@ -163,6 +163,7 @@ def test_totp_required_for_admin_enrolment_then_code(client, world, session):
     response = client.post("/login/totp/setup", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
     assert response.status_code == 302
     assert client.get("/admin/pengguna").status_code == 200
+    session.refresh(admin)
     assert admin.totp_secret == secret
 
 

@@ -7,6 +7,7 @@ from functools import wraps
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
+from wtforms import SelectChoice
 
 from spmp.accounts import operations as accounts
 from spmp.accounts.models import ROLE_LABELS, Role, User
@@ -31,10 +32,11 @@ def admin_required(view):
 
 
 def _scope_choices(form, session) -> None:
-    form.unit_code.choices = [("", "—")] + [(u.code, u.name) for u in session.scalars(select(Unit).order_by(Unit.name))]
-    form.province_code.choices = [("", "—")] + [
-        (p.code, p.name) for p in session.scalars(select(Province).order_by(Province.name))
-    ]
+    none = SelectChoice("", "—")
+    form.unit_code.choices = [none] + [SelectChoice(u.code, u.name)
+                                       for u in session.scalars(select(Unit).order_by(Unit.name))]
+    form.province_code.choices = [none] + [SelectChoice(p.code, p.name)
+                                           for p in session.scalars(select(Province).order_by(Province.name))]
 
 
 def _scope_from(form) -> accounts.Scope:
