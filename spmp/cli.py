@@ -21,6 +21,11 @@ class AppContext:
             self._db = Database(self.settings.database_url)
         return self._db
 
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+            self._db = None
+
 
 pass_app = click.make_pass_decorator(AppContext)
 
@@ -33,6 +38,7 @@ def cli(ctx: click.Context) -> None:
         ctx.obj = AppContext()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+    ctx.call_on_close(ctx.obj.close)
 
 
 # --- database -----------------------------------------------------------------------------------------
