@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, text
@@ -35,14 +35,13 @@ from spmp.accounts.models import NATIONAL_ROLES, Role, User
 from spmp.db import UTCDateTime
 from spmp.engine.cases import CaseRecord
 from spmp.notifications.models import Notification, OutboxMessage
+from spmp.notifications.text import format_time
 
 # How many rows one claim statement takes; the sweep loops until nothing due is left.
 CLAIM_BATCH = 5000
 # Roles that act for an assigned (or owning) unit when no single user is assigned.
 UNIT_ASSIGNEE_ROLES = (Role.BPMP_STAFF.value,)
 UNIT_FALLBACK_ROLES = (Role.BPMP_HEAD.value,)
-# Dates in messages are shown in Western Indonesian Time (WIB, UTC+7), where most users are.
-WIB = timezone(timedelta(hours=7), "WIB")
 
 _RETURNING = " RETURNING id, case_id, state, kind, fire_at, due_at, escalate_to_role"
 _CLAIM_PG = text(
@@ -152,11 +151,6 @@ def _email(user, title: str, body: str, now: datetime) -> dict[str, Any]:
         "is_digest": False,
         "digest_id": None,
     }
-
-
-def format_time(moment: datetime) -> str:
-    """A timestamp as users read it (WIB)."""
-    return moment.astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB")
 
 
 def compose(row, case) -> tuple[str, str]:
