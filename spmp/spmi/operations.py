@@ -1,0 +1,567 @@
+"""SPMI use cases: open cycles (one school, or every school in scope in one bulk action), write the PBD
+content of each phase, and move the cycle through its workflow (submit, approve, return with notes).
+
+Every function takes the session and the acting user, flushes, and never commits.
+
+Opening goes through one Core path for one school or 50,000: the case rows, cycle rows, deadline rows
+and the hash-chained audit events are written with executemany statements, not one ORM object per case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import exists, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from spmp import audit, clock
+from spmp.access import school_scope
+from spmp.accounts.models import NATIONAL_ROLES, Role, SchoolAssignment, User
+from spmp.engine import ActionRefused, CaseNotFound, StaleCaseError, fire, get_definition
+from spmp.engine.calendar import deadline_rows
+from spmp.engine.cases import CaseDeadline, CaseRecord
+from spmp.engine.permissions import case_scope
+from spmp.regions.models import UnitCoverage
+from spmp.schools.models import School
+from spmp.spmi.models import (
+    NOTE_ITEMS,
+    SNP,
+    RaporIndicator,
+    SpmiActivity,
+    SpmiCycle,
+    SpmiEvaluation,
+    SpmiPriority,
+    SpmiProgress,
+    SpmiReviewNote,
+    SpmiRootCause,
+    SpmiStandard,
+)
+from spmp.spmi.workflow import PHASES, REVIEW_OF
+
+WORKFLOW_KEY = "spmi_cycle"
+SCHOOL_ROLES = (Role.SCHOOL_OPERATOR, Role.PRINCIPAL)
+BULK_ROLES = (Role.BPMP_STAFF, Role.BPMP_HEAD, *NATIONAL_ROLES)
+BATCH_SIZE = 5000
+MAX_TEXT = 5000
+
+
+class SpmiInputError(ActionRefused):
+    """A field of a PBD form is invalid; ``field`` names it so the form can show the message next to it."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+
+
+# --- opening cycles -------------------------------------------------------------------------------------
+@dataclass
+class BulkOpenReport:
+    """What a bulk open did: cycles opened, schools skipped (already had one / no B/BPMP unit)."""
+
+    year: int
+    in_scope: int = 0
+    opened: int = 0
+    already_open: int = 0
+    without_unit: int = 0
+    seconds: float = 0.0
+    cycle_ids: list[int] = field(default_factory=list, repr=False)
+
+    def summary(self) -> str:
+        return (
+            f"Siklus SPMI {self.year}/{self.year + 1}: {self.opened} dibuka, {self.already_open} sudah ada, "
+            f"{self.without_unit} dilewati (provinsi belum dicakup B/BPMP) dari {self.in_scope} sekolah"
+        )
+
+
+def check_year(year: int) -> int:
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise SpmiInputError("year", "Tahun ajaran tidak valid (contoh: 2026 untuk 2026/2027)")
+    return year
+
+
+def open_cycle(session: Session, user: User, school_id: int, year: int) -> SpmiCycle:
+    """Open the cycle of one school for ``year`` (the school itself, or B/BPMP / Pusat for it)."""
+    check_year(year)
+    if user.role not in (*SCHOOL_ROLES, *BULK_ROLES):
+        raise ActionRefused("Peran Anda tidak dapat membuka siklus SPMI")
+    school = session.execute(
+        select(School.id, School.name, School.province_code, School.regency_code).where(
+            School.id == school_id, school_scope(user)
+        )
+    ).first()
+    if school is None:
+        raise CaseNotFound("Sekolah tidak ditemukan")
+    if _cycle_exists(session, school_id, year):
+        raise ActionRefused(f"Siklus SPMI {year}/{year + 1} untuk sekolah ini sudah dibuka")
+    report = BulkOpenReport(year)
+    _open_batch(session, user.id, [school], year, report, _unit_by_province(session), {})
+    if not report.cycle_ids:
+        raise ActionRefused("Provinsi sekolah belum dicakup unit B/BPMP mana pun")
+    return session.get(SpmiCycle, report.cycle_ids[0])
+
+
+def open_following_cycle(session: Session, actor: User, cycle: SpmiCycle) -> SpmiCycle:
+    """Next year's cycle of the same school, carrying over the plan (system action on closing)."""
+    existing = session.scalar(
+        select(SpmiCycle).where(SpmiCycle.school_id == cycle.school_id, SpmiCycle.year == cycle.year + 1)
+    )
+    if existing is not None:  # opened early (e.g. by a bulk action): carry the plan into it
+        existing.previous_id, existing.carried_plan = cycle.id, cycle.next_plan
+        session.flush()
+        return existing
+    school = session.execute(
+        select(School.id, School.name, School.province_code, School.regency_code).where(
+            School.id == cycle.school_id
+        )
+    ).one()
+    report = BulkOpenReport(cycle.year + 1)
+    carry = {cycle.school_id: (cycle.id, cycle.next_plan)}
+    _open_batch(session, actor.id, [school], cycle.year + 1, report, _unit_by_province(session), carry)
+    return session.get(SpmiCycle, report.cycle_ids[0])
+
+
+def open_cycles_bulk(
+    session: Session,
+    user: User,
+    year: int,
+    *,
+    province_code: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> BulkOpenReport:
+    """Open ``year``'s cycle for every school in the user's scope that has none yet (B/BPMP, Pusat).
+
+    ``progress(done, total)`` is called after each batch. Schools whose province no B/BPMP unit covers
+    are skipped (a case needs an owning unit) and counted in the report.
+    """
+    check_year(year)
+    if user.role not in BULK_ROLES:
+        raise ActionRefused("Hanya B/BPMP atau Pusat yang dapat membuka siklus SPMI secara massal")
+    started = clock.now()
+    report = BulkOpenReport(year)
+    query = select(School.id, School.name, School.province_code, School.regency_code).where(
+        school_scope(user)
+    )
+    if province_code:
+        query = query.where(School.province_code == province_code)
+    report.in_scope = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    todo = query.where(~exists().where(SpmiCycle.school_id == School.id, SpmiCycle.year == year)).order_by(
+        School.id
+    )
+    schools = session.execute(todo).all()
+    report.already_open = report.in_scope - len(schools)
+    units = _unit_by_province(session)
+    previous = _previous_cycles(session, year)
+    for start in range(0, len(schools), batch_size):
+        _open_batch(session, user.id, schools[start : start + batch_size], year, report, units, previous)
+        if progress:
+            progress(min(start + batch_size, len(schools)), len(schools))
+    report.seconds = (clock.now() - started).total_seconds()
+    return report
+
+
+def _cycle_exists(session: Session, school_id: int, year: int) -> bool:
+    return session.scalar(select(exists().where(SpmiCycle.school_id == school_id, SpmiCycle.year == year)))
+
+
+def _unit_by_province(session: Session) -> dict[str, int]:
+    rows = session.execute(select(UnitCoverage.province_code, UnitCoverage.unit_id)).all()
+    return {province: unit for province, unit in rows}
+
+
+def _previous_cycles(session: Session, year: int) -> dict[int, tuple[int, str | None]]:
+    """school id -> (last year's cycle id, its next plan): a bulk-opened cycle links to last year's."""
+    rows = session.execute(
+        select(SpmiCycle.school_id, SpmiCycle.id, SpmiCycle.next_plan).where(SpmiCycle.year == year - 1)
+    ).all()
+    return {school_id: (cycle_id, plan) for school_id, cycle_id, plan in rows}
+
+
+def _widyaprada_by_school(session: Session, school_ids: list[int]) -> dict[int, int]:
+    """The assigned Widyaprada of each school (the lowest user id when several are assigned)."""
+    rows = session.execute(
+        select(SchoolAssignment.school_id, SchoolAssignment.user_id)
+        .join(User, User.id == SchoolAssignment.user_id)
+        .where(SchoolAssignment.school_id.in_(school_ids), User.role == Role.WIDYAPRADA, User.is_active)
+        .order_by(SchoolAssignment.user_id.desc())
+    ).all()
+    return {school_id: user_id for school_id, user_id in rows}
+
+
+def _open_batch(session, actor_id, schools, year, report, units, previous) -> None:
+    """Core inserts for one batch: case rows (ids returned in order), cycle rows, deadlines, audit."""
+    workflow = get_definition(WORKFLOW_KEY)
+    now = clock.now()
+    covered = [s for s in schools if s.province_code in units]
+    report.without_unit += len(schools) - len(covered)
+    schools = covered
+    if not schools:
+        return
+    widyaprada = _widyaprada_by_school(session, [s.id for s in schools])
+    case_rows = [
+        _case_row(workflow, s, year, units[s.province_code], widyaprada.get(s.id), actor_id, now)
+        for s in schools
+    ]
+    case_table = CaseRecord.__table__
+    result = session.execute(
+        insert(case_table).returning(case_table.c.id, sort_by_parameter_order=True), case_rows
+    )
+    case_ids = list(result.scalars())
+    cycle_rows = [
+        {"case_id": case_id, "school_id": s.id, "year": year, "previous_id": previous.get(s.id, (None, None))[0],
+         "carried_plan": previous.get(s.id, (None, None))[1], "created_at": now}
+        for case_id, s in zip(case_ids, schools, strict=True)
+    ]  # fmt: skip
+    cycle_table = SpmiCycle.__table__
+    cycle_ids = list(
+        session.execute(
+            insert(cycle_table).returning(cycle_table.c.id, sort_by_parameter_order=True), cycle_rows
+        ).scalars()
+    )
+    _insert_deadlines(session, workflow, case_ids, now)
+    _append_open_events(session, workflow, actor_id, case_ids, schools, year, now)
+    report.opened += len(case_ids)
+    report.cycle_ids.extend(cycle_ids)
+
+
+def _case_row(workflow, school, year, unit_id, widyaprada_id, actor_id, now) -> dict:
+    return {
+        "type_key": workflow.key, "type_version": workflow.version,
+        "title": f"Siklus SPMI {year}/{year + 1} — {school.name}"[:200],
+        "school_id": school.id, "subject_unit_id": None, "unit_id": unit_id,
+        "province_code": school.province_code, "regency_code": school.regency_code,
+        "assignee_user_id": widyaprada_id, "assignee_unit_id": None,
+        "state": workflow.initial, "state_entered_at": now, "opened_by_id": actor_id, "opened_at": now,
+        "closed_at": None, "updated_at": now, "version": 1, "is_paused": False, "paused_at": None,
+        "pause_reason": None,
+    }  # fmt: skip
+
+
+def _insert_deadlines(session, workflow, case_ids: list[int], now: datetime) -> None:
+    """Every case enters the initial state at the same moment: compute the rows once, repeat per case."""
+    rule = workflow.states[workflow.initial].due
+    if rule is None:
+        return
+    template = deadline_rows(rule, now)
+    rows = [
+        {**row, "case_id": case_id, "state": workflow.initial, "status": "pending"}
+        for case_id in case_ids
+        for row in template
+    ]
+    session.execute(insert(CaseDeadline.__table__), rows)
+
+
+_LOCK = text(f"SELECT pg_advisory_xact_lock({audit.AUDIT_LOCK_KEY})")
+_LAST = text("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")
+
+
+def _append_open_events(session, workflow, actor_id, case_ids, schools, year, now) -> None:
+    """One "open" audit event per case, chained in memory and written in one executemany.
+
+    Same serialisation as ``audit.append``: the PostgreSQL advisory lock (SQLite: the IMMEDIATE write
+    transaction) is held from reading the last hash until commit, so the chain cannot fork.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(_LOCK)
+    last = conn.execute(_LAST).first()
+    event_id, prev_hash = (last[0], last[1]) if last else (0, audit.GENESIS_HASH)
+    rows = []
+    for case_id, school in zip(case_ids, schools, strict=True):
+        event_id += 1
+        title = f"Siklus SPMI {year}/{year + 1} — {school.name}"[:200]
+        changes = audit.canonical_json(
+            {"type": [workflow.key, workflow.version], "title": title, "school_id": school.id}
+        )
+        digest = audit.event_hash(
+            event_id, now, actor_id, case_id, "open", None, workflow.initial, None, changes, prev_hash
+        )
+        rows.append({"id": event_id, "occurred_at": now, "actor_id": actor_id, "case_id": case_id, "action": "open",
+                     "from_state": None, "to_state": workflow.initial, "reason": None, "changes": changes,
+                     "prev_hash": prev_hash, "hash": digest})  # fmt: skip
+        prev_hash = digest
+    session.execute(insert(audit.AuditEvent.__table__), rows)
+
+
+# --- loading with permission -----------------------------------------------------------------------------
+def get_cycle(session: Session, user: User, cycle_id: int) -> SpmiCycle:
+    """The cycle if the user may see its case (CaseNotFound otherwise: nothing leaks)."""
+    cycle = session.scalar(
+        select(SpmiCycle)
+        .join(CaseRecord, CaseRecord.id == SpmiCycle.case_id)
+        .where(SpmiCycle.id == cycle_id, case_scope(user))
+    )
+    if cycle is None:
+        raise CaseNotFound("Siklus SPMI tidak ditemukan")
+    return cycle
+
+
+def _editable(session: Session, user: User, cycle_id: int, phase: str) -> SpmiCycle:
+    """The cycle, if ``user`` is its school's operator/principal and the case is in ``phase`` now."""
+    cycle = get_cycle(session, user, cycle_id)
+    if user.role not in SCHOOL_ROLES or user.school_id != cycle.school_id:
+        raise ActionRefused("Hanya operator atau kepala sekolah yang dapat mengisi siklus SPMI sekolahnya")
+    case = cycle.case
+    if case.closed_at is not None:
+        raise ActionRefused("Siklus sudah selesai")
+    if case.state != phase:
+        definition = get_definition(case.type_key, case.type_version)
+        if case.state in REVIEW_OF:
+            raise ActionRefused(
+                f"Sedang ditinjau Widyaprada ({definition.label(case.state)}): tunggu hasil tinjauan"
+            )
+        raise ActionRefused(
+            f"Bagian ini diisi pada tahap {definition.label(phase)}; siklus sekarang pada tahap {definition.label(case.state)}"
+        )
+    return cycle
+
+
+def _text(field_name: str, value: str | None, label: str, limit: int = MAX_TEXT) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise SpmiInputError(field_name, f"{label} wajib diisi")
+    if len(value) > limit:
+        raise SpmiInputError(field_name, f"{label} terlalu panjang (maksimal {limit} karakter)")
+    return value
+
+
+# --- Penetapan: identifikasi, refleksi, benahi, standards ------------------------------------------
+def add_priority(
+    session: Session, user: User, cycle_id: int, indicator_code: str, reason: str
+) -> SpmiPriority:
+    """Identifikasi: choose one of the school's Rapor Pendidikan indicators of the year as a priority."""
+    cycle = _editable(session, user, cycle_id, "penetapan")
+    reason = _text("reason", reason, "Alasan memilih prioritas")
+    indicator = session.scalar(
+        select(RaporIndicator).where(
+            RaporIndicator.school_id == cycle.school_id, RaporIndicator.year == cycle.year,
+            RaporIndicator.code == (indicator_code or "").strip(),
+        )
+    )  # fmt: skip
+    if indicator is None:
+        raise SpmiInputError(
+            "indicator_code", "Indikator tidak ada di Rapor Pendidikan sekolah untuk tahun ini"
+        )
+    if session.scalar(
+        select(
+            exists().where(SpmiPriority.cycle_id == cycle.id, SpmiPriority.indicator_code == indicator.code)
+        )
+    ):
+        raise SpmiInputError("indicator_code", "Indikator ini sudah dipilih sebagai prioritas")
+    priority = SpmiPriority(
+        cycle_id=cycle.id, indicator_code=indicator.code, indicator_name=indicator.name,
+        baseline_value=indicator.value, baseline_band=indicator.band, reason=reason,
+    )  # fmt: skip
+    session.add(priority)
+    session.flush()
+    return priority
+
+
+def remove_priority(session: Session, user: User, cycle_id: int, priority_id: int) -> None:
+    cycle = _editable(session, user, cycle_id, "penetapan")
+    priority = session.get(SpmiPriority, priority_id)
+    if priority is None or priority.cycle_id != cycle.id:
+        raise CaseNotFound("Prioritas tidak ditemukan")
+    session.delete(priority)
+    session.flush()
+
+
+def add_root_cause(
+    session: Session, user: User, cycle_id: int, priority_id: int, description: str
+) -> SpmiRootCause:
+    """Refleksi: a root cause of one of the cycle's priorities."""
+    cycle = _editable(session, user, cycle_id, "penetapan")
+    priority = session.get(SpmiPriority, priority_id)
+    if priority is None or priority.cycle_id != cycle.id:
+        raise SpmiInputError("priority_id", "Pilih prioritas dari siklus ini")
+    cause = SpmiRootCause(
+        priority_id=priority.id, description=_text("description", description, "Akar masalah")
+    )
+    session.add(cause)
+    session.flush()
+    return cause
+
+
+@dataclass(frozen=True)
+class ActivityInput:
+    """Benahi: an improvement activity as the form submits it."""
+
+    root_cause_id: int
+    title: str
+    snp: str
+    owner: str
+    start_date: date | None
+    end_date: date | None
+    budget_ref: str
+    target: str
+
+
+def add_activity(session: Session, user: User, cycle_id: int, data: ActivityInput) -> SpmiActivity:
+    """Benahi: an activity for a root cause, linked to one SNP, with owner, timeline, budget line, target."""
+    cycle = _editable(session, user, cycle_id, "penetapan")
+    cause = session.get(SpmiRootCause, data.root_cause_id)
+    if cause is None or cause.priority.cycle_id != cycle.id:
+        raise SpmiInputError("root_cause_id", "Pilih akar masalah dari siklus ini")
+    if data.snp not in SNP:
+        raise SpmiInputError("snp", "Pilih salah satu dari 8 Standar Nasional Pendidikan")
+    if data.start_date is None:
+        raise SpmiInputError("start_date", "Tanggal mulai wajib diisi")
+    if data.end_date is None:
+        raise SpmiInputError("end_date", "Tanggal selesai wajib diisi")
+    if data.end_date < data.start_date:
+        raise SpmiInputError("end_date", "Tanggal selesai tidak boleh sebelum tanggal mulai")
+    activity = SpmiActivity(
+        cycle_id=cycle.id, root_cause_id=cause.id, title=_text("title", data.title, "Nama kegiatan", 200),
+        snp=data.snp, owner=_text("owner", data.owner, "Penanggung jawab", 150),
+        start_date=data.start_date, end_date=data.end_date,
+        budget_ref=_text("budget_ref", data.budget_ref, "Rujukan anggaran (RKT/RKAS)", 100),
+        target=_text("target", data.target, "Target"),
+    )  # fmt: skip
+    session.add(activity)
+    session.flush()
+    return activity
+
+
+def set_standard(session: Session, user: User, cycle_id: int, snp: str, target: str) -> SpmiStandard:
+    """Penetapan Standar Mutu: the target the school commits to for one SNP (replaces an earlier one)."""
+    cycle = _editable(session, user, cycle_id, "penetapan")
+    if snp not in SNP:
+        raise SpmiInputError("snp", "Pilih salah satu dari 8 Standar Nasional Pendidikan")
+    target = _text("target", target, "Target standar")
+    standard = session.scalar(
+        select(SpmiStandard).where(SpmiStandard.cycle_id == cycle.id, SpmiStandard.snp == snp)
+    )
+    if standard is None:
+        standard = SpmiStandard(cycle_id=cycle.id, snp=snp, target=target)
+        session.add(standard)
+    else:
+        standard.target = target
+    session.flush()
+    return standard
+
+
+# --- Pelaksanaan, Evaluasi, Perencanaan ----------------------------------------------------------------
+def report_progress(
+    session: Session, user: User, cycle_id: int, activity_id: int, percent: int | None, note: str,
+    evidence_id: int | None = None,
+) -> SpmiProgress:  # fmt: skip
+    """Pelaksanaan: progress of an activity (0-100 %), optionally pointing at an evidence file of the case."""
+    cycle = _editable(session, user, cycle_id, "pelaksanaan")
+    activity = session.get(SpmiActivity, activity_id)
+    if activity is None or activity.cycle_id != cycle.id:
+        raise SpmiInputError("activity_id", "Pilih kegiatan dari siklus ini")
+    if percent is None or not 0 <= percent <= 100:
+        raise SpmiInputError("percent", "Persentase kemajuan harus antara 0 dan 100")
+    if evidence_id is not None:
+        from spmp.engine.cases import CaseEvidence
+
+        evidence = session.get(CaseEvidence, evidence_id)
+        if evidence is None or evidence.case_id != cycle.case_id:
+            raise SpmiInputError("evidence_id", "Berkas bukti tidak ditemukan pada siklus ini")
+    progress = SpmiProgress(
+        activity_id=activity.id, percent=percent, note=_text("note", note, "Catatan kemajuan"),
+        evidence_id=evidence_id, reported_by_id=user.id, reported_at=clock.now(),
+    )  # fmt: skip
+    session.add(progress)
+    session.flush()
+    return progress
+
+
+def save_evaluation(
+    session: Session, user: User, cycle_id: int, indicator_code: str, achievement: str
+) -> SpmiEvaluation:
+    """Pemeriksaan/Evaluasi: what was achieved for one priority indicator (replaces an earlier text)."""
+    cycle = _editable(session, user, cycle_id, "evaluasi")
+    if not session.scalar(
+        select(
+            exists().where(SpmiPriority.cycle_id == cycle.id, SpmiPriority.indicator_code == indicator_code)
+        )
+    ):
+        raise SpmiInputError("indicator_code", "Pilih indikator prioritas dari siklus ini")
+    achievement = _text("achievement", achievement, "Capaian")
+    evaluation = session.scalar(
+        select(SpmiEvaluation).where(
+            SpmiEvaluation.cycle_id == cycle.id, SpmiEvaluation.indicator_code == indicator_code
+        )
+    )
+    if evaluation is None:
+        evaluation = SpmiEvaluation(cycle_id=cycle.id, indicator_code=indicator_code, achievement=achievement)
+        session.add(evaluation)
+    else:
+        evaluation.achievement = achievement
+    session.flush()
+    return evaluation
+
+
+def save_next_plan(session: Session, user: User, cycle_id: int, plan: str) -> SpmiCycle:
+    """Perencanaan: the plan for next year (carried into next year's cycle when this one closes)."""
+    cycle = _editable(session, user, cycle_id, "perencanaan")
+    cycle.next_plan = _text("plan", plan, "Rencana tindak lanjut")
+    session.flush()
+    return cycle
+
+
+# --- workflow steps ------------------------------------------------------------------------------------
+def submit_phase(session: Session, user: User, cycle_id: int, seen_version: int):
+    """The school submits the current phase for its Widyaprada's review."""
+    cycle = get_cycle(session, user, cycle_id)
+    return _fire(session, user, cycle, "submit", seen_version)
+
+
+def approve_phase(session: Session, user: User, cycle_id: int, seen_version: int, comment: str | None = None):
+    """The Widyaprada approves the phase under review (the last one closes the cycle)."""
+    cycle = get_cycle(session, user, cycle_id)
+    return _fire(session, user, cycle, "approve", seen_version, reason=(comment or "").strip() or None)
+
+
+@dataclass(frozen=True)
+class NoteInput:
+    """A review note on one item (``item_kind`` in NOTE_ITEMS; ``item_id`` None for the phase as a whole)."""
+
+    item_kind: str
+    item_id: int | None
+    body: str
+
+
+def return_phase(session: Session, user: User, cycle_id: int, seen_version: int, notes: Iterable[NoteInput]):
+    """The Widyaprada returns the phase with notes on the items concerned (at least one)."""
+    cycle = get_cycle(session, user, cycle_id)
+    case = cycle.case
+    if case.version != seen_version:
+        raise StaleCaseError()
+    if user.role != Role.WIDYAPRADA or case.state not in REVIEW_OF:
+        raise ActionRefused(
+            "Hanya Widyaprada sekolah ini yang dapat mengembalikan tahap yang sedang ditinjau"
+        )
+    now = clock.now()
+    written = 0
+    for note in notes:
+        if note.item_kind not in NOTE_ITEMS:
+            raise SpmiInputError("item_kind", "Jenis butir catatan tidak dikenal")
+        body = (note.body or "").strip()
+        if not body:
+            continue
+        session.add(SpmiReviewNote(
+            cycle_id=cycle.id, phase=REVIEW_OF[case.state], item_kind=note.item_kind, item_id=note.item_id,
+            body=_text("body", body, "Catatan"), author_id=user.id, created_at=now,
+        ))  # fmt: skip
+        written += 1
+    if not written:
+        raise SpmiInputError("body", "Tulis minimal satu catatan perbaikan untuk sekolah")
+    session.flush()
+    return _fire(session, user, cycle, "send_back", seen_version, reason=f"{written} catatan perbaikan")
+
+
+def _fire(session, user, cycle, trigger, seen_version, reason=None):
+    result = fire(session, cycle.case_id, trigger, user, seen_version, reason=reason)
+    session.expire(cycle.case)  # the engine wrote with Core: reload the ORM copy on next access
+    return result
+
+
+def phase_of(state: str) -> str | None:
+    """The phase a state belongs to (a review state belongs to the phase it reviews)."""
+    if state in PHASES:
+        return state
+    return REVIEW_OF.get(state)
