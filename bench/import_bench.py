@@ -1,0 +1,144 @@
+"""Benchmark ``spmp schools import`` on SQLite and PostgreSQL (prints figures; not a pass/fail test).
+
+    .venv/bin/python bench/import_bench.py                      # 440,000 schools, both backends
+    .venv/bin/python bench/import_bench.py --schools 50000 --backend sqlite
+
+Steps: generate a synthetic national CSV (``spmp.schools.demo``), then per backend create an EMPTY
+database (a temporary SQLite file, or a throw-away PostgreSQL database on ``--pg-server``, dropped
+afterwards), migrate it and load the reference data, and import the CSV twice in a child process each
+time (so ``ru_maxrss`` is the peak of that one import): first into the empty table, then a re-import of
+the same file (every row unchanged). Reported: rows/s for import + commit, and peak RSS of the child.
+Targets: >= 20,000 rows/s SQLite, >= 15,000 rows/s PostgreSQL, peak RSS < 400 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PG_SERVER = os.environ.get("SPMP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _child(url: str, csv_path: str) -> None:
+    """Runs in a subprocess: one import in one transaction, figures as JSON on stdout."""
+    from spmp.db import Database
+    from spmp.schools.importer import import_schools
+
+    db = Database(url)
+    started = time.perf_counter()
+    with db.transaction() as session:
+        report = import_schools(session, csv_path)
+    seconds = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {"seconds": seconds, "peak_mb": peak_kb / 1024, "summary": report.summary(), "rows": report.rows}
+        )
+    )
+
+
+def _prepare(url: str) -> None:
+    from spmp import migrate
+    from spmp.db import Database
+    from spmp.regions.reference import load_reference
+
+    db = Database(url)
+    migrate.upgrade(db)
+    with db.transaction() as session:
+        load_reference(session)
+    db.dispose()
+
+
+def _run_import(url: str, csv_path: Path) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", url, str(csv_path)], check=True, capture_output=True, text=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _report(backend: str, label: str, result: dict) -> None:
+    rate = result["rows"] / result["seconds"]
+    print(
+        f"{backend:<11} {label:<10} {result['rows']:>8} rows  {result['seconds']:7.2f} s  "
+        f"{rate:>9,.0f} rows/s  peak RSS {result['peak_mb']:6.1f} MB   ({result['summary']})"
+    )
+
+
+def _bench_backend(backend: str, url: str, csv_path: Path) -> None:
+    _prepare(url)
+    print(f"{backend}: importing into an empty database ...", file=sys.stderr)
+    _report(backend, "first", _run_import(url, csv_path))
+    print(f"{backend}: re-importing the same file ...", file=sys.stderr)
+    _report(backend, "re-import", _run_import(url, csv_path))
+
+
+def _with_pg_database(fn) -> None:
+    from sqlalchemy import create_engine, text
+
+    name = f"spmp_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        fn(PG_SERVER.rsplit("/", 1)[0] + f"/{name}")
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _generate(csv_path: Path, count: int, seed: int) -> None:
+    from spmp.schools.demo import write_csv
+
+    started = time.perf_counter()
+    done = 0
+
+    def progress(n: int) -> None:
+        nonlocal done
+        done += n
+        if done % 50_000 < n:
+            print(f"  generated {done:,}", file=sys.stderr)
+
+    with open(csv_path, "w", newline="", encoding="utf-8") as out:
+        write_csv(out, count, seed, progress=progress)
+    seconds = time.perf_counter() - started
+    size_mb = csv_path.stat().st_size / 1e6
+    print(
+        f"generated  {count} schools in {seconds:.1f} s ({count / seconds:,.0f} rows/s), {size_mb:.1f} MB CSV"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--schools", type=int, default=440_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--child", nargs=2, metavar=("URL", "CSV"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(*args.child)
+        return
+    with tempfile.TemporaryDirectory(prefix="spmp_bench_") as tmp:
+        csv_path = Path(tmp) / "schools.csv"
+        _generate(csv_path, args.schools, args.seed)
+        if args.backend in ("sqlite", "both"):
+            _bench_backend("sqlite", f"sqlite:///{tmp}/bench.sqlite3", csv_path)
+        if args.backend in ("postgresql", "both"):
+            _with_pg_database(lambda url: _bench_backend("postgresql", url, csv_path))
+
+
+if __name__ == "__main__":
+    main()
