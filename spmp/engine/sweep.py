@@ -93,7 +93,9 @@ def _claim_batch(session: Session, now: datetime) -> list[Any]:
     """Mark up to CLAIM_BATCH due rows fired and return them (the statement itself is the claim)."""
     statement = _CLAIM_SQLITE if session.get_bind().dialect.name == "sqlite" else _CLAIM_PG
     statement = statement.bindparams(bindparam("now", type_=UTCDateTime())).columns(**_COLUMN_TYPES)
-    return list(session.execute(statement, {"now": now, "limit": CLAIM_BATCH}))
+    rows = session.execute(statement, {"now": now, "limit": CLAIM_BATCH})
+    # RETURNING comes back in no particular order; notify in the order the deadlines fell due.
+    return sorted(rows, key=lambda row: (row.fire_at, row.id))
 
 
 def _notify(
