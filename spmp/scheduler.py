@@ -229,7 +229,19 @@ class SchedulerProcess:
     @staticmethod
     def _add(scheduler, job_id: str, func, trigger, next_run_time=None) -> None:
         kwargs = {"next_run_time": next_run_time} if next_run_time is not None else {}
-        scheduler.add_job(func, trigger, id=job_id, name=job_id, replace_existing=True, **kwargs)
+        # Explicit per job (not only job_defaults): one run at a time, missed runs collapse into one, and a
+        # run late by up to an hour (e.g. after a suspend) still happens.
+        scheduler.add_job(
+            func,
+            trigger,
+            id=job_id,
+            name=job_id,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=MISFIRE_GRACE_SECONDS,
+            **kwargs,
+        )
 
     @staticmethod
     def _job(fn, *args):

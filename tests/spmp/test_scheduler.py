@@ -1,0 +1,191 @@
+"""``spmp scheduler``: fixed jobs, one instance per database, ``--once``, and a real running process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from spmp import clock, migrate
+from spmp.cli import cli
+from spmp.config import load_settings
+from spmp.db import Database
+from spmp.notifications.models import Notification, OutboxMessage
+from spmp.regions.reference import load_reference
+from spmp.scheduler import (
+    LEASE_SECONDS,
+    LeaseLock,
+    SchedulerAlreadyRunning,
+    SchedulerProcess,
+    instance_lock,
+)
+from tests.spmp.notification_support import add_deadline, make_case, make_person, unit_of
+
+
+@pytest.fixture(scope="module")
+def url(make_database):
+    database = Database(make_database("scheduler"))
+    migrate.upgrade(database)
+    with database.transaction() as s:
+        load_reference(s)
+    database.dispose()
+    return database.url
+
+
+@pytest.fixture
+def database(url):
+    database = Database(url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def env(url, tmp_path, monkeypatch):
+    values = {
+        "SPMP_DATABASE_URL": url,
+        "SPMP_INSTANCE_PATH": str(tmp_path / "instance"),
+        "SPMP_MAILBOX_PATH": str(tmp_path / "mailbox.txt"),
+        "SPMP_SWEEP_INTERVAL_SECONDS": "1",
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SPMP_SMTP_HOST", raising=False)
+    return values
+
+
+def _due_now(database) -> int:
+    """A case whose due date passed a minute ago (system clock); returns the assignee's id."""
+    with database.transaction() as s:
+        person = make_person(s, "widyaprada", unit_id=unit_of(s, "53"))
+        add_deadline(s, make_case(s, assignee=person), "due", clock.now() - timedelta(minutes=1))
+    return person.id
+
+
+def _counts(database, user_id: int) -> tuple[int, int]:
+    with database.transaction(write=False) as s:
+        notes = s.scalar(select(func.count()).where(Notification.user_id == user_id))
+        sent = s.scalar(
+            select(func.count()).where(OutboxMessage.user_id == user_id, OutboxMessage.sent_at.is_not(None))
+        )
+    return notes, sent
+
+
+def test_a_second_lock_on_another_connection_is_refused(url):
+    first_db, second_db = Database(url), Database(url)
+    first, second = instance_lock(first_db, "pertama"), instance_lock(second_db, "kedua")
+    try:
+        first.acquire()
+        with pytest.raises(SchedulerAlreadyRunning) as refused:
+            second.acquire()
+        assert "Penjadwal lain sedang berjalan" in refused.value.message
+        assert first.renew()
+        first.release()
+        second.acquire()  # free again once the first let go
+        second.release()
+    finally:
+        first.release()
+        first_db.dispose()
+        second_db.dispose()
+
+
+def test_sqlite_lease_expires_and_can_be_taken_over(database):
+    if not database.is_sqlite:
+        pytest.skip("the lease row is the SQLite lock; PostgreSQL uses an advisory lock")
+    stalled, successor = LeaseLock(database, "macet"), LeaseLock(database, "pengganti")
+    try:
+        stalled.acquire()
+        clock.set_clock(lambda: clock._system_now() + timedelta(seconds=LEASE_SECONDS - 5))
+        with pytest.raises(SchedulerAlreadyRunning):
+            successor.acquire()
+        clock.set_clock(lambda: clock._system_now() + timedelta(seconds=LEASE_SECONDS + 5))
+        successor.acquire()  # the stalled holder missed its heartbeats: its lease has expired
+        assert not stalled.renew()  # and it finds out at its next heartbeat
+        assert successor.renew()
+    finally:
+        clock.set_clock(None)
+        successor.release()
+        stalled.release()
+
+
+def test_postgresql_lock_is_released_when_its_connection_goes(database):
+    if database.is_sqlite:
+        pytest.skip("PostgreSQL advisory lock")
+    first, other = instance_lock(database, "pertama"), Database(database.url)
+    try:
+        first.acquire()
+        first._conn.invalidate()  # as if the process died: the server drops the session and its lock
+        first._conn = None
+        second = instance_lock(other, "kedua")
+        second.acquire()
+        second.release()
+    finally:
+        other.dispose()
+
+
+def test_the_scheduler_has_fixed_jobs_in_memory(database, env):
+    settings = load_settings()
+    process = SchedulerProcess(database, settings, instance_lock(database))
+    scheduler = process.build()
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"sweep", "deliver", "digest", "heartbeat"}
+    for job in jobs.values():
+        assert job.coalesce and job.max_instances == 1 and job.misfire_grace_time >= 600
+    assert jobs["sweep"].trigger.interval == timedelta(seconds=1)
+    assert type(scheduler._jobstores["default"]).__name__ == "MemoryJobStore"
+
+
+def test_once_runs_every_job_and_a_second_scheduler_is_refused(database, env):
+    user_id = _due_now(database)
+    result = CliRunner().invoke(cli, ["scheduler", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "Tenggat diproses" in result.output and "Email terkirim" in result.output
+    assert _counts(database, user_id) == (1, 1)
+    lock = instance_lock(Database(env["SPMP_DATABASE_URL"]), "penjadwal-lain")
+    lock.acquire()
+    try:
+        refused = CliRunner().invoke(cli, ["scheduler", "--once"])
+        assert refused.exit_code == 3
+        assert "Penjadwal lain sedang berjalan" in refused.output
+    finally:
+        lock.release()
+        lock.db.dispose()
+
+
+def _spmp(*args: str, env: dict) -> subprocess.Popen:
+    code = "from spmp.cli import main; main()"
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_a_running_scheduler_process_sweeps_delivers_and_keeps_others_out(database, env):
+    user_id = _due_now(database)
+    running = _spmp("scheduler", env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while _counts(database, user_id) != (1, 1) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _counts(database, user_id) == (1, 1)  # swept and delivered by the real process
+        second = _spmp("scheduler", "--once", env=env)
+        _, err = second.communicate(timeout=60)
+        assert second.returncode == 3
+        assert "Penjadwal lain sedang berjalan" in err
+    finally:
+        running.send_signal(signal.SIGTERM)
+        _, err = running.communicate(timeout=30)
+    assert running.returncode == 0, err
+    assert "Penjadwal berjalan" in err
+    after = _spmp("scheduler", "--once", env=env)  # the lock was released on shutdown
+    out, err = after.communicate(timeout=60)
+    assert after.returncode == 0, err
