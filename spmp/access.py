@@ -53,7 +53,9 @@ def visible_provinces(session: Session, user: User) -> list[Province]:
     elif role == Role.DINAS_REGENCY:
         query = query.where(Province.code == user.regency_code[:2])
     elif role in (Role.SCHOOL_OPERATOR, Role.PRINCIPAL):
-        query = query.where(Province.code == select(School.province_code).where(School.id == user.school_id).scalar_subquery())
+        query = query.where(
+            Province.code == select(School.province_code).where(School.id == user.school_id).scalar_subquery()
+        )
     return list(session.scalars(query))
 
 

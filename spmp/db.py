@@ -100,7 +100,9 @@ class Database:
         db.url = url
         db.engine = connection.engine
         db.write_engine = connection.engine
-        factory = sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+        factory = sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
         db._read = db._write = factory
         return db
 

@@ -28,11 +28,15 @@ class DemoUser:
 
 
 def _first_school(session: Session, regency_code: str, bentuk: str = "SD") -> School:
-    school = session.scalar(select(School).where(School.regency_code == regency_code, School.bentuk == bentuk)
-                            .order_by(School.name_key, School.id))
+    school = session.scalar(
+        select(School)
+        .where(School.regency_code == regency_code, School.bentuk == bentuk)
+        .order_by(School.name_key, School.id)
+    )
     if school is None:
-        school = session.scalar(select(School).where(School.regency_code == regency_code)
-                                .order_by(School.name_key, School.id))
+        school = session.scalar(
+            select(School).where(School.regency_code == regency_code).order_by(School.name_key, School.id)
+        )
     if school is None:
         raise RuntimeError(f"No demo school in regency {regency_code}; generate schools first")
     return school
@@ -50,7 +54,9 @@ def demo_users(session: Session) -> list[DemoUser]:
         DemoUser("staf.jatim", "Staf BBPMP Jawa Timur", "bpmp_staff", S(unit_code="BBPMP-JATIM")),
         DemoUser("dinas.prov", "Dinas Pendidikan Provinsi NTT", "dinas_province", S(province_code="53")),
         DemoUser("dinas.kota", "Dinas Pendidikan Kota Kupang", "dinas_regency", S(regency_code="53.71")),
-        DemoUser("fasilitator", "Fasilitator Universitas Nusa Cendana", "facilitator", S(unit_code="BPMP-NTT")),
+        DemoUser(
+            "fasilitator", "Fasilitator Universitas Nusa Cendana", "facilitator", S(unit_code="BPMP-NTT")
+        ),
         DemoUser("pusat", "Tim Kerja Pusat", "pusat", S()),
         DemoUser("admin", "Administrator SPMP", "admin", S()),
     ]
@@ -68,8 +74,14 @@ def seed_demo(session: Session, schools: int = 5000, progress=None) -> list[tupl
     for demo in demo_users(session):
         exists = session.scalar(select(User).where(User.username == demo.username))
         if exists is None:
-            user = accounts.create_user(session, username=demo.username, full_name=demo.full_name,
-                                        password=DEMO_PASSWORD, role=demo.role, scope=demo.scope)
+            user = accounts.create_user(
+                session,
+                username=demo.username,
+                full_name=demo.full_name,
+                password=DEMO_PASSWORD,
+                role=demo.role,
+                scope=demo.scope,
+            )
             user.totp_secret = DEMO_TOTP.get(demo.username)
             if demo.role in ("widyaprada", "facilitator"):
                 _assign_demo_caseload(session, user)
@@ -79,6 +91,10 @@ def seed_demo(session: Session, schools: int = 5000, progress=None) -> list[tupl
 
 
 def _assign_demo_caseload(session: Session, user: User) -> None:
-    npsns = session.scalars(select(School.npsn).where(School.regency_code.in_(["53.71", "53.01"]))
-                            .order_by(School.name_key).limit(12)).all()
+    npsns = session.scalars(
+        select(School.npsn)
+        .where(School.regency_code.in_(["53.71", "53.01"]))
+        .order_by(School.name_key)
+        .limit(12)
+    ).all()
     accounts.assign_schools(session, user, user, list(npsns))

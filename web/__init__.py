@@ -62,10 +62,11 @@ def _init_login(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from web.admin.views import bp as admin_bp
     from web.auth.views import bp as auth_bp
+    from web.cases.views import bp as cases_bp
     from web.main.views import bp as main_bp
     from web.schools.views import bp as schools_bp
 
-    for bp in (main_bp, auth_bp, schools_bp, admin_bp):
+    for bp in (main_bp, auth_bp, schools_bp, cases_bp, admin_bp):
         app.register_blueprint(bp)
     from web import feature_blueprints
 
@@ -77,7 +78,9 @@ def _register_hooks(app: Flask, settings: Settings) -> None:
 
     @app.before_request
     def _timeouts():
-        return security.enforce_session_timeouts(settings.session_idle_minutes, settings.session_absolute_hours)
+        return security.enforce_session_timeouts(
+            settings.session_idle_minutes, settings.session_absolute_hours
+        )
 
     app.after_request(security.set_security_headers)
     app.context_processor(lambda: {"navigation_for": navigation_for})
@@ -87,13 +90,32 @@ def _register_errors(app: Flask) -> None:
     def page(code: int, title: str, message: str):
         return render_template("errors/error.html", code=code, title=title, message=message), code
 
-    app.register_error_handler(400, lambda e: page(400, "Permintaan tidak valid", getattr(e, "description", "")))
-    app.register_error_handler(403, lambda e: page(403, "Akses ditolak", "Anda tidak berhak membuka halaman ini."))
-    app.register_error_handler(404, lambda e: page(404, "Tidak ditemukan", "Halaman atau data yang Anda cari tidak ada."))
-    app.register_error_handler(405, lambda e: page(405, "Metode tidak diizinkan", "Aksi ini tidak tersedia di sini."))
-    app.register_error_handler(413, lambda e: page(413, "Berkas terlalu besar", "Ukuran berkas melebihi batas unggah."))
-    app.register_error_handler(429, lambda e: page(429, "Terlalu banyak percobaan", "Tunggu sebentar lalu coba lagi."))
-    app.register_error_handler(500, lambda e: page(500, "Terjadi kesalahan", "Kesalahan pada server. Tim kami telah dicatat."))
     app.register_error_handler(
-        CSRFError, lambda e: page(400, "Formulir kedaluwarsa", "Token keamanan formulir tidak valid. Muat ulang halaman lalu coba lagi.")
+        400, lambda e: page(400, "Permintaan tidak valid", getattr(e, "description", ""))
+    )
+    app.register_error_handler(
+        403, lambda e: page(403, "Akses ditolak", "Anda tidak berhak membuka halaman ini.")
+    )
+    app.register_error_handler(
+        404, lambda e: page(404, "Tidak ditemukan", "Halaman atau data yang Anda cari tidak ada.")
+    )
+    app.register_error_handler(
+        405, lambda e: page(405, "Metode tidak diizinkan", "Aksi ini tidak tersedia di sini.")
+    )
+    app.register_error_handler(
+        413, lambda e: page(413, "Berkas terlalu besar", "Ukuran berkas melebihi batas unggah.")
+    )
+    app.register_error_handler(
+        429, lambda e: page(429, "Terlalu banyak percobaan", "Tunggu sebentar lalu coba lagi.")
+    )
+    app.register_error_handler(
+        500, lambda e: page(500, "Terjadi kesalahan", "Kesalahan pada server. Tim kami telah dicatat.")
+    )
+    app.register_error_handler(
+        CSRFError,
+        lambda e: page(
+            400,
+            "Formulir kedaluwarsa",
+            "Token keamanan formulir tidak valid. Muat ulang halaman lalu coba lagi.",
+        ),
     )

@@ -10,6 +10,7 @@ from spmp.accounts.models import Role
 MENU: list[tuple[str, str, tuple[Role, ...] | None]] = [
     ("main.dashboard", "Beranda", None),
     ("schools.directory", "Direktori Sekolah", None),
+    ("cases.index", "Kasus", None),
     ("admin.users", "Pengguna", (Role.ADMIN,)),
     ("admin.units", "Unit B/BPMP", (Role.ADMIN,)),
 ]
@@ -20,5 +21,8 @@ def navigation_for(user) -> list[tuple[str, str]]:
     if not user.is_authenticated:
         return []
     role = Role(user.role)
-    return [(url_for(endpoint), label) for endpoint, label, roles in MENU + EXTRA_MENU
-            if roles is None or role in roles]
+    return [
+        (url_for(endpoint), label)
+        for endpoint, label, roles in MENU + EXTRA_MENU
+        if roles is None or role in roles
+    ]

@@ -32,19 +32,41 @@ ROLE_HELP = "; ".join(f"{r.value} = {label}" for r, label in ROLE_LABELS.items()
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--email")
 @click.option("--school", "school_npsn", help="NPSN, for school operators and principals.")
-@click.option("--unit", "unit_code", help="B/BPMP unit code (e.g. BPMP-NTT), for Widyaprada, B/BPMP staff/head, facilitators.")
+@click.option(
+    "--unit",
+    "unit_code",
+    help="B/BPMP unit code (e.g. BPMP-NTT), for Widyaprada, B/BPMP staff/head, facilitators.",
+)
 @click.option("--province", "province_code", help="Province code (e.g. 53), for Dinas Provinsi.")
 @click.option("--regency", "regency_code", help="Regency code (e.g. 53.71), for Dinas Kab/Kota.")
 @pass_app
-def users_create(app: AppContext, username, full_name, role, password, email, school_npsn, unit_code,
-                 province_code, regency_code) -> None:
+def users_create(
+    app: AppContext,
+    username,
+    full_name,
+    role,
+    password,
+    email,
+    school_npsn,
+    unit_code,
+    province_code,
+    regency_code,
+) -> None:
     """Create a user with a role scoped to an org unit."""
-    scope = accounts.Scope(school_npsn=school_npsn, unit_code=unit_code, province_code=province_code,
-                           regency_code=regency_code)
+    scope = accounts.Scope(
+        school_npsn=school_npsn, unit_code=unit_code, province_code=province_code, regency_code=regency_code
+    )
     try:
         with app.db.transaction() as session:
-            user = accounts.create_user(session, username=username, full_name=full_name, password=password,
-                                        role=role, scope=scope, email=email)
+            user = accounts.create_user(
+                session,
+                username=username,
+                full_name=full_name,
+                password=password,
+                role=role,
+                scope=scope,
+                email=email,
+            )
             click.echo(f"Pengguna {user.username} dibuat ({user.role_label}).")
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -68,12 +90,23 @@ def users_list(app: AppContext) -> None:
 @click.option("--province", "province_code")
 @click.option("--regency", "regency_code")
 @pass_app
-def users_set_role(app: AppContext, username, role, school_npsn, unit_code, province_code, regency_code) -> None:
+def users_set_role(
+    app: AppContext, username, role, school_npsn, unit_code, province_code, regency_code
+) -> None:
     """Change a user's role and scope (ends all their sessions)."""
     try:
         with app.db.transaction() as session:
-            accounts.change_role(session, _get_user(session, username), role, accounts.Scope(
-                school_npsn=school_npsn, unit_code=unit_code, province_code=province_code, regency_code=regency_code))
+            accounts.change_role(
+                session,
+                _get_user(session, username),
+                role,
+                accounts.Scope(
+                    school_npsn=school_npsn,
+                    unit_code=unit_code,
+                    province_code=province_code,
+                    regency_code=regency_code,
+                ),
+            )
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo("Peran diubah; semua sesi pengguna diakhiri.")

@@ -70,11 +70,21 @@ def _parse_role(role: str) -> Role:
         raise AccountError(f"Peran {role!r} tidak dikenal.", "role") from None
 
 
-def create_user(session: Session, *, username: str, full_name: str, password: str, role: str,
-                scope: Scope = Scope(), email: str | None = None) -> User:
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    full_name: str,
+    password: str,
+    role: str,
+    scope: Scope = Scope(),
+    email: str | None = None,
+) -> User:
     username = username.strip().lower()
     if not username or len(username) > 80 or not all(c.isalnum() or c in "._-@" for c in username):
-        raise AccountError("Nama pengguna hanya boleh huruf, angka, titik, garis bawah, minus dan @.", "username")
+        raise AccountError(
+            "Nama pengguna hanya boleh huruf, angka, titik, garis bawah, minus dan @.", "username"
+        )
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AccountError(f"Nama pengguna {username!r} sudah dipakai.", "username")
     problem = password_problem(password, username)
@@ -82,10 +92,20 @@ def create_user(session: Session, *, username: str, full_name: str, password: st
         raise AccountError(problem, "password")
     role_enum = _parse_role(role)
     now = clock.now()
-    user = User(username=username, full_name=full_name.strip(), email=email or None, role=role_enum.value,
-                password_hash=hash_password(password), created_at=now, password_changed_at=now,
-                session_epoch=0, failed_logins=0, is_active=True, wants_daily_digest=False,
-                **_resolve_scope(session, role_enum, scope))
+    user = User(
+        username=username,
+        full_name=full_name.strip(),
+        email=email or None,
+        role=role_enum.value,
+        password_hash=hash_password(password),
+        created_at=now,
+        password_changed_at=now,
+        session_epoch=0,
+        failed_logins=0,
+        is_active=True,
+        wants_daily_digest=False,
+        **_resolve_scope(session, role_enum, scope),
+    )
     session.add(user)
     session.flush()
     return user
@@ -242,35 +262,52 @@ def assign_schools(session: Session, actor: User, user: User, npsns: list[str]) 
     if user.role not in (Role.WIDYAPRADA, Role.FACILITATOR):
         raise AccountError("Hanya Widyaprada atau fasilitator yang dapat diberi sekolah binaan.")
     wanted = sorted({n.strip() for n in npsns if n.strip()})
-    found = dict(session.execute(
-        select(School.npsn, School.id).where(School.npsn.in_(wanted),
-                                             School.province_code.in_(unit_provinces(user.unit_id)))
-    ).all())
+    found = dict(
+        session.execute(
+            select(School.npsn, School.id).where(
+                School.npsn.in_(wanted), School.province_code.in_(unit_provinces(user.unit_id))
+            )
+        ).all()
+    )
     missing = [n for n in wanted if n not in found]
     if missing:
         raise AccountError(
-            "NPSN tidak ditemukan di wilayah unit pengguna: " + ", ".join(missing[:20])
-            + (f" (dan {len(missing) - 20} lainnya)" if len(missing) > 20 else ""), "npsns")
-    already = set(session.scalars(select(SchoolAssignment.school_id).where(SchoolAssignment.user_id == user.id)))
+            "NPSN tidak ditemukan di wilayah unit pengguna: "
+            + ", ".join(missing[:20])
+            + (f" (dan {len(missing) - 20} lainnya)" if len(missing) > 20 else ""),
+            "npsns",
+        )
+    already = set(
+        session.scalars(select(SchoolAssignment.school_id).where(SchoolAssignment.user_id == user.id))
+    )
     now = clock.now()
     new_ids = [sid for sid in found.values() if sid not in already]
-    session.add_all(SchoolAssignment(user_id=user.id, school_id=sid, assigned_by_id=actor.id, assigned_at=now)
-                    for sid in new_ids)
+    session.add_all(
+        SchoolAssignment(user_id=user.id, school_id=sid, assigned_by_id=actor.id, assigned_at=now)
+        for sid in new_ids
+    )
     session.flush()
     return len(new_ids)
 
 
 def unassign_school(session: Session, user: User, school_id: int) -> None:
-    session.execute(delete(SchoolAssignment).where(SchoolAssignment.user_id == user.id,
-                                                   SchoolAssignment.school_id == school_id))
+    session.execute(
+        delete(SchoolAssignment).where(
+            SchoolAssignment.user_id == user.id, SchoolAssignment.school_id == school_id
+        )
+    )
     session.flush()
 
 
 def assigned_schools(session: Session, user: User) -> list[School]:
-    return list(session.scalars(
-        select(School).join(SchoolAssignment, SchoolAssignment.school_id == School.id)
-        .where(SchoolAssignment.user_id == user.id).order_by(School.name_key)
-    ))
+    return list(
+        session.scalars(
+            select(School)
+            .join(SchoolAssignment, SchoolAssignment.school_id == School.id)
+            .where(SchoolAssignment.user_id == user.id)
+            .order_by(School.name_key)
+        )
+    )
 
 
 def count_visible_schools(session: Session, user: User) -> int:

@@ -4,7 +4,6 @@ the B/BPMP units and their coverage, and the 3T lists. Idempotent: a second run 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
 from pathlib import Path
 
 import yaml
@@ -69,7 +68,12 @@ def _load_units(session: Session, report: ReferenceReport) -> None:
     covered = set(session.scalars(select(UnitCoverage.province_code)))
     for item in data["units"]:
         unit = session.scalar(select(Unit).where(Unit.code == item["code"]))
-        values = {"code": item["code"], "name": item["name"], "kind": item["kind"], "seat_province_code": item["seat"]}
+        values = {
+            "code": item["code"],
+            "name": item["name"],
+            "kind": item["kind"],
+            "seat_province_code": item["seat"],
+        }
         if unit is None:
             unit = Unit(**values)
             session.add(unit)
@@ -98,7 +102,9 @@ def _regency_index(session: Session) -> dict[tuple[str, str], str]:
     return index
 
 
-def _map_t3_name(index, successors: list[str], name: str, renamed: dict[str, str]) -> tuple[str | None, str | None]:
+def _map_t3_name(
+    index, successors: list[str], name: str, renamed: dict[str, str]
+) -> tuple[str | None, str | None]:
     target = renamed.get(name, name)
     matches = [index[(p, _normalise(target))] for p in successors if (p, _normalise(target)) in index]
     if len(matches) == 1:
@@ -113,8 +119,13 @@ def _load_t3(session: Session, filename: str, report: ReferenceReport) -> None:
     data = yaml.safe_load((DATA_DIR / filename).read_text())
     t3 = session.scalar(select(T3List).where(T3List.key == data["key"]))
     if t3 is None:
-        t3 = T3List(key=data["key"], title=data["title"], valid_from=data["valid_from"],
-                    valid_to=data["valid_to"], is_current=False)
+        t3 = T3List(
+            key=data["key"],
+            title=data["title"],
+            valid_from=data["valid_from"],
+            valid_to=data["valid_to"],
+            is_current=False,
+        )
         session.add(t3)
         session.flush()
         report.changed += 1
@@ -126,7 +137,9 @@ def _load_t3(session: Session, filename: str, report: ReferenceReport) -> None:
             code, note = _map_t3_name(index, successors, name, data.get("renamed", {}))
             entry = existing.get((province_code, name))
             if entry is None:
-                t3.entries.append(T3Entry(source_province=province_code, source_name=name, regency_code=code, note=note))
+                t3.entries.append(
+                    T3Entry(source_province=province_code, source_name=name, regency_code=code, note=note)
+                )
                 report.changed += 1
             if code is None:
                 report.t3_unmapped.append(f"{name} ({province_code}): {note}")
@@ -163,5 +176,3 @@ def current_t3_regencies():
         .where(T3List.is_current, T3Entry.regency_code.is_not(None))
         .scalar_subquery()
     )
-
-

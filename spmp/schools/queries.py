@@ -78,15 +78,17 @@ def _filters(f: DirectoryFilters) -> list:
     return clauses
 
 
-def search_schools(session: Session, user, filters: DirectoryFilters, after: str | None = None,
-                   limit: int = 50) -> DirectoryPage:
+def search_schools(
+    session: Session, user, filters: DirectoryFilters, after: str | None = None, limit: int = 50
+) -> DirectoryPage:
     """One page of the directory for ``user``. ``after`` is the ``next_cursor`` of the previous page; an
     invalid cursor raises ValueError (the web view answers 400)."""
     query = select(School).options(joinedload(School.regency)).where(school_scope(user), *_filters(filters))
     if after:
         name_key, school_id = decode_cursor(after)
-        query = query.where(or_(School.name_key > name_key,
-                                and_(School.name_key == name_key, School.id > school_id)))
+        query = query.where(
+            or_(School.name_key > name_key, and_(School.name_key == name_key, School.id > school_id))
+        )
     rows = list(session.scalars(query.order_by(School.name_key, School.id).limit(limit + 1)))
     next_cursor = encode_cursor(rows[limit - 1].name_key, rows[limit - 1].id) if len(rows) > limit else None
     return DirectoryPage(rows[:limit], next_cursor)
@@ -94,5 +96,8 @@ def search_schools(session: Session, user, filters: DirectoryFilters, after: str
 
 def get_school(session: Session, user, school_id: int) -> School | None:
     """The school, or None when it does not exist or lies outside the user's area."""
-    return session.scalar(select(School).options(joinedload(School.regency), joinedload(School.province))
-                          .where(School.id == school_id, school_scope(user)))
+    return session.scalar(
+        select(School)
+        .options(joinedload(School.regency), joinedload(School.province))
+        .where(School.id == school_id, school_scope(user))
+    )

@@ -41,12 +41,19 @@ def live_database(make_database):
 @pytest.fixture(scope="session")
 def live_server(live_database, tmp_path_factory):
     port = _free_port()
-    env = {**os.environ, "SPMP_DATABASE_URL": live_database.url,
-           "SPMP_INSTANCE_PATH": str(tmp_path_factory.mktemp("live-instance"))}
+    env = {
+        **os.environ,
+        "SPMP_DATABASE_URL": live_database.url,
+        "SPMP_INSTANCE_PATH": str(tmp_path_factory.mktemp("live-instance")),
+    }
     log_path = Path(env["SPMP_INSTANCE_PATH"]) / "server.log"
-    log = open(log_path, "wb")  # a file, not a pipe: a full pipe would block the server
-    process = subprocess.Popen([str(Path(sys.executable).parent / "spmp"), "web", "--port", str(port)], env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
+    log = open(log_path, "wb")  # noqa: SIM115 - open for the server's lifetime; a pipe could fill and block it
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "spmp"), "web", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -56,7 +63,7 @@ def live_server(live_database, tmp_path_factory):
         except OSError:
             if process.poll() is not None:
                 log.close()
-                raise RuntimeError(log_path.read_text())
+                raise RuntimeError(log_path.read_text()) from None
             time.sleep(0.2)
     yield base
     process.terminate()
@@ -70,9 +77,17 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()

@@ -15,12 +15,25 @@ PASSWORD = "kata-sandi-browser-1"
 @pytest.fixture(scope="module")
 def people(live_database):
     with live_database.transaction() as session:
-        school = make_school(session, regency_code="53.71", name="SMP Negeri 5 Kupang", bentuk="SMP", electricity_watts=1300,
-                             latitude=-10.17, longitude=123.6)
+        school = make_school(
+            session,
+            regency_code="53.71",
+            name="SMP Negeri 5 Kupang",
+            bentuk="SMP",
+            electricity_watts=1300,
+            latitude=-10.17,
+            longitude=123.6,
+        )
         make_school(session, regency_code="53.71", name="SMP Negeri 6 Kupang")
         make_school(session, regency_code="35.78", name="SMP Negeri 5 Surabaya")
-        accounts.create_user(session, username="browser.staf", full_name="Staf Peramban", password=PASSWORD,
-                             role="bpmp_staff", scope=accounts.Scope(unit_code="BPMP-NTT"))
+        accounts.create_user(
+            session,
+            username="browser.staf",
+            full_name="Staf Peramban",
+            password=PASSWORD,
+            role="bpmp_staff",
+            scope=accounts.Scope(unit_code="BPMP-NTT"),
+        )
         return {"school_name": school.name, "npsn": school.npsn}
 
 

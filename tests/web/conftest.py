@@ -69,8 +69,14 @@ def world(session):
     jatim = make_school(session, regency_code="35.78", name="SD Negeri 1 Surabaya")
 
     def user(username: str, role: str, **scope):
-        return accounts.create_user(session, username=username, full_name=username.title(), password=PASSWORD,
-                                    role=role, scope=accounts.Scope(**scope))
+        return accounts.create_user(
+            session,
+            username=username,
+            full_name=username.title(),
+            password=PASSWORD,
+            role=role,
+            scope=accounts.Scope(**scope),
+        )
 
     users = {
         "school_operator": user("op_kupang", "school_operator", school_npsn=ntt.npsn),

@@ -10,8 +10,18 @@ import pytest
 
 from tests.web.conftest import login, post
 
-ROLES = ["school_operator", "principal", "widyaprada", "bpmp_staff", "bpmp_head", "dinas_province",
-         "dinas_regency", "facilitator", "pusat", "admin"]
+ROLES = [
+    "school_operator",
+    "principal",
+    "widyaprada",
+    "bpmp_staff",
+    "bpmp_head",
+    "dinas_province",
+    "dinas_regency",
+    "facilitator",
+    "pusat",
+    "admin",
+]
 NATIONAL = {"pusat", "admin"}
 ADMIN = {"admin"}
 
@@ -41,17 +51,44 @@ MATRIX = [
     ("POST", "/admin/pengguna/{other_user}/sekolah", _only(ADMIN, 302, 403)),
     ("POST", "/admin/unit/cakupan/53", _only(ADMIN, 302, 403)),
     ("GET", "/tidak-ada-halaman-ini", _expect_everyone(404)),
+    ("GET", "/kasus", _expect_everyone()),
+    ("GET", "/alur-kerja", _expect_everyone()),
+    # The inside case is assigned to the Widyaprada; a facilitator sees only cases assigned to them.
+    ("GET", "/kasus/{inside_case}", {**_expect_everyone(), "facilitator": 404}),
+    ("GET", "/kasus/{outside_case}", _only(NATIONAL, 200, 404)),
+    ("POST", "/kasus/{outside_case}/komentar", _only(NATIONAL, 302, 404)),
 ]
+
+
+@pytest.fixture
+def world_cases(session, world):
+    from spmp.engine import operations as cases
+
+    wp, admin = world["users"]["widyaprada"], world["users"]["admin"]
+    world["inside_case"] = cases.open_case(
+        session, wp, "school_visit", title="Supervisi", school_id=world["inside"].id, assignee_user_id=wp.id
+    )
+    world["outside_case"] = cases.open_case(
+        session, admin, "school_visit", title="Supervisi", school_id=world["outside"].id
+    )
+    return world
 
 
 def _path(template: str, world, role: str) -> str:
     other = world["users"]["pusat" if role != "pusat" else "bpmp_staff"]
-    return template.format(inside=world["inside"].id, outside=world["outside"].id,
-                           self_user=world["users"][role].id, other_user=other.id)
+    return template.format(
+        inside=world["inside"].id,
+        outside=world["outside"].id,
+        self_user=world["users"][role].id,
+        other_user=other.id,
+        inside_case=world["inside_case"].id,
+        outside_case=world["outside_case"].id,
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_route_access_for_role(client, world, role):
+def test_route_access_for_role(client, world_cases, role):
+    world = world_cases
     response = login(client, world["users"][role])
     assert response.status_code == 302, f"{role} could not log in"
     failures = []
@@ -60,13 +97,16 @@ def test_route_access_for_role(client, world, role):
         if method == "GET":
             status = client.get(path).status_code
         else:
-            status = post(client, path, {"npsns": world["inside"].npsn, "unit_code": "BPMP-NTT"}).status_code
+            status = post(
+                client, path, {"npsns": world["inside"].npsn, "unit_code": "BPMP-NTT", "body": "komentar"}
+            ).status_code
         if status != expected[role]:
             failures.append(f"{method} {path}: expected {expected[role]}, got {status}")
     assert not failures, f"{role}:\n" + "\n".join(failures)
 
 
-def test_anonymous_is_sent_to_login(client, world):
+def test_anonymous_is_sent_to_login(client, world_cases):
+    world = world_cases
     for method, template, _expected in MATRIX:
         path = _path(template, world, "admin")
         if "tidak-ada" in path:

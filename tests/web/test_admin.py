@@ -8,15 +8,33 @@ from tests.web.conftest import login, post
 
 def test_admin_creates_user_with_field_errors_then_success(client, world, session):
     login(client, world["users"]["admin"])
-    bad = post(client, "/admin/pengguna/baru", {"username": "baru", "full_name": "Baru", "password": "kata-sandi-123",
-                                                 "role": "school_operator", "school_npsn": "99999999"},
-               token_from="/admin/pengguna/baru")
+    bad = post(
+        client,
+        "/admin/pengguna/baru",
+        {
+            "username": "baru",
+            "full_name": "Baru",
+            "password": "kata-sandi-123",
+            "role": "school_operator",
+            "school_npsn": "99999999",
+        },
+        token_from="/admin/pengguna/baru",
+    )
     assert bad.status_code == 200
     assert "Sekolah dengan NPSN" in bad.get_data(as_text=True)
     assert session.scalar(select(User).where(User.username == "baru")) is None
-    ok = post(client, "/admin/pengguna/baru", {"username": "baru", "full_name": "Baru", "password": "kata-sandi-123",
-                                                "role": "school_operator", "school_npsn": world["inside"].npsn},
-              token_from="/admin/pengguna/baru")
+    ok = post(
+        client,
+        "/admin/pengguna/baru",
+        {
+            "username": "baru",
+            "full_name": "Baru",
+            "password": "kata-sandi-123",
+            "role": "school_operator",
+            "school_npsn": world["inside"].npsn,
+        },
+        token_from="/admin/pengguna/baru",
+    )
     assert ok.status_code == 302
     created = session.scalar(select(User).where(User.username == "baru"))
     assert created.school_id == world["inside"].id
@@ -26,7 +44,9 @@ def test_admin_assigns_schools_to_widyaprada(client, world, session):
     extra = make_school(session, regency_code="53.02")
     wp = world["users"]["widyaprada"]
     login(client, world["users"]["admin"])
-    response = post(client, f"/admin/pengguna/{wp.id}/sekolah", {"npsns": f"{extra.npsn}, {world['outside'].npsn}"})
+    response = post(
+        client, f"/admin/pengguna/{wp.id}/sekolah", {"npsns": f"{extra.npsn}, {world['outside'].npsn}"}
+    )
     assert response.status_code == 302
     page = client.get(response.location).get_data(as_text=True)
     assert world["outside"].npsn in page and "tidak ditemukan di wilayah" in page  # refused, nothing added

@@ -57,8 +57,11 @@ def test_account_lockout_with_back_off(client, world, session):
 
 
 def test_login_rate_limited_per_ip(settings, db, world):
-    app = create_app(dataclasses.replace(settings, login_rate_limit="3 per minute"), database=db,
-                     LOGIN_RATE_LIMIT="3 per minute")
+    app = create_app(
+        dataclasses.replace(settings, login_rate_limit="3 per minute"),
+        database=db,
+        LOGIN_RATE_LIMIT="3 per minute",
+    )
     client = app.test_client()
     codes = [login(client, "staf_ntt", "salah-sekali-123").status_code for _ in range(4)]
     assert codes[:3] == [200, 200, 200]
@@ -96,8 +99,16 @@ def test_account_changes_end_every_session(app, world, session, change):
     login(first, "staf_ntt")
     login(second, "staf_ntt")
     if change == "password":
-        response = post(first, "/akun", {"current_password": PASSWORD, "new_password": "kata-sandi-baru-456",
-                                         "confirm": "kata-sandi-baru-456"}, token_from="/akun")
+        response = post(
+            first,
+            "/akun",
+            {
+                "current_password": PASSWORD,
+                "new_password": "kata-sandi-baru-456",
+                "confirm": "kata-sandi-baru-456",
+            },
+            token_from="/akun",
+        )
         assert response.status_code == 302
     elif change == "role":
         accounts.change_role(session, user, "bpmp_head", accounts.Scope(unit_code="BPMP-NTT"))
@@ -108,20 +119,39 @@ def test_account_changes_end_every_session(app, world, session, change):
         assert response.status_code == 302 and "/login" in response.location
 
 
-@pytest.mark.parametrize("target", ["//evil.com", "/\\evil.com", "\\\\evil.com", "/%09/evil.com",
-                                    "https://evil.com/", "/%2F%2Fevil.com", "javascript:alert(1)", "/\t/evil.com"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.com",
+        "/\\evil.com",
+        "\\\\evil.com",
+        "/%09/evil.com",
+        "https://evil.com/",
+        "/%2F%2Fevil.com",
+        "javascript:alert(1)",
+        "/\t/evil.com",
+    ],
+)
 def test_next_redirect_rejects_foreign_targets(client, world, target):
     token = csrf_token(client)
-    response = client.post("/login", data={"username": "staf_ntt", "password": PASSWORD, "csrf_token": token,
-                                           "next": target})
+    response = client.post(
+        "/login", data={"username": "staf_ntt", "password": PASSWORD, "csrf_token": token, "next": target}
+    )
     assert response.status_code == 302
     assert response.location == "/"
 
 
 def test_next_redirect_accepts_local_path(client, world):
     token = csrf_token(client)
-    response = client.post("/login", data={"username": "staf_ntt", "password": PASSWORD, "csrf_token": token,
-                                           "next": "/sekolah?provinsi=53"})
+    response = client.post(
+        "/login",
+        data={
+            "username": "staf_ntt",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "/sekolah?provinsi=53",
+        },
+    )
     assert response.location == "/sekolah?provinsi=53"
 
 
@@ -173,7 +203,9 @@ def test_totp_wrong_and_replayed_code_refused(app, world):
     client = app.test_client()
     login(client, "admin1")
     token = csrf_token(client, "/login/totp")
-    page = client.post("/login/totp", data={"code": "123456" if code != "123456" else "654321", "csrf_token": token})
+    page = client.post(
+        "/login/totp", data={"code": "123456" if code != "123456" else "654321", "csrf_token": token}
+    )
     assert "Kode verifikasi salah" in page.get_data(as_text=True)
     assert client.post("/login/totp", data={"code": code, "csrf_token": token}).status_code == 302
     other = app.test_client()

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectChoice, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from spmp.accounts.models import ROLE_LABELS
@@ -10,7 +10,9 @@ ROLE_CHOICES = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.i
 
 class ScopeFields:
     role = SelectField("Peran", choices=ROLE_CHOICES)
-    school_npsn = StringField("NPSN sekolah", validators=[Optional(), Length(min=8, max=8, message="NPSN 8 digit.")])
+    school_npsn = StringField(
+        "NPSN sekolah", validators=[Optional(), Length(min=8, max=8, message="NPSN 8 digit.")]
+    )
     unit_code = SelectField("Unit B/BPMP", choices=[], validate_choice=False)
     province_code = SelectField("Provinsi (Dinas Provinsi)", choices=[], validate_choice=False)
     regency_code = StringField("Kode kabupaten/kota (Dinas Kab/Kota)", validators=[Optional(), Length(max=5)])

@@ -33,15 +33,21 @@ def admin_required(view):
 
 def _scope_choices(form, session) -> None:
     none = SelectChoice("", "—")
-    form.unit_code.choices = [none] + [SelectChoice(u.code, u.name)
-                                       for u in session.scalars(select(Unit).order_by(Unit.name))]
-    form.province_code.choices = [none] + [SelectChoice(p.code, p.name)
-                                           for p in session.scalars(select(Province).order_by(Province.name))]
+    form.unit_code.choices = [none] + [
+        SelectChoice(u.code, u.name) for u in session.scalars(select(Unit).order_by(Unit.name))
+    ]
+    form.province_code.choices = [none] + [
+        SelectChoice(p.code, p.name) for p in session.scalars(select(Province).order_by(Province.name))
+    ]
 
 
 def _scope_from(form) -> accounts.Scope:
-    return accounts.Scope(school_npsn=form.school_npsn.data or None, unit_code=form.unit_code.data or None,
-                          province_code=form.province_code.data or None, regency_code=form.regency_code.data or None)
+    return accounts.Scope(
+        school_npsn=form.school_npsn.data or None,
+        unit_code=form.unit_code.data or None,
+        province_code=form.province_code.data or None,
+        regency_code=form.regency_code.data or None,
+    )
 
 
 def _field_error(form, exc: accounts.AccountError) -> None:
@@ -66,8 +72,9 @@ def users():
         query = query.where(User.role == role)
     rows = list(session.scalars(query))
     next_after = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
-    return render_template("admin/users.html", users=rows[:PAGE_SIZE], next_after=next_after, q=q, role=role,
-                           roles=ROLE_LABELS)
+    return render_template(
+        "admin/users.html", users=rows[:PAGE_SIZE], next_after=next_after, q=q, role=role, roles=ROLE_LABELS
+    )
 
 
 @bp.route("/pengguna/baru", methods=["GET", "POST"])
@@ -78,9 +85,15 @@ def user_create():
     _scope_choices(form, session)
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(session, username=form.username.data, full_name=form.full_name.data,
-                                        password=form.password.data, role=form.role.data, scope=_scope_from(form),
-                                        email=form.email.data)
+            user = accounts.create_user(
+                session,
+                username=form.username.data,
+                full_name=form.full_name.data,
+                password=form.password.data,
+                role=form.role.data,
+                scope=_scope_from(form),
+                email=form.email.data,
+            )
         except accounts.AccountError as exc:
             _field_error(form, exc)
         else:
@@ -101,9 +114,14 @@ def _load_user(user_id: int) -> User:
 def user_detail(user_id: int):
     session = get_session()
     user = _load_user(user_id)
-    form = UserRoleForm(obj=None, role=user.role, school_npsn=user.school.npsn if user.school else None,
-                        unit_code=user.unit.code if user.unit else "", province_code=user.province_code or "",
-                        regency_code=user.regency_code)
+    form = UserRoleForm(
+        obj=None,
+        role=user.role,
+        school_npsn=user.school.npsn if user.school else None,
+        unit_code=user.unit.code if user.unit else "",
+        province_code=user.province_code or "",
+        regency_code=user.regency_code,
+    )
     _scope_choices(form, session)
     if form.validate_on_submit():
         try:
@@ -113,9 +131,18 @@ def user_detail(user_id: int):
         else:
             flash("Peran dan cakupan disimpan. Semua sesi pengguna ini diakhiri.", "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
-    caseload = accounts.assigned_schools(session, user) if user.role in (Role.WIDYAPRADA, Role.FACILITATOR) else None
-    return render_template("admin/user_detail.html", user=user, form=form, reset_form=PasswordResetForm(),
-                           assign_form=AssignForm(), confirm=ConfirmForm(), caseload=caseload)
+    caseload = (
+        accounts.assigned_schools(session, user) if user.role in (Role.WIDYAPRADA, Role.FACILITATOR) else None
+    )
+    return render_template(
+        "admin/user_detail.html",
+        user=user,
+        form=form,
+        reset_form=PasswordResetForm(),
+        assign_form=AssignForm(),
+        confirm=ConfirmForm(),
+        caseload=caseload,
+    )
 
 
 @bp.route("/pengguna/<int:user_id>/aktif", methods=["POST"])
@@ -126,7 +153,9 @@ def user_toggle_active(user_id: int):
         flash("Anda tidak dapat menonaktifkan akun Anda sendiri.", "danger")
     else:
         accounts.set_active(get_session(), user, not user.is_active)
-        flash("Akun diaktifkan." if user.is_active else "Akun dinonaktifkan; semua sesinya diakhiri.", "success")
+        flash(
+            "Akun diaktifkan." if user.is_active else "Akun dinonaktifkan; semua sesinya diakhiri.", "success"
+        )
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
@@ -175,8 +204,10 @@ def user_unassign(user_id: int, school_id: int):
 def units():
     session = get_session()
     rows = session.execute(
-        select(Province, Unit).join(UnitCoverage, UnitCoverage.province_code == Province.code)
-        .join(Unit, Unit.id == UnitCoverage.unit_id).order_by(Province.code)
+        select(Province, Unit)
+        .join(UnitCoverage, UnitCoverage.province_code == Province.code)
+        .join(Unit, Unit.id == UnitCoverage.unit_id)
+        .order_by(Province.code)
     ).all()
     all_units = session.scalars(select(Unit).order_by(Unit.name)).all()
     return render_template("admin/units.html", rows=rows, units=all_units, form=CoverageForm())

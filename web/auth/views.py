@@ -29,11 +29,14 @@ def login():
     settings = current_app.config["SPMP_SETTINGS"]
     if form.validate_on_submit():
         db = get_session()
-        result = accounts.authenticate(db, form.username.data, form.password.data,
-                                       lockout_threshold=settings.lockout_threshold)
+        result = accounts.authenticate(
+            db, form.username.data, form.password.data, lockout_threshold=settings.lockout_threshold
+        )
         if result.user is None:
             flash(result.error, "danger")
-            return render_template("auth/login.html", form=form, remember_enabled=settings.remember_me_enabled)
+            return render_template(
+                "auth/login.html", form=form, remember_enabled=settings.remember_me_enabled
+            )
         next_url = form.next.data if is_safe_next(form.next.data) else None
         remember = bool(form.remember.data and settings.remember_me_enabled)
         if result.user.totp_enabled or result.user.totp_required:
@@ -99,8 +102,13 @@ def totp_setup():
                 return redirect(url_for("auth.account"))
             pending = session[PENDING]
             return _complete_login(user, pending["next"], pending["remember"])
-    return render_template("auth/totp_setup.html", form=form, secret=secret, uri=accounts.totp_uri(user, secret),
-                           required=user.totp_required)
+    return render_template(
+        "auth/totp_setup.html",
+        form=form,
+        secret=secret,
+        uri=accounts.totp_uri(user, secret),
+        required=user.totp_required,
+    )
 
 
 @bp.route("/logout", methods=["POST"])
@@ -121,12 +129,17 @@ def account():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(get_session(), current_user, form.current_password.data, form.new_password.data)
+            accounts.change_password(
+                get_session(), current_user, form.current_password.data, form.new_password.data
+            )
         except accounts.AccountError as exc:
             getattr(form, exc.field or "new_password").errors.append(str(exc))
         else:
             logout_user()
             session.clear()
-            flash("Kata sandi diganti. Semua sesi Anda diakhiri; silakan masuk dengan kata sandi baru.", "success")
+            flash(
+                "Kata sandi diganti. Semua sesi Anda diakhiri; silakan masuk dengan kata sandi baru.",
+                "success",
+            )
             return redirect(url_for("auth.login"))
     return render_template("auth/account.html", form=form, logout_form=ConfirmForm())

@@ -13,7 +13,11 @@ def dashboard():
     from spmp.accounts.operations import assigned_schools
 
     session = get_session()
-    caseload = assigned_schools(session, current_user) if current_user.role in (Role.WIDYAPRADA, Role.FACILITATOR) else None
+    caseload = (
+        assigned_schools(session, current_user)
+        if current_user.role in (Role.WIDYAPRADA, Role.FACILITATOR)
+        else None
+    )
     return render_template("main/dashboard.html", caseload=caseload)
 
 

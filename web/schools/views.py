@@ -43,8 +43,15 @@ def directory():
             select(Regency).where(Regency.province_code == filters.province_code).order_by(Regency.name)
         ).all()
     args = {k: v for k, v in request.args.items() if k != "setelah" and v}
-    return render_template("schools/directory.html", page=page, filters=filters, provinces=provinces,
-                           regencies=regencies, bentuk_options=BENTUK_LABELS, args=args)
+    return render_template(
+        "schools/directory.html",
+        page=page,
+        filters=filters,
+        provinces=provinces,
+        regencies=regencies,
+        bentuk_options=BENTUK_LABELS,
+        args=args,
+    )
 
 
 @bp.route("/sekolah/<int:school_id>")

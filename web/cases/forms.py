@@ -1,0 +1,27 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+REQUIRED = "Wajib diisi."
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField("Komentar", validators=[DataRequired(REQUIRED), Length(max=10_000)])
+
+
+class EvidenceForm(FlaskForm):
+    file = FileField("Berkas bukti (PDF, PNG, JPEG, DOCX, XLSX)", validators=[FileRequired("Pilih berkas.")])
+
+
+class PauseForm(FlaskForm):
+    seen_version = HiddenField()
+    reason = TextAreaField("Alasan", validators=[Optional(), Length(max=2000)])
+
+
+class OpenCaseForm(FlaskForm):
+    type_key = SelectField("Jenis kasus", choices=[], validate_choice=False)
+    npsn = StringField(
+        "NPSN sekolah", validators=[DataRequired(REQUIRED), Length(min=8, max=8, message="NPSN 8 digit.")]
+    )
+    title = StringField("Judul", validators=[DataRequired(REQUIRED), Length(max=200)])

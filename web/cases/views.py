@@ -1,0 +1,274 @@
+"""Cases on the workflow engine: list, case page (actions with reasons, deadlines, diagram, comments,
+evidence, timeline), firing actions, and the workflow catalogue with diagrams."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from spmp import audit
+from spmp.accounts.models import User
+from spmp.engine import evidence as evidence_ops
+from spmp.engine import operations as cases
+from spmp.engine.cases import CaseDeadline, CaseRecord
+from spmp.engine.definitions import get_definition, workflows
+from spmp.engine.diagram import mermaid
+from spmp.engine.errors import ActionRefused, CaseNotFound, StaleCaseError
+from spmp.engine.fire import available_actions, fire
+from spmp.engine.permissions import visible_cases
+from spmp.schools.models import School
+from web.cases.forms import CommentForm, EvidenceForm, OpenCaseForm, PauseForm
+from web.db import get_session
+from web.security import CSP
+
+bp = Blueprint("cases", __name__, template_folder="templates")
+PAGE_SIZE = 50
+STALE = "Kasus ini telah berubah sejak halaman dibuka. Halaman dimuat ulang; periksa lalu ulangi bila perlu."
+# Mermaid puts a <style> element into the SVG it draws: allow inline styles (never scripts) on diagram pages.
+DIAGRAM_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+
+def _with_diagram_csp(html: str):
+    response = current_app.make_response(html)
+    response.headers["Content-Security-Policy"] = DIAGRAM_CSP
+    return response
+
+
+def _case_or_404(case_id: int) -> CaseRecord:
+    try:
+        return cases.get_case(get_session(), current_user, case_id)
+    except CaseNotFound:
+        abort(404)
+
+
+def _back(case_id: int):
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+def _refused(exc: Exception, case_id: int):
+    """Undo anything the failed operation wrote, tell the user why, and go back to the case."""
+    get_session().rollback()
+    if isinstance(exc, CaseNotFound):
+        abort(404)
+    flash(
+        STALE if isinstance(exc, StaleCaseError) else str(exc),
+        "warning" if isinstance(exc, StaleCaseError) else "danger",
+    )
+    return _back(case_id)
+
+
+@bp.route("/kasus")
+@login_required
+def index():
+    session = get_session()
+    query = visible_cases(current_user).order_by(CaseRecord.id.desc()).limit(PAGE_SIZE + 1)
+    type_key, state = request.args.get("jenis") or None, request.args.get("status") or None
+    if type_key:
+        query = query.where(CaseRecord.type_key == type_key)
+    if state:
+        query = query.where(CaseRecord.state == state)
+    if request.args.get("milik") == "saya":
+        query = query.where(CaseRecord.assignee_user_id == current_user.id)
+    if request.args.get("terbuka") == "1":
+        query = query.where(CaseRecord.closed_at.is_(None))
+    before = request.args.get("sebelum", type=int)
+    if before:
+        query = query.where(CaseRecord.id < before)
+    rows = list(session.scalars(query))
+    next_before = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
+    args = {k: v for k, v in request.args.items() if k != "sebelum" and v}
+    return render_template(
+        "cases/index.html",
+        cases=rows[:PAGE_SIZE],
+        next_before=next_before,
+        args=args,
+        catalogue=workflows(),
+        get_definition=get_definition,
+    )
+
+
+@bp.route("/kasus/<int:case_id>")
+@login_required
+def detail(case_id: int):
+    session = get_session()
+    case = _case_or_404(case_id)
+    workflow = get_definition(case.type_key, case.type_version)
+    deadlines = session.scalars(
+        select(CaseDeadline).where(CaseDeadline.case_id == case.id).order_by(CaseDeadline.fire_at)
+    ).all()
+    events = audit.case_timeline(session, case.id)
+    actors = {u.id: u for u in session.scalars(select(User).where(User.id.in_({e.actor_id for e in events})))}
+    html = render_template(
+        "cases/detail.html",
+        case=case,
+        workflow=workflow,
+        options=available_actions(session, case, current_user),
+        deadlines=deadlines,
+        events=list(reversed(events)),
+        actors=actors,
+        comments=cases.list_comments(session, current_user, case.id),
+        evidence=evidence_ops.list_evidence(session, current_user, case.id),
+        diagram=mermaid(workflow, case.state),
+        comment_form=CommentForm(),
+        evidence_form=EvidenceForm(),
+        pause_form=PauseForm(seen_version=case.version),
+        can_pause=current_user.role in workflow.pause_roles,
+    )
+    return _with_diagram_csp(html)
+
+
+@bp.route("/kasus/<int:case_id>/aksi/<trigger>", methods=["POST"])
+@login_required
+def act(case_id: int, trigger: str):
+    seen = request.form.get("seen_version", type=int)
+    if seen is None:
+        abort(400, description="Versi kasus tidak terbaca. Muat ulang halaman.")
+    inputs = {
+        k.removeprefix("input_"): v.strip()
+        for k, v in request.form.items()
+        if k.startswith("input_") and v.strip()
+    }
+    evidence_ids = [int(v) for v in request.form.getlist("evidence_id") if v.isdigit()] or None
+    try:
+        result = fire(
+            get_session(),
+            case_id,
+            trigger,
+            current_user,
+            seen,
+            inputs=inputs,
+            evidence_ids=evidence_ids,
+            reason=(request.form.get("reason") or "").strip() or None,
+        )
+    except (ActionRefused, StaleCaseError, CaseNotFound) as exc:
+        return _refused(exc, case_id)
+    workflow = get_definition(*_type_of(case_id))
+    flash(f"Berhasil: {workflow.label(result.from_state)} → {workflow.label(result.to_state)}.", "success")
+    return _back(case_id)
+
+
+def _type_of(case_id: int) -> tuple[str, int]:
+    row = (
+        get_session()
+        .execute(select(CaseRecord.type_key, CaseRecord.type_version).where(CaseRecord.id == case_id))
+        .one()
+    )
+    return row[0], row[1]
+
+
+@bp.route("/kasus/<int:case_id>/komentar", methods=["POST"])
+@login_required
+def comment(case_id: int):
+    form = CommentForm()
+    if not form.validate_on_submit():
+        flash("Komentar tidak boleh kosong.", "danger")
+        return _back(case_id)
+    try:
+        cases.add_comment(get_session(), current_user, case_id, form.body.data)
+    except (ActionRefused, CaseNotFound) as exc:
+        return _refused(exc, case_id)
+    flash("Komentar ditambahkan.", "success")
+    return _back(case_id)
+
+
+@bp.route("/kasus/<int:case_id>/bukti", methods=["POST"])
+@login_required
+def upload(case_id: int):
+    form = EvidenceForm()
+    if not form.validate_on_submit():
+        flash("Pilih berkas yang akan diunggah.", "danger")
+        return _back(case_id)
+    settings = current_app.config["SPMP_SETTINGS"]
+    storage = form.file.data
+    try:
+        data = evidence_ops.read_limited(storage.stream, settings.max_upload_mb * 1024 * 1024)
+        evidence_ops.store_evidence(
+            get_session(), current_user, case_id, storage.filename or "berkas", data, settings.evidence_path
+        )
+    except (ActionRefused, CaseNotFound) as exc:
+        return _refused(exc, case_id)
+    flash("Berkas bukti diunggah.", "success")
+    return _back(case_id)
+
+
+@bp.route("/bukti/<int:evidence_id>")
+@login_required
+def download(evidence_id: int):
+    settings = current_app.config["SPMP_SETTINGS"]
+    try:
+        row, path = evidence_ops.evidence_file(
+            get_session(), current_user, evidence_id, settings.evidence_path
+        )
+    except CaseNotFound:
+        abort(404)
+    if not path.exists():
+        abort(404)
+    response = send_file(path, mimetype=row.media_type, as_attachment=True, download_name=row.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/kasus/<int:case_id>/jeda", methods=["POST"])
+@login_required
+def pause(case_id: int):
+    form = PauseForm()
+    seen = int(form.seen_version.data or 0)
+    try:
+        if request.form.get("resume"):
+            cases.resume_case(get_session(), current_user, case_id, seen, form.reason.data or None)
+            flash("Kasus dilanjutkan; tenggat digeser sepanjang masa jeda.", "success")
+        else:
+            cases.pause_case(get_session(), current_user, case_id, seen, form.reason.data or "")
+            flash("Kasus ditangguhkan; tenggat berhenti berjalan.", "success")
+    except (ActionRefused, StaleCaseError, CaseNotFound) as exc:
+        return _refused(exc, case_id)
+    return _back(case_id)
+
+
+@bp.route("/kasus/baru", methods=["GET", "POST"])
+@login_required
+def open_new():
+    session = get_session()
+    catalogue = workflows()
+    openable = [
+        catalogue.current(k)
+        for k in sorted(catalogue.current_versions)
+        if current_user.role in catalogue.current(k).open_roles
+    ]
+    if not openable:
+        abort(403)
+    form = OpenCaseForm()
+    form.type_key.choices = [SelectChoice(w.key, w.title) for w in openable]
+    if form.validate_on_submit():
+        school = session.scalar(select(School).where(School.npsn == form.npsn.data))
+        if school is None:
+            form.npsn.errors = [*form.npsn.errors, "Sekolah dengan NPSN ini tidak ditemukan."]
+        else:
+            try:
+                case = cases.open_case(
+                    session,
+                    current_user,
+                    form.type_key.data,
+                    title=form.title.data,
+                    school_id=school.id,
+                    assignee_user_id=current_user.id,
+                )
+            except (ActionRefused, KeyError) as exc:
+                session.rollback()
+                flash(str(exc), "danger")
+            else:
+                flash("Kasus dibuka.", "success")
+                return _back(case.id)
+    return render_template("cases/open.html", form=form)
+
+
+@bp.route("/alur-kerja")
+@login_required
+def catalogue():
+    catalogue = workflows()
+    items = [
+        (catalogue.current(k), mermaid(catalogue.current(k))) for k in sorted(catalogue.current_versions)
+    ]
+    return _with_diagram_csp(render_template("cases/catalogue.html", items=items))
