@@ -20,11 +20,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, bindparam, select, text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from spmp import clock
 from spmp.db import Base, UTCDateTime
+from spmp.fastsql import FastSQL, Statement
 
 GENESIS_HASH = "0" * 64
 # Key for pg_advisory_xact_lock: "AUDT". Held until commit, so the next append sees this one's hash.
@@ -105,17 +106,18 @@ def event_hash(
     return hashlib.sha256(data.encode()).hexdigest()
 
 
-_INSERT = text(
+_INSERT = Statement(
     "INSERT INTO audit_event (id, occurred_at, actor_id, case_id, action, from_state, to_state, reason, "
     "changes, prev_hash, hash) VALUES (:id, :occurred_at, :actor_id, :case_id, :action, :from_state, "
     ":to_state, :reason, :changes, :prev_hash, :hash)"
-).bindparams(bindparam("occurred_at", type_=UTCDateTime()))
-_LAST = text("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")
-_LOCK = text(f"SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})")
+)
+_LAST_SQL = "SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1"
+_LAST = Statement(_LAST_SQL)
+_LOCK = Statement(f"SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})")
 
 
 def append(
-    session: Session,
+    session: Session | FastSQL,
     *,
     action: str,
     actor_id: int | None,
@@ -128,37 +130,36 @@ def append(
 ) -> tuple[int, str]:
     """Append one event to the chain in the session's transaction; returns its (id, hash).
 
-    Lean on purpose (this is on the transition hot path): two or three Core statements, no ORM flush.
+    Lean on purpose (this is on the transition hot path): two or three statements on the DBAPI cursor of
+    the session's connection, no ORM flush. ``session`` may also be the caller's ``FastSQL``.
     """
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
+    sql = session if isinstance(session, FastSQL) else FastSQL.of(session)
+    if not sql.is_sqlite:
         # Serialise appends: without the lock two transactions could read the same last hash and fork the
         # chain. The xact lock is released at commit/rollback, after our row is visible.
-        conn.execute(_LOCK)
+        sql.execute(_LOCK)
     # On SQLite the write transaction is BEGIN IMMEDIATE: we already are the only writer.
-    last = conn.execute(_LAST).first()
+    last = sql.execute(_LAST).fetchone()
     event_id, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     at = occurred_at or clock.now()
     changes_text = canonical_json(changes) if changes else None
     digest = event_hash(
         event_id, at, actor_id, case_id, action, from_state, to_state, reason, changes_text, prev_hash
     )
-    conn.execute(
-        _INSERT,
-        {
-            "id": event_id,
-            "occurred_at": at,
-            "actor_id": actor_id,
-            "case_id": case_id,
-            "action": action,
-            "from_state": from_state,
-            "to_state": to_state,
-            "reason": reason,
-            "changes": changes_text,
-            "prev_hash": prev_hash,
-            "hash": digest,
-        },
-    )
+    params = {
+        "id": event_id,
+        "occurred_at": sql.ts(at),
+        "actor_id": actor_id,
+        "case_id": case_id,
+        "action": action,
+        "from_state": from_state,
+        "to_state": to_state,
+        "reason": reason,
+        "changes": changes_text,
+        "prev_hash": prev_hash,
+        "hash": digest,
+    }
+    sql.execute(_INSERT, params)
     return event_id, digest
 
 
@@ -254,7 +255,7 @@ def _check_anchor(result: VerifyResult, anchor: dict, anchored_hash: str | None)
 
 def write_anchor(session: Session, path: Path) -> dict[str, Any]:
     """Write the latest event's id and hash to ``path`` (outside the database); returns the anchor."""
-    last = session.connection().execute(_LAST).first()
+    last = session.connection().execute(text(_LAST_SQL)).first()
     anchor = {
         "id": last[0] if last else 0,
         "hash": last[1] if last else GENESIS_HASH,

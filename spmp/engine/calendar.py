@@ -8,6 +8,7 @@ times are stored in UTC.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -18,9 +19,20 @@ WIB = ZoneInfo("Asia/Jakarta")
 _HOLIDAYS = holidays.country_holidays("ID")  # expands to a year on first lookup
 
 
+@lru_cache(maxsize=8192)
 def is_working_day(day: date) -> bool:
     """Monday to Friday and not an Indonesian national holiday."""
     return day.weekday() < 5 and day not in _HOLIDAYS
+
+
+@lru_cache(maxsize=8192)
+def _shift_working_date(day: date, days: int) -> date:
+    step, left = (1 if days >= 0 else -1), abs(days)
+    while left:
+        day += timedelta(days=step)
+        if is_working_day(day):
+            left -= 1
+    return day
 
 
 def holiday_name(day: date) -> str | None:
@@ -30,11 +42,7 @@ def holiday_name(day: date) -> str | None:
 def add_working_days(start: datetime, days: int) -> datetime:
     """``start`` moved by ``days`` working days (negative: backwards), keeping the WIB time of day."""
     local = start.astimezone(WIB)
-    day, step, left = local.date(), (1 if days >= 0 else -1), abs(days)
-    while left:
-        day += timedelta(days=step)
-        if is_working_day(day):
-            left -= 1
+    day = _shift_working_date(local.date(), days)
     return datetime.combine(day, local.timetz()).astimezone(UTC)
 
 

@@ -13,18 +13,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from spmp import audit, clock
 from spmp.accounts.models import ROLE_LABELS, Role, User
-from spmp.db import UTCDateTime
 from spmp.engine import deadlines
 from spmp.engine.cases import CaseEvidence, CaseRecord
 from spmp.engine.definitions import TransitionDef, WorkflowDefinition, get_definition
 from spmp.engine.errors import ActionRefused, CaseNotFound, StaleCaseError
-from spmp.engine.permissions import case_scope
+from spmp.engine.permissions import case_scope, row_visible
 from spmp.engine.registry import ACTIONS, GUARDS, ActionContext, GuardContext
+from spmp.fastsql import FastSQL, Statement
 
 
 class ActionOption(NamedTuple):
@@ -141,24 +142,33 @@ def available_actions(
 
 
 # --- fire ---------------------------------------------------------------------------------------------
-_CASE_COLUMNS = CaseRecord.__table__.c
-
-
-def _load_case(session: Session, case_id: int, user: User):
-    """The case row (Core, no ORM identity map) plus whether the user may see it, in one query."""
-    stmt = select(*_CASE_COLUMNS, case_scope(user).label("visible")).where(_CASE_COLUMNS.id == case_id)
-    return session.execute(stmt).first()
-
-
-_UPDATE_STATE = text(
+_COLUMNS = tuple(c.name for c in CaseRecord.__table__.c)
+_TIMES = ("state_entered_at", "opened_at", "closed_at", "updated_at", "paused_at")
+_LOAD_CASE = Statement(f"SELECT {', '.join(_COLUMNS)} FROM case_record WHERE id = :id")
+_UPDATE_STATE = Statement(
     "UPDATE case_record SET state = :state, version = version + 1, state_entered_at = :entered, "
     "closed_at = :closed, updated_at = :now WHERE id = :id AND version = :seen"
-).bindparams(
-    bindparam("entered", type_=UTCDateTime()),
-    bindparam("closed", type_=UTCDateTime()),
-    bindparam("now", type_=UTCDateTime()),
 )
-_ATTACH_EVIDENCE = text("UPDATE case_evidence SET attached_trigger = :trigger WHERE id = :id")
+_ATTACH_EVIDENCE = Statement("UPDATE case_evidence SET attached_trigger = :trigger WHERE id = :id")
+
+
+class CaseRow:
+    """A case row read without the ORM (hot path): the same attributes as ``CaseRecord``'s columns."""
+
+    __slots__ = _COLUMNS
+
+    def __init__(self, sql: FastSQL, values: tuple) -> None:
+        for name, value in zip(_COLUMNS, values, strict=True):
+            setattr(self, name, value)
+        for name in _TIMES:
+            setattr(self, name, sql.from_ts(getattr(self, name)))
+        self.is_paused = bool(self.is_paused)
+
+
+def load_case_row(sql: FastSQL, case_id: int) -> CaseRow | None:
+    """The case row, or None."""
+    values = sql.execute(_LOAD_CASE, {"id": case_id}).fetchone()
+    return CaseRow(sql, values) if values else None
 
 
 def fire(
@@ -178,8 +188,10 @@ def fire(
     (ActionRefused with the reason); then updates the case, its deadlines and the audit trail in the
     session's transaction (flushes nothing through the ORM, commits nothing).
     """
-    case = _load_case(session, case_id, user)
-    if case is None or not case.visible:
+    session.flush()  # the statements below bypass the ORM: make pending ORM changes visible to them first
+    sql = FastSQL.of(session)
+    case = load_case_row(sql, case_id)
+    if case is None or not row_visible(sql, user, case):
         raise CaseNotFound()
     if case.version != seen_version:
         raise StaleCaseError()
@@ -194,11 +206,10 @@ def fire(
     refusal = _refusal(session, workflow, transition, case, user, True, len(evidence), inputs)
     if refusal:
         raise ActionRefused(refusal)
-    return _apply(session, workflow, transition, case, user, inputs, evidence, reason)
+    return _apply(session, sql, workflow, transition, case, user, inputs, evidence, reason)
 
 
-def _apply(session, workflow, transition, case, user, inputs, evidence, reason) -> FireResult:
-    conn = session.connection()
+def _apply(session, sql: FastSQL, workflow, transition, case, user, inputs, evidence, reason) -> FireResult:
     now = clock.now()
     dest = workflow.dest_of(case.state, transition.trigger)
     entered = now if dest != case.state else case.state_entered_at
@@ -213,7 +224,7 @@ def _apply(session, workflow, transition, case, user, inputs, evidence, reason) 
     }
     # The optimistic lock. On PostgreSQL a concurrent winner holds the row lock; we wait, then re-check
     # the WHERE against its committed row and match nothing. On SQLite BEGIN IMMEDIATE already serialised us.
-    if conn.execute(_UPDATE_STATE, params).rowcount != 1:
+    if sql.execute(_UPDATE_STATE, params).rowcount != 1:
         raise StaleCaseError()
     changes: dict[str, Any] = {
         "trigger": transition.trigger,
@@ -224,14 +235,14 @@ def _apply(session, workflow, transition, case, user, inputs, evidence, reason) 
     if transition.inputs:
         changes["inputs"] = {i.name: inputs.get(i.name) for i in transition.inputs}
     for evidence_id, _sha in evidence:
-        conn.execute(_ATTACH_EVIDENCE, {"trigger": transition.trigger, "id": evidence_id})
+        sql.execute(_ATTACH_EVIDENCE, {"trigger": transition.trigger, "id": evidence_id})
     if evidence:
         changes["evidence"] = [sha for _id, sha in evidence]
     # Deadlines before the audit append: every writer takes case row -> deadline rows -> audit lock, in
     # that order, so no two transactions can wait on each other in a cycle.
-    deadlines.apply_transition(conn, workflow, transition, case.state, case.id, now)
+    deadlines.apply_transition(sql, workflow, transition, case.state, case.id, now)
     event_id, digest = audit.append(
-        session,
+        sql,
         action="fire",
         actor_id=user.id,
         case_id=case.id,
@@ -241,7 +252,15 @@ def _apply(session, workflow, transition, case, user, inputs, evidence, reason) 
         changes=changes,
         occurred_at=now,
     )
+    _expire_loaded(session, case.id)
     return FireResult(case.id, transition.trigger, case.state, dest, case.version + 1, event_id, digest)
+
+
+def _expire_loaded(session: Session, case_id: int) -> None:
+    """A CaseRecord of this case already in the session is now stale: expire it so it reloads."""
+    loaded = session.identity_map.get(identity_key(CaseRecord, case_id))
+    if loaded is not None:
+        session.expire(loaded)
 
 
 def _run_actions(session, workflow, transition, case, user, inputs, now) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from spmp.engine.cases import CaseComment, CaseRecord
 from spmp.engine.definitions import WorkflowDefinition, get_definition
 from spmp.engine.errors import ActionRefused, CaseNotFound, StaleCaseError
 from spmp.engine.permissions import case_scope
+from spmp.fastsql import FastSQL
 from spmp.regions.models import Unit, UnitCoverage
 from spmp.schools.models import School
 
@@ -96,7 +97,7 @@ def open_case(
     )
     session.add(case)
     session.flush()
-    deadlines.start_state(session.connection(), workflow, case.id, workflow.initial, now)
+    deadlines.start_state(FastSQL.of(session), workflow, case.id, workflow.initial, now)
     changes = {"type": [workflow.key, workflow.version], "title": title, "school_id": school_id}
     if assignee_user_id or assignee_unit_id:
         changes["assignee"] = {"user_id": assignee_user_id, "unit_id": assignee_unit_id}
@@ -171,7 +172,7 @@ def pause_case(session: Session, user: User, case_id: int, seen_version: int, re
         raise ActionRefused("Alasan penangguhan wajib diisi")
     now = clock.now()
     _bump(session, case, {"is_paused": True, "paused_at": now, "pause_reason": reason.strip()})
-    deadlines.pause(session.connection(), case.id)
+    deadlines.pause(FastSQL.of(session), case.id)
     _audit(session, user, case, "pause", reason.strip(), {"is_paused": [False, True]}, now)
     return case
 
@@ -186,7 +187,7 @@ def resume_case(
         raise ActionRefused("Kasus tidak sedang ditangguhkan")
     paused_at, now = case.paused_at, clock.now()
     _bump(session, case, {"is_paused": False, "paused_at": None, "pause_reason": None})
-    shifted = deadlines.resume(session.connection(), case.id, paused_at, now)
+    shifted = deadlines.resume(FastSQL.of(session), case.id, paused_at, now)
     changes = {
         "is_paused": [True, False],
         "paused_seconds": int((now - paused_at).total_seconds()),

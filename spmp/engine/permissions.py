@@ -10,12 +10,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from spmp.access import unit_provinces
 from spmp.accounts.models import NATIONAL_ROLES, Role, SchoolAssignment, User
 from spmp.engine.cases import CaseRecord
+from spmp.fastsql import FastSQL, Statement
 
 
 def case_scope(user: User) -> ColumnElement[bool]:
@@ -50,3 +53,37 @@ def can_see_case(session: Session, user: User, case_id: int) -> bool:
 def visible_cases(user: User):
     """``select(CaseRecord)`` limited to the user's cases (add filters and ordering as needed)."""
     return select(CaseRecord).where(case_scope(user))
+
+
+_ASSIGNED = Statement("SELECT 1 FROM school_assignment WHERE user_id = :user_id AND school_id = :school_id")
+_COVERED = Statement(
+    "SELECT 1 FROM unit_coverage WHERE unit_id = :unit_id AND province_code = :province_code"
+)
+
+
+def row_visible(sql: FastSQL, user: User, case: Any) -> bool:
+    """``case_scope`` evaluated for one already-loaded case row (the fire hot path: no query for most
+    roles, one indexed lookup for Widyaprada and B/BPMP). Must agree with ``case_scope``; a test
+    checks both for every role."""
+    role = user.role
+    if role in NATIONAL_ROLES:
+        return True
+    if role in (Role.SCHOOL_OPERATOR, Role.PRINCIPAL):
+        return case.school_id is not None and case.school_id == user.school_id
+    if role == Role.FACILITATOR:
+        return case.assignee_user_id == user.id
+    if role == Role.WIDYAPRADA:
+        if case.assignee_user_id == user.id:
+            return True
+        params = {"user_id": user.id, "school_id": case.school_id}
+        return case.school_id is not None and sql.execute(_ASSIGNED, params).fetchone() is not None
+    if role in (Role.BPMP_STAFF, Role.BPMP_HEAD):
+        if case.unit_id == user.unit_id:
+            return True
+        params = {"unit_id": user.unit_id, "province_code": case.province_code}
+        return sql.execute(_COVERED, params).fetchone() is not None
+    if role == Role.DINAS_PROVINCE:
+        return case.province_code == user.province_code
+    if role == Role.DINAS_REGENCY:
+        return case.regency_code is not None and case.regency_code == user.regency_code
+    return False

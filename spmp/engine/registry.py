@@ -4,8 +4,9 @@ A guard answers "may this transition fire now?" with ``None`` (yes) or a reason 
 shows next to the disabled action. An action runs inside the firing transaction, after the case row was
 updated, and returns the fields it changed (they go into the audit event).
 
-Features register theirs with the decorators below in a module listed in ``PLUGIN_MODULES`` (imported
-before any definition is validated, so an unknown name in a YAML file is caught at load time)::
+Features register theirs with the decorators below in ``spmp/<feature>/workflow.py``: every such module
+(and any listed in ``PLUGIN_MODULES``) is imported before a definition is validated, so an unknown name in
+a YAML file is caught at load time::
 
     @guard("has_assignee")
     def has_assignee(ctx: GuardContext) -> str | None: ...
@@ -14,6 +15,8 @@ before any definition is validated, so an unknown name in a YAML file is caught 
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -79,7 +82,19 @@ def action(name: str) -> Callable[[Action], Action]:
     return register
 
 
+def plugin_modules() -> list[str]:
+    """``PLUGIN_MODULES`` plus every ``spmp.<feature>.workflow`` module."""
+    import spmp
+
+    found = [
+        f"spmp.{info.name}.workflow"
+        for info in pkgutil.iter_modules(spmp.__path__)
+        if info.ispkg and importlib.util.find_spec(f"spmp.{info.name}.workflow") is not None
+    ]
+    return list(dict.fromkeys([*PLUGIN_MODULES, *sorted(found)]))
+
+
 def load_plugins() -> None:
     """Import every plugin module so that its guards and actions are registered."""
-    for module in PLUGIN_MODULES:
+    for module in plugin_modules():
         importlib.import_module(module)

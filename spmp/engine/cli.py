@@ -1,0 +1,126 @@
+"""``spmp workflows ...`` and ``spmp audit ...`` commands (each command is one transaction)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from spmp.cli import AppContext, cli, pass_app
+
+
+@cli.group()
+def workflows() -> None:
+    """Definisi alur kerja (workflows/*.yaml)."""
+
+
+@workflows.command("validate")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), help="Folder definisi.")
+def workflows_validate(directory: Path | None) -> None:
+    """Check every workflow definition; prints each problem with file and item."""
+    from spmp.engine.definitions import WORKFLOWS_DIR, DefinitionError, load_directory
+
+    try:
+        loaded = load_directory(directory or WORKFLOWS_DIR)
+    except DefinitionError as exc:
+        for line in exc.errors:
+            click.echo(line, err=True)
+        raise click.ClickException(f"{len(exc.errors)} masalah ditemukan") from exc
+    for (key, version), defn in sorted(loaded.definitions.items()):
+        mark = " (terkini)" if loaded.current_versions.get(key) == version else ""
+        click.echo(
+            f"OK {key} v{version}{mark}: {defn.title}, {len(defn.states)} state, {len(defn.transitions)} transisi"
+        )
+
+
+@workflows.command("diagram")
+@click.argument("key")
+@click.option("--version", type=int, help="Versi (bawaan: terkini).")
+@click.option("--current", help="State yang disorot.")
+def workflows_diagram(key: str, version: int | None, current: str | None) -> None:
+    """Print the Mermaid state diagram of workflow KEY."""
+    from spmp.engine.definitions import get_definition
+    from spmp.engine.diagram import mermaid
+
+    try:
+        defn = get_definition(key, version)
+    except KeyError as exc:
+        raise click.ClickException(
+            f"Alur kerja {key!r} versi {version or 'terkini'} tidak ditemukan"
+        ) from exc
+    click.echo(mermaid(defn, current), nl=False)
+
+
+@workflows.command("migrate")
+@click.argument("key")
+@click.option("--to", "to_version", type=int, required=True, help="Versi tujuan.")
+@click.option("--map", "pairs", multiple=True, help="Pemetaan state lama=baru (boleh berulang).")
+@click.option("--dry-run", is_flag=True, help="Tampilkan rencana tanpa mengubah apa pun.")
+@click.option("--actor", help="Username pelaksana (dicatat di jejak audit).")
+@pass_app
+def workflows_migrate(
+    app: AppContext, key: str, to_version: int, pairs: tuple[str, ...], dry_run: bool, actor: str | None
+) -> None:
+    """Move the open cases of KEY to version --to, with an explicit state map."""
+    from sqlalchemy import select
+
+    from spmp.accounts.models import User
+    from spmp.engine.errors import ActionRefused
+    from spmp.engine.versioning import migrate_cases, parse_state_map
+
+    try:
+        state_map = parse_state_map(list(pairs))
+        with app.db.transaction() as session:
+            user = session.scalar(select(User).where(User.username == actor)) if actor else None
+            if actor and user is None:
+                raise click.ClickException(f"Pengguna {actor!r} tidak ditemukan")
+            plan = migrate_cases(session, user, key, to_version, state_map, dry_run=dry_run)
+    except (ValueError, KeyError, ActionRefused) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in plan.lines():
+        click.echo(line)
+    if not plan.ok:
+        raise click.ClickException(
+            "Migrasi dibatalkan: ada kasus tanpa pemetaan state; tidak ada yang dipindah"
+        )
+    click.echo("Uji coba: tidak ada yang diubah" if dry_run else f"Selesai: {len(plan.moves)} kasus dipindah")
+
+
+@cli.group("audit")
+def audit_group() -> None:
+    """Jejak audit (rantai hash)."""
+
+
+def _anchor_path(app: AppContext, file: Path | None) -> Path:
+    return file or app.settings.instance_path / "audit_anchor.json"
+
+
+@audit_group.command("verify")
+@click.option("--file", "file", type=click.Path(dir_okay=False, path_type=Path), help="Berkas jangkar.")
+@pass_app
+def audit_verify(app: AppContext, file: Path | None) -> None:
+    """Check the whole hash chain (and the anchor file, if present); names the first broken event."""
+    from spmp import audit
+
+    anchor = _anchor_path(app, file)
+    with app.db.session() as session:
+        result = audit.verify(session, anchor if anchor.exists() else None)
+    click.echo(result.message())
+    if anchor.exists() and result.ok:
+        click.echo(f"Jangkar {anchor} cocok.")
+    if not result.ok:
+        sys.exit(1)
+
+
+@audit_group.command("anchor")
+@click.option("--file", "file", type=click.Path(dir_okay=False, path_type=Path), help="Berkas jangkar.")
+@pass_app
+def audit_anchor(app: AppContext, file: Path | None) -> None:
+    """Write the latest event's id and hash to a file outside the database."""
+    from spmp import audit
+
+    path = _anchor_path(app, file)
+    with app.db.session() as session:
+        anchor = audit.write_anchor(session, path)
+    click.echo(f"Jangkar ditulis ke {path}: kejadian #{anchor['id']} {anchor['hash']}")
