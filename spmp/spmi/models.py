@@ -110,7 +110,9 @@ class SpmiPriority(Base):
     """Identifikasi: a priority indicator chosen by the school, with the reason."""
 
     __tablename__ = "spmi_priority"
-    __table_args__ = (UniqueConstraint("cycle_id", "indicator_code", name="uq_spmi_priority_cycle_indicator"),)
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "indicator_code", name="uq_spmi_priority_cycle_indicator"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("spmi_cycle.id", ondelete="CASCADE"))
@@ -191,7 +193,9 @@ class SpmiEvaluation(Base):
     """Pemeriksaan/Evaluasi: what was achieved for one priority indicator."""
 
     __tablename__ = "spmi_evaluation"
-    __table_args__ = (UniqueConstraint("cycle_id", "indicator_code", name="uq_spmi_evaluation_cycle_indicator"),)
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "indicator_code", name="uq_spmi_evaluation_cycle_indicator"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("spmi_cycle.id", ondelete="CASCADE"))

@@ -1,0 +1,222 @@
+"""Read-side queries for SPMI pages: a school's cycles, one cycle with all its PBD content, the
+Widyaprada's review queue, and B/BPMP progress by regency and phase (scoped through the case scope)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from spmp import clock
+from spmp.accounts.models import User
+from spmp.engine.cases import CaseDeadline, CaseEvidence, CaseRecord
+from spmp.engine.permissions import case_scope
+from spmp.regions.models import Regency
+from spmp.schools.models import School
+from spmp.spmi.models import (
+    RaporIndicator,
+    SpmiActivity,
+    SpmiCycle,
+    SpmiEvaluation,
+    SpmiPriority,
+    SpmiReviewNote,
+    SpmiRootCause,
+    SpmiStandard,
+)
+from spmp.spmi.operations import WORKFLOW_KEY
+from spmp.spmi.workflow import PHASES, REVIEW_OF
+
+REVIEW_STATES = tuple(REVIEW_OF)
+STATE_ORDER = ("penetapan", "penetapan_review", "pelaksanaan", "pelaksanaan_review", "evaluasi",
+               "evaluasi_review", "perencanaan", "perencanaan_review", "closed")  # fmt: skip
+
+
+def visible_cycles(user: User):
+    """``select(SpmiCycle)`` joined to its case and limited to what the user may see."""
+    return select(SpmiCycle).join(CaseRecord, CaseRecord.id == SpmiCycle.case_id).where(case_scope(user))
+
+
+def school_cycles(session: Session, user: User, school_id: int) -> list[SpmiCycle]:
+    """A school's cycles the user may see, newest year first."""
+    query = visible_cycles(user).where(SpmiCycle.school_id == school_id).order_by(SpmiCycle.year.desc())
+    return list(session.scalars(query.options(selectinload(SpmiCycle.case))))
+
+
+@dataclass
+class CycleContent:
+    """Everything the cycle page shows: the PBD content, notes per item, indicators, the due date."""
+
+    cycle: SpmiCycle
+    priorities: list[SpmiPriority]
+    standards: list[SpmiStandard]
+    evaluations: dict[str, SpmiEvaluation]
+    indicators: list[RaporIndicator]
+    notes: dict[tuple[str, int | None], list[SpmiReviewNote]] = field(default_factory=dict)
+    due_at: object = None
+    evidence: list[CaseEvidence] = field(default_factory=list)
+    trends: dict[str, str] = field(default_factory=dict)
+
+    def notes_for(self, kind: str, item_id: int | None = None) -> list[SpmiReviewNote]:
+        return self.notes.get((kind, item_id), [])
+
+    @property
+    def open_notes(self) -> list[SpmiReviewNote]:
+        return [n for notes in self.notes.values() for n in notes if n.resolved_at is None]
+
+
+def cycle_content(session: Session, cycle: SpmiCycle) -> CycleContent:
+    """Load a cycle's content (the caller has checked that the user may see the cycle)."""
+    priorities = list(
+        session.scalars(
+            select(SpmiPriority)
+            .where(SpmiPriority.cycle_id == cycle.id)
+            .order_by(SpmiPriority.id)
+            .options(
+                selectinload(SpmiPriority.root_causes)
+                .selectinload(SpmiRootCause.activities)
+                .selectinload(SpmiActivity.progress)
+            )
+        )
+    )
+    standards = list(
+        session.scalars(
+            select(SpmiStandard).where(SpmiStandard.cycle_id == cycle.id).order_by(SpmiStandard.snp)
+        )
+    )
+    evaluations = {
+        e.indicator_code: e
+        for e in session.scalars(select(SpmiEvaluation).where(SpmiEvaluation.cycle_id == cycle.id))
+    }
+    indicators = list(
+        session.scalars(
+            select(RaporIndicator)
+            .where(RaporIndicator.school_id == cycle.school_id, RaporIndicator.year == cycle.year)
+            .order_by(RaporIndicator.code)
+        )
+    )
+    content = CycleContent(cycle, priorities, standards, evaluations, indicators)
+    for note in session.scalars(
+        select(SpmiReviewNote).where(SpmiReviewNote.cycle_id == cycle.id).order_by(SpmiReviewNote.id)
+    ):
+        content.notes.setdefault((note.item_kind, note.item_id), []).append(note)
+    content.due_at = session.scalar(
+        select(CaseDeadline.due_at).where(CaseDeadline.case_id == cycle.case_id, CaseDeadline.kind == "due")
+    )
+    content.evidence = list(
+        session.scalars(
+            select(CaseEvidence).where(CaseEvidence.case_id == cycle.case_id).order_by(CaseEvidence.id)
+        )
+    )
+    content.trends = priority_trends(session, cycle, priorities)
+    return content
+
+
+def priority_trends(session: Session, cycle: SpmiCycle, priorities: list[SpmiPriority]) -> dict[str, str]:
+    """Per priority indicator: "naik" / "tetap" / "turun" compared with next year's Rapor Pendidikan value
+    (empty until next year's indicators are imported)."""
+    later = dict(
+        session.execute(
+            select(RaporIndicator.code, RaporIndicator.value).where(
+                RaporIndicator.school_id == cycle.school_id, RaporIndicator.year == cycle.year + 1
+            )
+        ).all()
+    )
+    trends = {}
+    for p in priorities:
+        if p.indicator_code in later and p.baseline_value is not None:
+            delta = later[p.indicator_code] - p.baseline_value
+            trends[p.indicator_code] = "naik" if delta > 0.5 else "turun" if delta < -0.5 else "tetap"
+    return trends
+
+
+def previous_cycle(session: Session, user: User, cycle: SpmiCycle) -> SpmiCycle | None:
+    """Last year's cycle of the same school (for side-by-side review), if the user may see it."""
+    query = visible_cycles(user).where(
+        SpmiCycle.school_id == cycle.school_id, SpmiCycle.year == cycle.year - 1
+    )
+    return session.scalar(query)
+
+
+# --- review queue ----------------------------------------------------------------------------------------
+def review_queue(session: Session, user: User, limit: int = 200) -> list[tuple[SpmiCycle, CaseRecord]]:
+    """Submissions waiting for review among the user's cycles, oldest submission first."""
+    query = (
+        select(SpmiCycle, CaseRecord)
+        .join(CaseRecord, CaseRecord.id == SpmiCycle.case_id)
+        .where(case_scope(user), CaseRecord.state.in_(REVIEW_STATES), CaseRecord.closed_at.is_(None))
+        .order_by(CaseRecord.state_entered_at, CaseRecord.id)
+        .limit(limit)
+        .options(selectinload(SpmiCycle.school))
+    )
+    return [(c, r) for c, r in session.execute(query).all()]
+
+
+# --- B/BPMP progress --------------------------------------------------------------------------------------
+@dataclass
+class RegencyProgress:
+    regency_code: str
+    regency_name: str
+    by_state: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+    late: int = 0
+
+    @property
+    def on_time_percent(self) -> float:
+        return 100.0 * (self.total - self.late) / self.total if self.total else 100.0
+
+    def percent_in(self, state: str) -> float:
+        return 100.0 * self.by_state.get(state, 0) / self.total if self.total else 0.0
+
+
+def progress_by_regency(session: Session, user: User, year: int) -> list[RegencyProgress]:
+    """Counts of the year's cycles by regency and state, and how many are past their due date.
+
+    One aggregate query over case_record (scoped) left-joined to each case's "due" deadline row."""
+    now = clock.now()
+    late = case((and_(CaseDeadline.due_at.is_not(None), CaseDeadline.due_at < now), 1), else_=0)
+    query = (
+        select(CaseRecord.regency_code, CaseRecord.state, func.count(), func.sum(late))
+        .select_from(SpmiCycle)
+        .join(CaseRecord, CaseRecord.id == SpmiCycle.case_id)
+        .outerjoin(CaseDeadline, and_(CaseDeadline.case_id == CaseRecord.id, CaseDeadline.kind == "due"))
+        .where(SpmiCycle.year == year, CaseRecord.type_key == WORKFLOW_KEY, case_scope(user))
+        .group_by(CaseRecord.regency_code, CaseRecord.state)
+    )
+    rows = session.execute(query).all()
+    names = dict(
+        session.execute(
+            select(Regency.code, Regency.name).where(Regency.code.in_({r[0] for r in rows}))
+        ).all()
+    )
+    result: dict[str, RegencyProgress] = {}
+    for regency_code, state, count, late_count in rows:
+        entry = result.get(regency_code) or RegencyProgress(
+            regency_code, names.get(regency_code, regency_code)
+        )
+        result[regency_code] = entry
+        entry.by_state[state] = entry.by_state.get(state, 0) + count
+        entry.total += count
+        entry.late += int(late_count or 0)
+    return sorted(result.values(), key=lambda r: r.regency_name)
+
+
+def progress_schools(
+    session: Session, user: User, year: int, regency_code: str, state: str | None = None, limit: int = 500
+) -> list[tuple[SpmiCycle, CaseRecord, School, object]]:
+    """Drill-down: the cycles of one regency (optionally in one state) with their due date."""
+    query = (
+        select(SpmiCycle, CaseRecord, School, CaseDeadline.due_at)
+        .join(CaseRecord, CaseRecord.id == SpmiCycle.case_id)
+        .join(School, School.id == SpmiCycle.school_id)
+        .outerjoin(CaseDeadline, and_(CaseDeadline.case_id == CaseRecord.id, CaseDeadline.kind == "due"))
+        .where(SpmiCycle.year == year, CaseRecord.regency_code == regency_code, case_scope(user))
+        .order_by(School.name_key, School.id)
+        .limit(limit)
+    )
+    if state:
+        query = query.where(CaseRecord.state == state)
+    return [tuple(r) for r in session.execute(query).all()]
+
+
+__all__ = ["PHASES", "REVIEW_STATES", "STATE_ORDER", "cycle_content", "progress_by_regency", "review_queue"]
