@@ -3,3 +3,8 @@
 
 def register(app) -> None:
     """Register feature blueprints on the app."""
+    from web.notifications.views import bp as notifications_bp
+    from web.notifications.views import unread_count_processor
+
+    app.register_blueprint(notifications_bp)
+    app.context_processor(unread_count_processor)

@@ -1,0 +1,1 @@
+"""In-app notifications: the list, mark read, the unread count in the header, the daily-digest setting."""
