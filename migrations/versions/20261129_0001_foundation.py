@@ -102,6 +102,14 @@ def upgrade() -> None:
         batch_op.create_index('ix_school_directory_name', ['name_key', 'id'], unique=False)
         batch_op.create_index('ix_school_directory_province', ['province_code', 'name_key', 'id'], unique=False)
         batch_op.create_index('ix_school_directory_regency', ['regency_code', 'name_key', 'id'], unique=False)
+    if op.get_bind().dialect.name == 'postgresql':
+        # Trigram index for the directory's substring name search (spmp.schools.queries).
+        op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+        op.create_index('ix_school_name_trgm', 'school', ['name_key'], unique=False,
+                        postgresql_using='gin', postgresql_ops={'name_key': 'gin_trgm_ops'})
+    else:
+        # SQLite has no trigram index: an always-empty partial index keeps schema and metadata equal.
+        op.create_index('ix_school_name_trgm', 'school', ['name_key'], unique=False, sqlite_where=sa.text('0'))
 
     op.create_table('t3_entry',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -208,6 +216,7 @@ def downgrade() -> None:
 
     op.drop_table('t3_entry')
     with op.batch_alter_table('school', schema=None) as batch_op:
+        batch_op.drop_index('ix_school_name_trgm')
         batch_op.drop_index('ix_school_directory_regency')
         batch_op.drop_index('ix_school_directory_province')
         batch_op.drop_index('ix_school_directory_name')
