@@ -102,12 +102,12 @@ class TransitionDef:
     actions: tuple[str, ...] = ()
     inputs: tuple[InputDef, ...] = ()
     evidence: int = 0
-    deadlines: str = "restart"
+    deadlines: str | None = None  # None: restart on a change of state, keep on a self-loop
 
     def deadline_effect(self, source: str) -> str:
         """What firing from ``source`` does to the deadlines (a self-loop keeps them unless told)."""
-        if self.deadlines == "restart" and source == self.dest:
-            return "keep"
+        if self.deadlines is None:
+            return "keep" if source == self.dest else "restart"
         return self.deadlines
 
 
@@ -317,8 +317,8 @@ def _parse_transition(
     for name in actions:
         if name not in registry.ACTIONS:
             check.error(item, f"action tidak dikenal {name!r}", line)
-    effect = raw.get("deadlines", "restart")
-    if effect not in DEADLINE_EFFECTS:
+    effect = raw.get("deadlines")
+    if effect is not None and effect not in DEADLINE_EFFECTS:
         check.error(item, f"deadlines harus salah satu dari {', '.join(DEADLINE_EFFECTS)}", line)
     evidence = _positive_int(check, item + " evidence", raw.get("evidence", 0), line, allow_zero=True) or 0
     label = raw.get("label")
@@ -326,7 +326,7 @@ def _parse_transition(
         check.error(item, "label wajib diisi", line)
     return TransitionDef(
         trigger, sources, str(dest), str(label or trigger), roles, guards, actions,
-        _parse_inputs(check, item, raw.get("inputs"), line), evidence, str(effect),
+        _parse_inputs(check, item, raw.get("inputs"), line), evidence, effect,
     )  # fmt: skip
 
 
