@@ -1,0 +1,94 @@
+"""Two sessions on two real connections fire on the same case at once: exactly one wins."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from spmp import audit, migrate
+from spmp.db import Database
+from spmp.engine import StaleCaseError, fire
+from spmp.engine.cases import CaseRecord
+from spmp.regions.reference import load_reference
+from tests.spmp.engine.support import make_world, open_visit
+
+
+@pytest.fixture(scope="module")
+def committed(make_database):
+    db = Database(make_database("concurrency"))
+    migrate.upgrade(db)
+    with db.transaction() as session:
+        load_reference(session)
+        world = make_world(session)
+    yield db, world
+    db.dispose()
+
+
+def _open(db, world) -> int:
+    with db.transaction() as session:
+        return open_visit(session, world).id
+
+
+def test_two_sessions_fire_on_the_same_case_exactly_one_wins(committed):
+    db, world = committed
+    case_id = _open(db, world)
+    first_has_updated = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def slow_winner():
+        with db.transaction() as session:
+            fire(session, case_id, "cancel", world["bpmp_staff"], 1, reason="pertama")
+            first_has_updated.set()
+            time.sleep(0.3)  # hold the transaction open while the other one tries
+        outcome["first"] = "committed"
+
+    def contender():
+        first_has_updated.wait(5)
+        try:
+            with db.transaction() as session:
+                fire(
+                    session, case_id, "schedule", world["widyaprada"], 1, inputs={"visit_date": "2026-03-10"}
+                )
+            outcome["second"] = "committed"
+        except StaleCaseError as exc:
+            outcome["second"] = str(exc)
+
+    threads = [threading.Thread(target=slow_winner), threading.Thread(target=contender)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert outcome == {"first": "committed", "second": "Kasus ini telah berubah, muat ulang halaman"}
+    with db.session() as session:
+        case = session.get(CaseRecord, case_id)
+        assert (case.state, case.version) == ("cancelled", 2)
+        assert [e.action for e in audit.case_timeline(session, case_id)] == ["open", "fire"]
+        assert audit.verify(session).ok
+
+
+def test_many_concurrent_double_submits_change_the_case_once(committed):
+    db, world = committed
+    case_id = _open(db, world)
+    results: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def submit():
+        barrier.wait(5)
+        try:
+            with db.transaction() as session:
+                fire(session, case_id, "cancel", world["bpmp_staff"], 1)
+            results.append("ok")
+        except StaleCaseError:
+            results.append("stale")
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(results) == ["ok", "stale", "stale", "stale"]
+    with db.session() as session:
+        assert session.get(CaseRecord, case_id).version == 2
+        assert audit.verify(session).ok
