@@ -1,0 +1,406 @@
+"""SPMI pages: a school's "my cycle" page with a form per PBD step, the Widyaprada's review queue, and
+B/BPMP progress by regency and phase with drill-down. Views load, check, call one operation, redirect."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from spmp import clock
+from spmp.accounts.models import NATIONAL_ROLES, Role
+from spmp.engine import (
+    ActionRefused,
+    CaseNotFound,
+    EngineError,
+    StaleCaseError,
+    available_actions,
+    get_definition,
+)
+from spmp.engine import evidence as evidence_ops
+from spmp.schools.importer import ImportFileError
+from spmp.schools.queries import get_school
+from spmp.spmi import operations as ops
+from spmp.spmi import queries
+from spmp.spmi.importer import import_indicators
+from spmp.spmi.models import BANDS, SNP
+from web.db import get_session
+from web.navigation import EXTRA_MENU
+from web.spmi import forms
+
+bp = Blueprint("spmi", __name__, template_folder="templates")
+
+SCHOOL_ROLES = (Role.SCHOOL_OPERATOR, Role.PRINCIPAL)
+PROGRESS_ROLES = (Role.BPMP_STAFF, Role.BPMP_HEAD, Role.DINAS_PROVINCE, Role.DINAS_REGENCY, *NATIONAL_ROLES)
+BULK_ROLES = (Role.BPMP_STAFF, Role.BPMP_HEAD, *NATIONAL_ROLES)
+STALE = "Siklus ini telah berubah sejak halaman dibuka. Periksa lalu ulangi."
+
+EXTRA_MENU.extend([
+    ("spmi.my_cycle", "Siklus SPMI", SCHOOL_ROLES),
+    ("spmi.review_queue", "Antrian Tinjauan SPMI", (Role.WIDYAPRADA,)),
+    ("spmi.progress", "Progres SPMI", PROGRESS_ROLES),
+])  # fmt: skip
+
+
+def _require(roles) -> None:
+    if current_user.role not in roles:
+        abort(403)
+
+
+def _current_year() -> int:
+    """The tahun ajaran running now: it starts in July."""
+    today = clock.now().date()
+    return today.year if today.month >= 7 else today.year - 1
+
+
+def _cycle_or_404(cycle_id: int):
+    try:
+        return ops.get_cycle(get_session(), current_user, cycle_id)
+    except CaseNotFound:
+        abort(404)
+
+
+# --- the school's page ----------------------------------------------------------------------------------
+@bp.route("/spmi/sekolah")
+@login_required
+def my_cycle():
+    """A school user's entry point: their latest cycle, or a form to open one."""
+    _require(SCHOOL_ROLES)
+    cycles = queries.school_cycles(get_session(), current_user, current_user.school_id)
+    if cycles:
+        return redirect(url_for("spmi.cycle", cycle_id=cycles[0].id))
+    form = forms.OpenCycleForm(year=_current_year())
+    return render_template("spmi/open.html", form=form, cycles=cycles)
+
+
+@bp.route("/spmi/sekolah/buka", methods=["POST"])
+@login_required
+def open_own_cycle():
+    _require(SCHOOL_ROLES)
+    form = forms.OpenCycleForm()
+    if not form.validate_on_submit():
+        return render_template("spmi/open.html", form=form, cycles=[]), 400
+    try:
+        cycle = ops.open_cycle(get_session(), current_user, current_user.school_id, form.year.data)
+    except EngineError as exc:
+        form.year.errors.append(str(exc))
+        return render_template("spmi/open.html", form=form, cycles=[]), 400
+    flash(f"Siklus SPMI {cycle.label} dibuka.", "success")
+    return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
+
+
+def _step_forms(content, submitted: dict | None = None) -> dict:
+    """Every PBD form of the page with its choices; ``submitted`` replaces the one just posted."""
+    built = {
+        "priority": forms.PriorityForm(prefix="priority", formdata=None),
+        "root_cause": forms.RootCauseForm(prefix="root_cause", formdata=None),
+        "activity": forms.ActivityForm(prefix="activity", formdata=None),
+        "standard": forms.StandardForm(prefix="standard", formdata=None),
+        "progress": forms.ProgressForm(prefix="progress", formdata=None),
+        "evaluation": forms.EvaluationForm(prefix="evaluation", formdata=None),
+        "plan": forms.PlanForm(prefix="plan", formdata=None, plan=content.cycle.next_plan),
+    }
+    built.update(submitted or {})
+    chosen = {p.indicator_code for p in content.priorities}
+    built["priority"].indicator_code.choices = [SelectChoice("", "— pilih indikator —")] + [
+        SelectChoice(i.code, f"{i.code} {i.name} ({i.value:g}, {BANDS[i.band]})")
+        for i in content.indicators
+        if i.code not in chosen
+    ]
+    built["root_cause"].priority_id.choices = [
+        SelectChoice(p.id, f"{p.indicator_code} {p.indicator_name}") for p in content.priorities
+    ]
+    causes = [c for p in content.priorities for c in p.root_causes]
+    built["activity"].root_cause_id.choices = [SelectChoice(c.id, c.description[:60]) for c in causes]
+    activities = [a for c in causes for a in c.activities]
+    built["progress"].activity_id.choices = [SelectChoice(a.id, a.title) for a in activities]
+    built["evaluation"].indicator_code.choices = [
+        SelectChoice(p.indicator_code, f"{p.indicator_code} {p.indicator_name}") for p in content.priorities
+    ]
+    return built
+
+
+def _render_cycle(cycle, submitted: dict | None = None, status: int = 200):
+    session = get_session()
+    content = queries.cycle_content(session, cycle)
+    case = cycle.case
+    definition = get_definition(case.type_key, case.type_version)
+    actions = available_actions(session, case, current_user)
+    previous = None
+    if current_user.role == Role.WIDYAPRADA and case.state in queries.REVIEW_STATES:
+        prev_cycle = queries.previous_cycle(session, current_user, cycle)
+        previous = queries.cycle_content(session, prev_cycle) if prev_cycle else None
+    can_edit = (
+        current_user.role in SCHOOL_ROLES
+        and current_user.school_id == cycle.school_id
+        and case.closed_at is None
+    )
+    return render_template(
+        "spmi/cycle.html", cycle=cycle, case=case, content=content, definition=definition, actions=actions,
+        forms=_step_forms(content, submitted), can_edit=can_edit, phase=case.state, previous=previous,
+        snp=SNP, bands=BANDS, step_form=forms.StepForm(formdata=None, version=case.version),
+        states=queries.STATE_ORDER,
+    ), status  # fmt: skip
+
+
+@bp.route("/spmi/siklus/<int:cycle_id>")
+@login_required
+def cycle(cycle_id: int):
+    return _render_cycle(_cycle_or_404(cycle_id))
+
+
+# PBD steps: (url part, form key, operation call, success message)
+def _add_priority(session, cycle, f):
+    return ops.add_priority(session, current_user, cycle.id, f.indicator_code.data, f.reason.data)
+
+
+def _add_root_cause(session, cycle, f):
+    return ops.add_root_cause(session, current_user, cycle.id, f.priority_id.data, f.description.data)
+
+
+def _add_activity(session, cycle, f):
+    data = ops.ActivityInput(f.root_cause_id.data, f.title.data, f.snp.data, f.owner.data, f.start_date.data,
+                             f.end_date.data, f.budget_ref.data, f.target.data)  # fmt: skip
+    return ops.add_activity(session, current_user, cycle.id, data)
+
+
+def _set_standard(session, cycle, f):
+    return ops.set_standard(session, current_user, cycle.id, f.snp.data, f.target.data)
+
+
+def _report_progress(session, cycle, f):
+    evidence_id = None
+    storage = f.file.data
+    if storage and getattr(storage, "filename", ""):
+        settings = current_app.config["SPMP_SETTINGS"]
+        data = evidence_ops.read_limited(storage.stream, settings.max_upload_mb * 1024 * 1024)
+        evidence = evidence_ops.store_evidence(
+            session, current_user, cycle.case_id, storage.filename, data, settings.evidence_path
+        )
+        evidence_id = evidence.id
+    return ops.report_progress(
+        session, current_user, cycle.id, f.activity_id.data, f.percent.data, f.note.data, evidence_id
+    )
+
+
+def _save_evaluation(session, cycle, f):
+    return ops.save_evaluation(session, current_user, cycle.id, f.indicator_code.data, f.achievement.data)
+
+
+def _save_plan(session, cycle, f):
+    return ops.save_next_plan(session, current_user, cycle.id, f.plan.data)
+
+
+STEPS = {
+    "prioritas": ("priority", forms.PriorityForm, _add_priority, "Prioritas ditambahkan."),
+    "akar-masalah": ("root_cause", forms.RootCauseForm, _add_root_cause, "Akar masalah ditambahkan."),
+    "kegiatan": ("activity", forms.ActivityForm, _add_activity, "Kegiatan perbaikan ditambahkan."),
+    "standar": ("standard", forms.StandardForm, _set_standard, "Target standar disimpan."),
+    "kemajuan": ("progress", forms.ProgressForm, _report_progress, "Kemajuan kegiatan dilaporkan."),
+    "evaluasi": ("evaluation", forms.EvaluationForm, _save_evaluation, "Evaluasi disimpan."),
+    "rencana": ("plan", forms.PlanForm, _save_plan, "Rencana tindak lanjut disimpan."),
+}
+
+
+@bp.route("/spmi/siklus/<int:cycle_id>/<step>", methods=["POST"])
+@login_required
+def save_step(cycle_id: int, step: str):
+    """One PBD form: validate (messages next to the fields), call the operation, back to the page."""
+    if step not in STEPS:
+        abort(404)
+    cycle = _cycle_or_404(cycle_id)
+    if current_user.role not in SCHOOL_ROLES:
+        abort(403)
+    key, form_class, operation, message = STEPS[step]
+    form = form_class(prefix=key)
+    content = queries.cycle_content(get_session(), cycle)
+    _step_forms(content, {key: form})  # choices must be set before validation
+    if not form.validate_on_submit():
+        return _render_cycle(cycle, {key: form}, 400)
+    try:
+        operation(get_session(), cycle, form)
+    except ops.SpmiInputError as exc:
+        field = form._fields.get(exc.field)
+        (field.errors if field is not None else form.form_errors).append(str(exc))
+        return _render_cycle(cycle, {key: form}, 400)
+    except ActionRefused as exc:
+        flash(str(exc), "danger")
+        return _render_cycle(cycle, {key: form}, 400)
+    flash(message, "success")
+    return redirect(url_for("spmi.cycle", cycle_id=cycle.id, _anchor=key))
+
+
+@bp.route("/spmi/siklus/<int:cycle_id>/prioritas/<int:priority_id>/hapus", methods=["POST"])
+@login_required
+def remove_priority(cycle_id: int, priority_id: int):
+    cycle = _cycle_or_404(cycle_id)
+    try:
+        ops.remove_priority(get_session(), current_user, cycle.id, priority_id)
+    except CaseNotFound:
+        abort(404)
+    except ActionRefused as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
+    flash("Prioritas dihapus.", "success")
+    return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
+
+
+# --- workflow steps ----------------------------------------------------------------------------------
+def _version() -> int:
+    form = forms.StepForm()
+    if not form.validate_on_submit():
+        abort(400, description="Formulir tidak lengkap. Muat ulang halaman lalu coba lagi.")
+    try:
+        return int(form.version.data)
+    except ValueError:
+        abort(400, description="Formulir tidak lengkap. Muat ulang halaman lalu coba lagi.")
+
+
+def _step(cycle_id: int, call, done: str):
+    cycle = _cycle_or_404(cycle_id)
+    version = _version()
+    try:
+        call(get_session(), cycle, version)
+    except StaleCaseError:
+        flash(STALE, "warning")
+        return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
+    except ops.SpmiInputError as exc:
+        flash(str(exc), "danger")
+        return _render_cycle(cycle, None, 400)
+    except ActionRefused as exc:
+        flash(str(exc), "danger")
+        return _render_cycle(cycle, None, 400)
+    flash(done, "success")
+    return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
+
+
+@bp.route("/spmi/siklus/<int:cycle_id>/ajukan", methods=["POST"])
+@login_required
+def submit(cycle_id: int):
+    return _step(
+        cycle_id,
+        lambda s, c, v: ops.submit_phase(s, current_user, c.id, v),
+        "Tahap diajukan untuk ditinjau Widyaprada.",
+    )
+
+
+@bp.route("/spmi/siklus/<int:cycle_id>/setujui", methods=["POST"])
+@login_required
+def approve(cycle_id: int):
+    comment = request.form.get("comment")
+    return _step(
+        cycle_id, lambda s, c, v: ops.approve_phase(s, current_user, c.id, v, comment), "Tahap disetujui."
+    )
+
+
+def _notes_from_form() -> list[ops.NoteInput]:
+    """Notes come as ``note-<kind>-<id>`` textareas (``note-general`` for the phase as a whole)."""
+    notes = []
+    for name, body in request.form.items():
+        if not name.startswith("note-") or not body.strip():
+            continue
+        _, kind, *rest = name.split("-", 2)
+        item_id = int(rest[0]) if rest and rest[0].isdigit() else None
+        notes.append(ops.NoteInput(kind, item_id, body))
+    return notes
+
+
+@bp.route("/spmi/siklus/<int:cycle_id>/kembalikan", methods=["POST"])
+@login_required
+def send_back(cycle_id: int):
+    notes = _notes_from_form()
+    return _step(
+        cycle_id,
+        lambda s, c, v: ops.return_phase(s, current_user, c.id, v, notes),
+        "Tahap dikembalikan ke sekolah dengan catatan.",
+    )
+
+
+# --- Widyaprada review queue ---------------------------------------------------------------------------
+@bp.route("/spmi/tinjauan")
+@login_required
+def review_queue():
+    _require((Role.WIDYAPRADA, *NATIONAL_ROLES, Role.BPMP_HEAD, Role.BPMP_STAFF))
+    items = queries.review_queue(get_session(), current_user)
+    definition = get_definition(ops.WORKFLOW_KEY)
+    return render_template("spmi/queue.html", items=items, definition=definition, now=clock.now())
+
+
+# --- B/BPMP progress -------------------------------------------------------------------------------------
+def _year_arg() -> int:
+    raw = request.args.get("tahun", "")
+    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else _current_year()
+
+
+@bp.route("/spmi/progres")
+@login_required
+def progress():
+    _require(PROGRESS_ROLES)
+    year = _year_arg()
+    rows = queries.progress_by_regency(get_session(), current_user, year)
+    definition = get_definition(ops.WORKFLOW_KEY)
+    form = forms.BulkOpenForm(formdata=None, year=year) if current_user.role in BULK_ROLES else None
+    return render_template("spmi/progress.html", rows=rows, year=year, definition=definition,
+                           states=queries.STATE_ORDER, form=form)  # fmt: skip
+
+
+@bp.route("/spmi/progres/<regency_code>")
+@login_required
+def progress_regency(regency_code: str):
+    _require(PROGRESS_ROLES)
+    year = _year_arg()
+    state = request.args.get("status") or None
+    if state and state not in queries.STATE_ORDER:
+        abort(404)
+    rows = queries.progress_schools(get_session(), current_user, year, regency_code, state)
+    definition = get_definition(ops.WORKFLOW_KEY)
+    return render_template("spmi/progress_regency.html", rows=rows, year=year, state=state,
+                           regency_code=regency_code, definition=definition, now=clock.now())  # fmt: skip
+
+
+@bp.route("/spmi/progres/buka", methods=["POST"])
+@login_required
+def bulk_open():
+    _require(BULK_ROLES)
+    form = forms.BulkOpenForm()
+    if not form.validate_on_submit():
+        flash("; ".join(form.year.errors) or "Formulir tidak valid.", "danger")
+        return redirect(url_for("spmi.progress"))
+    try:
+        report = ops.open_cycles_bulk(get_session(), current_user, form.year.data)
+    except EngineError as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("spmi.progress"))
+    flash(report.summary() + f" ({report.seconds:.1f} detik).", "success")
+    return redirect(url_for("spmi.progress", tahun=form.year.data))
+
+
+# --- indicators ---------------------------------------------------------------------------------------
+@bp.route("/spmi/sekolah/<int:school_id>/indikator", methods=["GET", "POST"])
+@login_required
+def indicators(school_id: int):
+    """Import a school's Rapor Pendidikan indicators (its operator/principal, or B/BPMP for it)."""
+    session = get_session()
+    school = get_school(session, current_user, school_id)
+    if school is None:
+        abort(404)
+    _require((*SCHOOL_ROLES, *BULK_ROLES))
+    form = (
+        forms.IndicatorImportForm(year=_current_year())
+        if request.method == "GET"
+        else forms.IndicatorImportForm()
+    )
+    report = None
+    if request.method == "POST" and form.validate_on_submit():
+        storage = form.file.data
+        try:
+            report = import_indicators(session, current_user, storage.stream, filename=storage.filename,
+                                       school_id=school.id, year=form.year.data)  # fmt: skip
+        except ImportFileError as exc:
+            form.file.errors.append(str(exc))
+        else:
+            if report.ok:
+                flash(report.summary(), "success")
+                return redirect(url_for("spmi.indicators", school_id=school.id))
+    status = 400 if request.method == "POST" and (form.errors or (report and not report.ok)) else 200
+    return render_template("spmi/indicators.html", school=school, form=form, report=report), status
