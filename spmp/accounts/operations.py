@@ -22,6 +22,19 @@ LOCKOUT_MAX_MINUTES = 60
 TOTP_ISSUER = "SPMP"
 
 
+def _audit_account(session: Session, actor: User | None, action: str, user: User, changes: dict) -> None:
+    """Account administration goes into the same tamper-evident audit trail as the cases."""
+    from spmp import audit  # late import: audit imports the engine's fast SQL helpers
+
+    session.flush()
+    audit.append(
+        session,
+        action=f"user.{action}",
+        actor_id=actor.id if actor else None,
+        changes={"user_id": user.id, "username": user.username, **changes},
+    )
+
+
 class AccountError(ValueError):
     """A request about an account that cannot be carried out; the message is for the user (Indonesian)."""
 
@@ -79,7 +92,9 @@ def create_user(
     role: str,
     scope: Scope = Scope(),
     email: str | None = None,
+    actor: User | None = None,
 ) -> User:
+    """Create an active user with a role scoped to an org unit (``actor``: who did it, None for the CLI)."""
     username = username.strip().lower()
     if not username or len(username) > 80 or not all(c.isalnum() or c in "._-@" for c in username):
         raise AccountError(
@@ -108,7 +123,17 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    _audit_account(session, actor, "create", user, {"role": user.role, "scope": _scope_values(user)})
     return user
+
+
+def _scope_values(user: User) -> dict:
+    return {
+        "school_id": user.school_id,
+        "unit_id": user.unit_id,
+        "province_code": user.province_code,
+        "regency_code": user.regency_code,
+    }
 
 
 # --- authentication ------------------------------------------------------------------------------------
@@ -180,7 +205,7 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     set_password(session, user, new)
 
 
-def set_password(session: Session, user: User, new: str) -> None:
+def set_password(session: Session, user: User, new: str, actor: User | None = None) -> None:
     problem = password_problem(new, user.username)
     if problem:
         raise AccountError(problem, "new_password")
@@ -190,22 +215,32 @@ def set_password(session: Session, user: User, new: str) -> None:
     user.locked_until = None
     session.flush()
     end_all_sessions(session, user)
+    _audit_account(
+        session, actor or user, "password", user, {"by_admin": actor is not None and actor.id != user.id}
+    )
 
 
-def change_role(session: Session, user: User, role: str, scope: Scope) -> None:
+def change_role(session: Session, user: User, role: str, scope: Scope, actor: User | None = None) -> None:
+    """Set the role and its scope; ends every session of the user (a scope change matters as much as a
+    role change) and drops caseload schools that the new role or unit no longer covers."""
     role_enum = _parse_role(role)
+    before = {"role": user.role, **_scope_values(user)}
     for name, value in _resolve_scope(session, role_enum, scope).items():
         setattr(user, name, value)
-    changed = user.role != role_enum.value
     user.role = role_enum.value
-    if role_enum not in (Role.WIDYAPRADA, Role.FACILITATOR):
-        session.execute(delete(SchoolAssignment).where(SchoolAssignment.user_id == user.id))
     session.flush()
-    end_all_sessions(session, user)  # a scope change matters as much as a role change
-    return changed
+    stale = delete(SchoolAssignment).where(SchoolAssignment.user_id == user.id)
+    if role_enum in (Role.WIDYAPRADA, Role.FACILITATOR):
+        in_area = select(School.id).where(School.province_code.in_(unit_provinces(user.unit_id)))
+        stale = stale.where(SchoolAssignment.school_id.not_in(in_area))
+    session.execute(stale)
+    end_all_sessions(session, user)
+    _audit_account(
+        session, actor, "role", user, {"before": before, "after": {"role": user.role, **_scope_values(user)}}
+    )
 
 
-def set_active(session: Session, user: User, active: bool) -> None:
+def set_active(session: Session, user: User, active: bool, actor: User | None = None) -> None:
     user.is_active = active
     if active:
         user.failed_logins = 0
@@ -213,6 +248,7 @@ def set_active(session: Session, user: User, active: bool) -> None:
     session.flush()
     if not active:
         end_all_sessions(session, user)
+    _audit_account(session, actor, "enable" if active else "disable", user, {})
 
 
 # --- TOTP ----------------------------------------------------------------------------------------------
@@ -287,16 +323,20 @@ def assign_schools(session: Session, actor: User, user: User, npsns: list[str]) 
         for sid in new_ids
     )
     session.flush()
+    if new_ids:
+        _audit_account(session, actor, "assign", user, {"school_ids": sorted(new_ids)})
     return len(new_ids)
 
 
-def unassign_school(session: Session, user: User, school_id: int) -> None:
-    session.execute(
+def unassign_school(session: Session, actor: User, user: User, school_id: int) -> None:
+    """Remove a school from a caseload (audited)."""
+    removed = session.execute(
         delete(SchoolAssignment).where(
             SchoolAssignment.user_id == user.id, SchoolAssignment.school_id == school_id
         )
-    )
-    session.flush()
+    ).rowcount
+    if removed:
+        _audit_account(session, actor, "unassign", user, {"school_ids": [school_id]})
 
 
 def assigned_schools(session: Session, user: User) -> list[School]:

@@ -14,11 +14,23 @@ PASSWORD = "kata-sandi-uji-123"
 
 def test_create_user_validates_scope(session):
     with pytest.raises(accounts.AccountError, match="NPSN"):
-        accounts.create_user(session, username="op", full_name="Op", password=PASSWORD, role="school_operator",
-                             scope=accounts.Scope(school_npsn="99999999"))
+        accounts.create_user(
+            session,
+            username="op",
+            full_name="Op",
+            password=PASSWORD,
+            role="school_operator",
+            scope=accounts.Scope(school_npsn="99999999"),
+        )
     with pytest.raises(accounts.AccountError, match="Unit"):
-        accounts.create_user(session, username="wp", full_name="Wp", password=PASSWORD, role="widyaprada",
-                             scope=accounts.Scope(unit_code="BPMP-ATLANTIS"))
+        accounts.create_user(
+            session,
+            username="wp",
+            full_name="Wp",
+            password=PASSWORD,
+            role="widyaprada",
+            scope=accounts.Scope(unit_code="BPMP-ATLANTIS"),
+        )
     with pytest.raises(accounts.AccountError, match="tidak dikenal"):
         accounts.create_user(session, username="x", full_name="X", password=PASSWORD, role="raja")
     with pytest.raises(accounts.AccountError, match="minimal 10"):
@@ -55,8 +67,14 @@ def test_widyaprada_assignment_limited_to_unit_area(session):
     inside = make_school(session, regency_code="53.01")
     outside = make_school(session, regency_code="35.78")
     admin = accounts.create_user(session, username="adm", full_name="Adm", password=PASSWORD, role="admin")
-    wp = accounts.create_user(session, username="wp", full_name="Wp", password=PASSWORD, role="widyaprada",
-                              scope=accounts.Scope(unit_code="BPMP-NTT"))
+    wp = accounts.create_user(
+        session,
+        username="wp",
+        full_name="Wp",
+        password=PASSWORD,
+        role="widyaprada",
+        scope=accounts.Scope(unit_code="BPMP-NTT"),
+    )
     with pytest.raises(accounts.AccountError, match=outside.npsn):
         accounts.assign_schools(session, admin, wp, [inside.npsn, outside.npsn])
     assert session.scalars(select(SchoolAssignment).where(SchoolAssignment.user_id == wp.id)).all() == []
@@ -68,8 +86,14 @@ def test_widyaprada_assignment_limited_to_unit_area(session):
 
 def test_role_change_drops_caseload_and_ends_sessions(session):
     school = make_school(session, regency_code="53.01")
-    wp = accounts.create_user(session, username="wp2", full_name="Wp", password=PASSWORD, role="widyaprada",
-                              scope=accounts.Scope(unit_code="BPMP-NTT"))
+    wp = accounts.create_user(
+        session,
+        username="wp2",
+        full_name="Wp",
+        password=PASSWORD,
+        role="widyaprada",
+        scope=accounts.Scope(unit_code="BPMP-NTT"),
+    )
     accounts.assign_schools(session, wp, wp, [school.npsn])
     epoch = wp.session_epoch
     accounts.change_role(session, wp, "bpmp_staff", accounts.Scope(unit_code="BPMP-NTT"))
@@ -91,13 +115,61 @@ def test_users_create_cli(make_database, monkeypatch, tmp_path):
     monkeypatch.setenv("SPMP_DATABASE_URL", url)
     monkeypatch.setenv("SPMP_INSTANCE_PATH", str(tmp_path))
     runner = CliRunner()
-    result = runner.invoke(cli, ["users", "create", "--username", "dinas.ntt", "--name", "Dinas NTT",
-                                 "--role", "dinas_province", "--province", "53", "--password", PASSWORD])
+    result = runner.invoke(
+        cli,
+        [
+            "users",
+            "create",
+            "--username",
+            "dinas.ntt",
+            "--name",
+            "Dinas NTT",
+            "--role",
+            "dinas_province",
+            "--province",
+            "53",
+            "--password",
+            PASSWORD,
+        ],
+    )
     assert result.exit_code == 0, result.output
-    result = runner.invoke(cli, ["users", "create", "--username", "dinas.x", "--name", "X",
-                                 "--role", "dinas_province", "--province", "99", "--password", PASSWORD])
+    result = runner.invoke(
+        cli,
+        [
+            "users",
+            "create",
+            "--username",
+            "dinas.x",
+            "--name",
+            "X",
+            "--role",
+            "dinas_province",
+            "--province",
+            "99",
+            "--password",
+            PASSWORD,
+        ],
+    )
     assert result.exit_code != 0 and "Provinsi '99' tidak ditemukan" in result.output
     with database.transaction() as session:
         user = session.scalar(select(User).where(User.username == "dinas.ntt"))
         assert user.province_code == "53" and user.role == "dinas_province"
     database.dispose()
+
+
+def test_account_administration_is_audited(session):
+    from spmp.audit import AuditEvent
+
+    admin = accounts.create_user(session, username="adm2", full_name="Adm", password=PASSWORD, role="admin")
+    user = accounts.create_user(
+        session, username="budi2", full_name="Budi", password=PASSWORD, role="pusat", actor=admin
+    )
+    accounts.change_role(session, user, "dinas_province", accounts.Scope(province_code="53"), actor=admin)
+    accounts.set_active(session, user, False, actor=admin)
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.action.like("user.%")).order_by(AuditEvent.id.desc()).limit(3)
+    ).all()
+    assert [e.action for e in events] == ["user.disable", "user.role", "user.create"]
+    assert all(e.actor_id == admin.id for e in events)
+    role_change = events[1].changes_dict
+    assert role_change["before"]["role"] == "pusat" and role_change["after"]["province_code"] == "53"

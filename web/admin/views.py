@@ -93,6 +93,7 @@ def user_create():
                 role=form.role.data,
                 scope=_scope_from(form),
                 email=form.email.data,
+                actor=current_user,
             )
         except accounts.AccountError as exc:
             _field_error(form, exc)
@@ -125,7 +126,7 @@ def user_detail(user_id: int):
     _scope_choices(form, session)
     if form.validate_on_submit():
         try:
-            accounts.change_role(session, user, form.role.data, _scope_from(form))
+            accounts.change_role(session, user, form.role.data, _scope_from(form), actor=current_user)
         except accounts.AccountError as exc:
             _field_error(form, exc)
         else:
@@ -152,7 +153,7 @@ def user_toggle_active(user_id: int):
     if user.id == current_user.id:
         flash("Anda tidak dapat menonaktifkan akun Anda sendiri.", "danger")
     else:
-        accounts.set_active(get_session(), user, not user.is_active)
+        accounts.set_active(get_session(), user, not user.is_active, actor=current_user)
         flash(
             "Akun diaktifkan." if user.is_active else "Akun dinonaktifkan; semua sesinya diakhiri.", "success"
         )
@@ -166,7 +167,7 @@ def user_reset_password(user_id: int):
     form = PasswordResetForm()
     if form.validate_on_submit():
         try:
-            accounts.set_password(get_session(), user, form.password.data)
+            accounts.set_password(get_session(), user, form.password.data, actor=current_user)
         except accounts.AccountError as exc:
             flash(str(exc), "danger")
         else:
@@ -194,7 +195,7 @@ def user_assign(user_id: int):
 @admin_required
 def user_unassign(user_id: int, school_id: int):
     user = _load_user(user_id)
-    accounts.unassign_school(get_session(), user, school_id)
+    accounts.unassign_school(get_session(), current_user, user, school_id)
     flash("Sekolah dihapus dari sekolah binaan.", "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
