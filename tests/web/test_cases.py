@@ -198,3 +198,16 @@ def test_catalogue_shows_every_workflow_with_diagram(client, world):
     assert response.status_code == 200
     assert "Kunjungan Supervisi" in response.get_data(as_text=True)
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_dashboard_lists_my_open_cases_with_due_dates(client, world, visit, outside_visit):
+    login(client, world["users"]["widyaprada"])
+    post(client, f"/kasus/{visit.id}/aksi/schedule", {"seen_version": 1, "input_visit_date": "2026-12-03"},
+         token_from=f"/kasus/{visit.id}")
+    html = client.get("/").get_data(as_text=True)
+    worklist = html.split('id="worklist"')[1].split("</table>")[0]
+    assert "Supervisi semester ganjil" in worklist and "Terjadwal" in worklist
+    assert "Supervisi Surabaya" not in worklist
+    other = client.application.test_client()
+    login(other, "staf_ntt")  # not assigned to this case
+    assert "Supervisi semester ganjil" not in other.get("/").get_data(as_text=True).split('id="worklist"')[1]

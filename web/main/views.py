@@ -12,13 +12,20 @@ bp = Blueprint("main", __name__, template_folder="templates")
 def dashboard():
     from spmp.accounts.operations import assigned_schools
 
+    from spmp import clock
+    from spmp.engine.definitions import get_definition
+    from spmp.worklist import my_worklist
+
     session = get_session()
+    work = my_worklist(session, current_user)
     caseload = (
         assigned_schools(session, current_user)
         if current_user.role in (Role.WIDYAPRADA, Role.FACILITATOR)
         else None
     )
-    return render_template("main/dashboard.html", caseload=caseload)
+    return render_template(
+        "main/dashboard.html", caseload=caseload, work=work, now=clock.now(), get_definition=get_definition
+    )
 
 
 @bp.route("/healthz")
