@@ -10,9 +10,8 @@ bp = Blueprint("main", __name__, template_folder="templates")
 @bp.route("/")
 @login_required
 def dashboard():
-    from spmp.accounts.operations import assigned_schools
-
     from spmp import clock
+    from spmp.accounts.operations import assigned_schools
     from spmp.engine.definitions import get_definition
     from spmp.worklist import my_worklist
 
