@@ -1,0 +1,163 @@
+"""Deadline sweep benchmark: prints figures, is not a pass/fail timer.
+
+    .venv/bin/python bench/sweep_bench.py                                # both backends, 1,000,000 / 10,000
+    .venv/bin/python bench/sweep_bench.py --backends sqlite --deadlines 100000 --due 1000
+
+On a fresh database per backend: ``--cases`` cases, each assigned to one of ``--users`` Widyaprada with an
+e-mail address (so every claimed row really writes a notification and an outbox mail), and ``--deadlines``
+pending deadline rows of which ``--due`` are due now. Times one ``sweep()`` transaction including its
+commit (claim + notifications + outbox), then a second sweep with nothing due (the idle per-minute cost).
+(bench/engine_bench.py also times a sweep; its cases have no assignee, so it measures the claim alone.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, insert, select, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from spmp import clock, migrate  # noqa: E402
+from spmp.accounts.models import User  # noqa: E402
+from spmp.db import Database  # noqa: E402
+from spmp.engine.cases import CaseRecord  # noqa: E402
+from spmp.engine.sweep import sweep  # noqa: E402
+from spmp.notifications.models import Notification, OutboxMessage  # noqa: E402
+from spmp.regions.models import Unit  # noqa: E402
+from spmp.regions.reference import load_reference  # noqa: E402
+
+PG_SERVER_URL = os.environ.get("SPMP_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+FILL_CHUNK = 100_000
+
+
+def create_database(backend: str) -> tuple[str, callable]:
+    """A throw-away database and the function that removes it."""
+    if backend == "sqlite":
+        path = Path(tempfile.mkdtemp(prefix="spmp-sweep-bench-")) / "bench.sqlite3"
+        return f"sqlite:///{path}", lambda: [p.unlink(missing_ok=True) for p in path.parent.glob("bench.*")]
+    name = f"spmp_sweep_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return PG_SERVER_URL.rsplit("/", 1)[0] + f"/{name}", drop
+
+
+def seed(db: Database, n_users: int, n_cases: int) -> list[int]:
+    """Users (with e-mail) and cases assigned to them; returns the case ids."""
+    now = clock.now()
+    with db.transaction() as s:
+        unit_id = s.scalar(select(Unit.id).order_by(Unit.id).limit(1))
+        province = s.scalar(select(Unit.seat_province_code).where(Unit.id == unit_id))
+        users = [
+            {"username": f"wp{i}", "full_name": f"Widyaprada {i}", "email": f"wp{i}@contoh.go.id",
+             "password_hash": "!", "role": "widyaprada", "unit_id": unit_id, "is_active": True,
+             "session_epoch": 0, "failed_logins": 0, "wants_daily_digest": i % 2 == 0, "created_at": now}
+            for i in range(n_users)
+        ]  # fmt: skip
+        s.execute(insert(User), users)
+        user_ids = list(s.scalars(select(User.id).order_by(User.id)))
+        cases = [
+            {"type_key": "bench", "type_version": 1, "title": f"Kasus {i}", "subject_unit_id": unit_id,
+             "unit_id": unit_id, "province_code": province, "assignee_user_id": user_ids[i % len(user_ids)],
+             "state": "s1", "state_entered_at": now, "opened_at": now, "updated_at": now, "version": 1,
+             "is_paused": False}
+            for i in range(n_cases)
+        ]  # fmt: skip
+        s.execute(insert(CaseRecord), cases)
+        return list(s.scalars(select(CaseRecord.id).order_by(CaseRecord.id)))
+
+
+def fill_deadlines(db: Database, case_ids: list[int], rows: int, due: int, now) -> None:
+    """``rows`` pending deadlines, the first ``due`` of them due an hour ago, the rest in 30 days."""
+    past = (now - timedelta(hours=1)).replace(tzinfo=None)
+    future = (now + timedelta(days=30)).replace(tzinfo=None)
+    statement = text(
+        "WITH RECURSIVE seq(i) AS (SELECT CAST(:lo AS INTEGER) UNION ALL SELECT i + 1 FROM seq WHERE i < :hi) "
+        "INSERT INTO case_deadline (case_id, state, kind, fire_at, due_at, is_working_days, status) "
+        "SELECT :first + (i % :n_cases), 's1', CASE WHEN i % 3 = 0 THEN 'reminder' ELSE 'due' END, "
+        "CASE WHEN i <= :due THEN :past ELSE :future END, :future, false, 'pending' FROM seq"
+    )
+    first, n_cases = min(case_ids), len(case_ids)
+    for lo in range(1, rows + 1, FILL_CHUNK):
+        hi = min(lo + FILL_CHUNK - 1, rows)
+        with db.transaction() as s:
+            s.execute(statement, {"lo": lo, "hi": hi, "first": first, "n_cases": n_cases, "due": due,
+                                  "past": past, "future": future})  # fmt: skip
+        print(f"\r  deadlines: {hi:,}/{rows:,}", end="" if hi < rows else "\n", file=sys.stderr, flush=True)
+    with db.engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+        conn.commit()
+
+
+def timed_sweep(db: Database, now) -> tuple[float, object]:
+    start = time.perf_counter()
+    with db.transaction() as s:
+        report = sweep(s, now)
+    return time.perf_counter() - start, report
+
+
+def run_backend(backend: str, args) -> dict:
+    url, drop = create_database(backend)
+    db = Database(url)
+    try:
+        print(
+            f"[{backend}] migrate, reference data, {args.users} users, {args.cases:,} cases", file=sys.stderr
+        )
+        migrate.upgrade(db)
+        with db.transaction() as s:
+            load_reference(s)
+        case_ids = seed(db, args.users, args.cases)
+        now = clock.now()
+        fill_deadlines(db, case_ids, args.deadlines, args.due, now)
+        busy, report = timed_sweep(db, now)
+        idle, idle_report = timed_sweep(db, now)
+        with db.session() as s:
+            notes = s.scalar(select(func.count()).select_from(Notification))
+            mails = s.scalar(select(func.count()).select_from(OutboxMessage))
+        return {"backend": backend, "busy": busy, "report": report, "idle": idle,
+                "idle_claimed": idle_report.claimed, "notes": notes, "mails": mails}  # fmt: skip
+    finally:
+        db.dispose()
+        drop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--deadlines", type=int, default=1_000_000, help="open (pending) deadline rows")
+    parser.add_argument("--due", type=int, default=10_000, help="how many of them are due now")
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--users", type=int, default=200)
+    args = parser.parse_args()
+    print(
+        f"Sweep of {args.deadlines:,} open deadlines, {args.due:,} due ({args.cases:,} cases, {args.users} users)"
+    )
+    for backend in args.backends.split(","):
+        r = run_backend(backend.strip(), args)
+        rep = r["report"]
+        print(
+            f"{r['backend']:>10}: sweep {r['busy']:.3f} s (claimed {rep.claimed:,}, notifications {rep.notifications:,}, "
+            f"mails queued {rep.emails:,}; in tables: {r['notes']:,} / {r['mails']:,}); "
+            f"idle sweep {r['idle'] * 1000:.1f} ms (claimed {r['idle_claimed']})"
+        )
+
+
+if __name__ == "__main__":
+    main()
