@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from spmp import audit, clock
@@ -252,15 +253,29 @@ def _apply(session, sql: FastSQL, workflow, transition, case, user, inputs, evid
         changes=changes,
         occurred_at=now,
     )
-    _expire_loaded(session, case.id)
+    new_values = {
+        "state": dest,
+        "version": case.version + 1,
+        "state_entered_at": entered,
+        "closed_at": closed,
+        "updated_at": now,
+    }
+    _refresh_loaded(session, case.id, new_values, expire=bool(transition.actions))
     return FireResult(case.id, transition.trigger, case.state, dest, case.version + 1, event_id, digest)
 
 
-def _expire_loaded(session: Session, case_id: int) -> None:
-    """A CaseRecord of this case already in the session is now stale: expire it so it reloads."""
+def _refresh_loaded(session: Session, case_id: int, values: dict[str, Any], expire: bool) -> None:
+    """A CaseRecord of this case already in the session would now be stale: give it the new values (as
+    loaded, not as changes) so it stays usable after the session closes; expire it if actions may have
+    changed other columns."""
     loaded = session.identity_map.get(identity_key(CaseRecord, case_id))
-    if loaded is not None:
+    if loaded is None:
+        return
+    if expire:
         session.expire(loaded)
+        return
+    for name, value in values.items():
+        set_committed_value(loaded, name, value)
 
 
 def _run_actions(session, workflow, transition, case, user, inputs, now) -> dict[str, Any]:
