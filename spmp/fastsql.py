@@ -60,7 +60,7 @@ class FastSQL:
         if value is None:
             return None
         naive = value.astimezone(UTC).replace(tzinfo=None)
-        return naive.strftime("%Y-%m-%d %H:%M:%S.%f") if self.is_sqlite else naive
+        return naive.isoformat(" ", "microseconds") if self.is_sqlite else naive
 
     def from_ts(self, value) -> datetime | None:
         """A stored timestamp back to timezone-aware UTC."""

@@ -217,9 +217,9 @@ def _apply(session, sql: FastSQL, workflow, transition, case, user, inputs, evid
     closed = now if workflow.is_final(dest) else None
     params = {
         "state": dest,
-        "entered": entered,
-        "closed": closed,
-        "now": now,
+        "entered": sql.ts(entered),
+        "closed": sql.ts(closed),
+        "now": sql.ts(now),
         "id": case.id,
         "seen": case.version,
     }

@@ -283,3 +283,28 @@ def test_fire_expires_a_loaded_case_object(session, world):
     fire(session, case.id, "cancel", world["bpmp_staff"], 1)
     assert case.state == "cancelled"  # reloaded, not the stale "draft"
     assert session.get(CaseRecord, case.id).version == 2
+
+
+def test_hot_path_stores_timestamps_like_the_orm(session, world, frozen):
+    """The DBAPI statements must write times exactly as UTCDateTime does (text order = time order)."""
+    import re
+
+    from sqlalchemy import text
+
+    case = open_visit(session, world)
+    fire(session, case.id, "schedule", world["widyaprada"], 1, inputs={"visit_date": "2026-03-10"})
+    row = session.execute(
+        text("SELECT opened_at, state_entered_at, updated_at FROM case_record WHERE id = :id"),
+        {"id": case.id},
+    ).one()
+    deadline = session.execute(
+        text("SELECT fire_at FROM case_deadline WHERE case_id = :id"), {"id": case.id}
+    ).first()
+    event = session.execute(text("SELECT occurred_at FROM audit_event ORDER BY id DESC LIMIT 1")).one()
+    values = [*row, deadline[0], event[0]]
+    if session.get_bind().dialect.name == "sqlite":
+        assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}", v) for v in values), values
+        assert row.opened_at == row.state_entered_at == "2026-03-02 02:00:00.000000"
+    else:
+        assert all(v.tzinfo is None for v in values)
+        assert row.opened_at == row.state_entered_at == MONDAY.replace(tzinfo=None)
