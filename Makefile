@@ -13,3 +13,4 @@ bench:
 	.venv/bin/python bench/import_bench.py
 	.venv/bin/python bench/directory_bench.py
 	.venv/bin/python bench/engine_bench.py
+	.venv/bin/python bench/sweep_bench.py

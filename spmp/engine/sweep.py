@@ -7,9 +7,10 @@ mail itself is sent later by ``spmp.notifications.delivery`` (after commit), so 
 nothing and leaves its rows pending for the next run.
 
 Exactly once:
-- PostgreSQL: the claim is ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING``. A second
-  sweep running at the same time skips the rows the first one holds; after the first commits, the rows are
-  no longer pending. So each row is claimed by exactly one committed sweep.
+- PostgreSQL: the claim is ``UPDATE ... WHERE id = ANY(ARRAY(SELECT ... FOR UPDATE SKIP LOCKED)) RETURNING``.
+  A second sweep running at the same time skips the rows the first one holds; once the first commits, the
+  rows are no longer pending (a row locked after that commit is re-checked against its new version). So
+  each row is claimed by exactly one committed sweep.
 - SQLite: the write session begins IMMEDIATE, so two sweeps are serialised on the database write lock; the
   second one sees the first one's rows as fired.
 - Catch-up: every pending row with ``fire_at <= now`` is claimed, however old, so a sweep after downtime
