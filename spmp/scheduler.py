@@ -158,12 +158,21 @@ def instance_lock(db: Database, holder: str | None = None) -> AdvisoryLock | Lea
 
 # --- jobs (each one transaction) ---------------------------------------------------------------------
 def run_sweep(db: Database) -> list[str]:
-    """Claim due deadlines and write their notifications, in one transaction."""
-    from spmp.engine.sweep import sweep
+    """Claim due deadlines and write their notifications, one transaction per claim batch.
 
-    with db.transaction() as session:
-        report = sweep(session, clock.now())
-    return report.lines()
+    Normally one batch holds everything due. After a long downtime the backlog is split into several
+    short transactions, so the write lock (and, on SQLite, the lease heartbeat) is never held up for long;
+    each batch is exactly-once on its own, so a failure part-way leaves the rest for the next run.
+    """
+    from spmp.engine.sweep import CLAIM_BATCH, SweepReport, sweep
+
+    now, total = clock.now(), SweepReport()
+    while True:
+        with db.transaction() as session:
+            report = sweep(session, now, max_rows=CLAIM_BATCH)
+        total.merge(report)
+        if report.claimed < CLAIM_BATCH:
+            return total.lines()
 
 
 def run_digest(db: Database) -> list[str]:

@@ -99,6 +99,14 @@ class SweepReport:
     emails: int = 0
     unrouted: int = 0  # claimed rows for which nobody could be found to tell
 
+    def merge(self, other: SweepReport) -> None:
+        """Add another sweep's counts to this one."""
+        self.claimed += other.claimed
+        self.by_kind.update(other.by_kind)
+        self.notifications += other.notifications
+        self.emails += other.emails
+        self.unrouted += other.unrouted
+
     def lines(self) -> list[str]:
         kinds = ", ".join(f"{k}={n}" for k, n in sorted(self.by_kind.items())) or "-"
         return [
@@ -107,11 +115,15 @@ class SweepReport:
         ]
 
 
-def sweep(session: Session, now: datetime) -> SweepReport:
-    """Claim every due deadline row once and write its notifications; flushes, never commits."""
+def sweep(session: Session, now: datetime, max_rows: int | None = None) -> SweepReport:
+    """Claim due deadline rows once (all of them, or about ``max_rows``) and write their notifications.
+
+    Flushes, never commits. ``max_rows`` lets a caller split a large catch-up into several shorter
+    transactions (see ``spmp.scheduler.run_sweep``); it is rounded up to whole claim batches.
+    """
     report = SweepReport()
     router = _Router(session)
-    while True:
+    while max_rows is None or report.claimed < max_rows:
         claimed, cases = _claim_batch(session, router, now)
         if not claimed:
             break

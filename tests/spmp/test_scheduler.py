@@ -189,3 +189,14 @@ def test_a_running_scheduler_process_sweeps_delivers_and_keeps_others_out(databa
     after = _spmp("scheduler", "--once", env=env)  # the lock was released on shutdown
     out, err = after.communicate(timeout=60)
     assert after.returncode == 0, err
+
+
+def test_the_sweep_job_commits_a_backlog_batch_by_batch(database, monkeypatch):
+    from spmp.scheduler import run_sweep
+
+    monkeypatch.setattr("spmp.engine.sweep.CLAIM_BATCH", 2)
+    user_ids = [_due_now(database) for _ in range(5)]
+    lines = run_sweep(database)
+    assert lines[0].startswith("Tenggat diproses: 5 ")
+    assert [_counts(database, user_id)[0] for user_id in user_ids] == [1] * 5
+    assert run_sweep(database)[0].startswith("Tenggat diproses: 0 ")

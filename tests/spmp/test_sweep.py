@@ -235,3 +235,15 @@ def test_a_sweep_started_while_another_holds_its_claim_takes_nothing(committed_d
     b.join(30)
     assert results["a"].claimed == 50 and results["b"].claimed == 0
     assert _count_for(committed_db, user_id) == (50, 50)
+
+
+def test_max_rows_splits_a_backlog_into_batches(session, people, fixed_clock, monkeypatch):
+    monkeypatch.setattr("spmp.engine.sweep.CLAIM_BATCH", 3)
+    cases = [make_case(session, assignee=people["assignee"]) for _ in range(7)]
+    for case in cases:
+        add_deadline(session, case, "due", T0)
+    now = fixed_clock(T0 + timedelta(days=1))
+    # Other tests' rows are rolled back, so only these seven are due in this transaction.
+    sizes = [sweep(session, now, max_rows=3).claimed for _ in range(4)]
+    assert sizes == [3, 3, 1, 0]
+    assert all(len(_notices(session, case.id)) == 1 for case in cases)
