@@ -661,7 +661,13 @@ def open_rows(
             with _xlsx_rows(binary) as rows:
                 yield rows
         else:
-            yield _csv_rows(binary)
+            # utf-8-sig accepts Excel's "CSV UTF-8" (with BOM) and plain UTF-8. Anything else is refused
+            # rather than guessed: a wrong guess would silently corrupt school names.
+            text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="strict", newline="")
+            try:
+                yield _csv_rows(text)
+            finally:
+                text.detach()  # the binary stream is closed below only if we opened it
     finally:
         if binary is not source:
             binary.close()
@@ -704,10 +710,7 @@ def _records(
         yield row_number, {name: cell for name, cell in zip(header, cells, strict=False) if name}
 
 
-def _csv_rows(binary: BinaryIO) -> Iterator[tuple[int, dict]]:
-    # utf-8-sig accepts Excel's "CSV UTF-8" (with BOM) and plain UTF-8. Anything else is refused
-    # rather than guessed: a wrong guess would silently corrupt school names.
-    text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="strict", newline="")
+def _csv_rows(text: io.TextIOWrapper) -> Iterator[tuple[int, dict]]:
     try:
         first_line = text.readline()
     except UnicodeDecodeError as exc:
