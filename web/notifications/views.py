@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
 
 from spmp import clock
 from spmp.notifications import operations as notifications
@@ -58,6 +59,10 @@ def unread_count_processor() -> dict:
     def unread_notifications() -> int:
         if not current_user.is_authenticated:
             return 0
-        return notifications.unread_count(get_session(), current_user)
+        try:
+            return notifications.unread_count(get_session(), current_user)
+        except SQLAlchemyError:
+            # An error page rendered after a failed transaction must still render: no count then.
+            return 0
 
     return {"unread_notifications": unread_notifications}
