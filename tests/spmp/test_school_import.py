@@ -429,3 +429,19 @@ def test_cli_demo_generate_csv_then_import_and_straight_into_database(cli_env, t
     assert result.exit_code == 0, result.output
     assert "0 ditambahkan, 0 diperbarui, 250 tidak berubah" in result.output
     assert cli_school_count(url) == 250
+
+
+def test_cli_refreshes_statistics_after_a_large_import(cli_env, tmp_path, monkeypatch):
+    import spmp.schools.cli as schools_cli
+
+    monkeypatch.setattr(schools_cli, "STATISTICS_THRESHOLD", 2)
+    runner, url = cli_env
+    result = runner.invoke(
+        cli, ["schools", "import", str(write_csv(tmp_path / "s.csv", [school_row("50100001")]))]
+    )
+    assert result.exit_code == 0 and "Memperbarui statistik" not in result.output
+    rows = [school_row("50100002"), school_row("50100003")]
+    result = runner.invoke(cli, ["schools", "import", str(write_csv(tmp_path / "t.csv", rows))])
+    assert result.exit_code == 0, result.output
+    assert "Memperbarui statistik tabel sekolah" in result.output
+    assert cli_school_count(url) == 3
