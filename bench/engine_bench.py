@@ -15,14 +15,12 @@ cycle. Then the sweep over 1,000,000 open deadlines of which 10,000 are due, and
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import os
 import sys
 import tempfile
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, delete, select, text
@@ -123,12 +121,8 @@ def run_engine(db: Database, user: User, case_ids: list[int], n: int, held: bool
     return rate
 
 
-def _floor_hash(prev: str, payload: str) -> str:
-    return hashlib.sha256((prev + payload).encode()).hexdigest()
-
-
 def run_floor(db: Database, user: User, case_ids: list[int], n: int) -> float:
-    """The same statements as the engine, on the raw DBAPI connection, without the engine."""
+    """The same statements as the engine (and the same hash), on the raw DBAPI connection, no engine."""
     is_pg = not db.is_sqlite
     p = "%s" if is_pg else "?"
     raw = db.engine.raw_connection()
@@ -136,6 +130,11 @@ def run_floor(db: Database, user: User, case_ids: list[int], n: int) -> float:
     cur = dbapi.cursor()
     rule = definitions.get_definition("bench_cycle").states["s1"].due
     versions = _current_versions(db, case_ids)
+
+    def ts(value):  # what UTCDateTime stores
+        naive = value.astimezone(UTC).replace(tzinfo=None)
+        return naive if is_pg else naive.isoformat(" ", "microseconds")
+
     upd = f"UPDATE case_record SET state={p}, version=version+1, state_entered_at={p}, updated_at={p} WHERE id={p} AND version={p}"
     ins_dl = f"INSERT INTO case_deadline (case_id, state, kind, fire_at, due_at, is_working_days, escalate_to_role, status) VALUES ({p},{p},{p},{p},{p},{p},{p},'pending')"
     ins_audit = f"INSERT INTO audit_event (id, occurred_at, actor_id, case_id, action, from_state, to_state, reason, changes, prev_hash, hash) VALUES ({p},{p},{p},{p},'fire',{p},{p},NULL,{p},{p},{p})"
@@ -144,23 +143,24 @@ def run_floor(db: Database, user: User, case_ids: list[int], n: int) -> float:
         cid = case_ids[i % len(case_ids)]
         current, version = versions[cid]
         trigger, dest = CYCLE[current]
-        now = clock.now().replace(tzinfo=None)
+        at = clock.now()
+        now = ts(at)
         if not is_pg:
             cur.execute("BEGIN IMMEDIATE")
         cur.execute(upd, (dest, now, now, cid, version))
         assert cur.rowcount == 1
         cur.execute(f"DELETE FROM case_deadline WHERE case_id={p}", (cid,))
-        rows = deadline_rows(rule, clock.now())
-        cur.executemany(ins_dl, [(cid, dest, r["kind"], r["fire_at"].replace(tzinfo=None), r["due_at"].replace(tzinfo=None), True, r["escalate_to_role"]) for r in rows])  # fmt: skip
+        rows = deadline_rows(rule, at)
+        cur.executemany(ins_dl, [(cid, dest, r["kind"], ts(r["fire_at"]), ts(r["due_at"]), True, r["escalate_to_role"]) for r in rows])  # fmt: skip
         if is_pg:
             cur.execute(f"SELECT pg_advisory_xact_lock({audit.AUDIT_LOCK_KEY})")
         cur.execute("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")
         last_id, prev = cur.fetchone()
-        changes = json.dumps({"state": [current, dest], "trigger": trigger})
-        cur.execute(
-            ins_audit,
-            (last_id + 1, now, user.id, cid, current, dest, changes, prev, _floor_hash(prev, changes)),
+        changes = audit.canonical_json(
+            {"state": [current, dest], "trigger": trigger, "version": [version, version + 1]}
         )
+        digest = audit.event_hash(last_id + 1, at, user.id, cid, "fire", current, dest, None, changes, prev)
+        cur.execute(ins_audit, (last_id + 1, now, user.id, cid, current, dest, changes, prev, digest))
         dbapi.commit() if is_pg else cur.execute("COMMIT")
         versions[cid] = (dest, version + 1)
         progress("plain SQL", i + 1, n)
