@@ -6,3 +6,4 @@ from spmp import demo_cli as _demo_cli  # noqa: E402,F401  (after schools: it ex
 from spmp.notifications import cli as _notifications_cli  # noqa: E402,F401
 from spmp.engine import cli as _engine_cli  # noqa: E402,F401
 from spmp.spmi import cli as _spmi_cli  # noqa: E402,F401
+from spmp.spme import cli as _spme_cli  # noqa: E402,F401

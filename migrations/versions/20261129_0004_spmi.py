@@ -64,6 +64,7 @@ def upgrade() -> None:
     sa.Column('visit_case_id', sa.Integer(), nullable=True),
     sa.Column('recorded_by_id', sa.Integer(), nullable=False),
     sa.Column('recorded_at', spmp.db.UTCDateTime(), nullable=False),
+    sa.Column('expiry_reminded_at', spmp.db.UTCDateTime(), nullable=True),
     sa.CheckConstraint("rank IN ('A', 'B', 'C', 'TT')", name=op.f('ck_accreditation_record_rank')),
     sa.CheckConstraint('end_date > start_date', name=op.f('ck_accreditation_record_validity')),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['app_user.id'], name=op.f('fk_accreditation_record_recorded_by_id_app_user')),

@@ -40,6 +40,8 @@ class AccreditationRecord(Base):
     visit_case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"))
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set when the school was reminded of the coming expiry: each decision is reminded about once.
+    expiry_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     school: Mapped[School] = relationship()
 

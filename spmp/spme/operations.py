@@ -254,3 +254,54 @@ def external_visits(session: Session, user: User, school_id: int) -> list[Extern
 
 def count_history(session: Session, school_id: int) -> int:
     return session.scalar(select(func.count()).where(AccreditationRecord.school_id == school_id)) or 0
+
+
+def send_expiry_reminders(session: Session, now: datetime | None = None, months: int | None = None) -> int:
+    """Remind schools whose current accreditation ends within the window (default from settings):
+    an in-app notification (plus mail via the outbox) to the school's operators and principal, once per
+    accreditation decision. A system job (cron / scheduler); returns how many decisions were reminded."""
+    from sqlalchemy import and_, exists
+
+    from spmp.notifications.operations import notify
+
+    now = now or clock.now()
+    today = now.date()
+    horizon = add_months(today, months or reminder_months())
+    newer = aliased(AccreditationRecord)
+    due = session.scalars(
+        select(AccreditationRecord)
+        .where(
+            AccreditationRecord.expiry_reminded_at.is_(None),
+            AccreditationRecord.end_date >= today,
+            AccreditationRecord.end_date <= horizon,
+            ~exists().where(
+                and_(
+                    newer.school_id == AccreditationRecord.school_id,
+                    newer.end_date > AccreditationRecord.end_date,
+                )
+            ),
+        )
+        .order_by(AccreditationRecord.end_date)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for record in due:
+        title = f"Akreditasi {record.school.name} berakhir {record.end_date:%d-%m-%Y}"
+        body = (f"Akreditasi {record.rank} (SK {record.decree_number}) berakhir pada {record.end_date:%d-%m-%Y}. "
+                "Siapkan pengajuan reakreditasi ke BAN-PDM.")  # fmt: skip
+        for user in _school_people(session, record.school_id):
+            notify(session, user, "reminder", title, body, now)
+        record.expiry_reminded_at = now
+    session.flush()
+    return len(due)
+
+
+def _school_people(session: Session, school_id: int) -> list[User]:
+    return list(
+        session.scalars(
+            select(User).where(
+                User.school_id == school_id,
+                User.role.in_([Role.SCHOOL_OPERATOR, Role.PRINCIPAL]),
+                User.is_active,
+            )
+        )
+    )

@@ -120,3 +120,19 @@ def test_external_visits_and_timeline(session, spmi_world, fixed_today):
     assert school_timeline(session, w["other_operator"], w["school"].id) is None
     # The other school's Widyaprada sees the school? No: not assigned to it.
     assert school_timeline(session, w["other_widyaprada"], w["school"].id) is None
+
+
+def test_expiry_reminders_once_per_decision(session, spmi_world, fixed_today):
+    from spmp.notifications.models import Notification
+
+    w = spmi_world
+    spme.record_accreditation(
+        session, w["staff"], w["school"].id, spme.AccreditationInput("B", "SK-7", date(2022, 3, 1))
+    )
+    spme.record_accreditation(
+        session, w["staff"], w["other"].id, spme.AccreditationInput("A", "SK-8", date(2025, 3, 1))
+    )
+    assert spme.send_expiry_reminders(session) == 1  # only the one ending within 12 months
+    notes = session.scalars(select(Notification).where(Notification.title.like("Akreditasi %"))).all()
+    assert {n.user_id for n in notes} == {w["operator"].id, w["principal"].id}
+    assert spme.send_expiry_reminders(session) == 0  # not twice
