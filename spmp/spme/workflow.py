@@ -7,13 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from spmp.engine import registry
 from spmp.engine.registry import ActionContext, GuardContext, action, guard
 from spmp.schools.models import ACCREDITATION
 from spmp.spme.models import AccreditationVisit
-
-if __name__ not in registry.PLUGIN_MODULES:
-    registry.PLUGIN_MODULES.append(__name__)
 
 
 def _visit(ctx) -> AccreditationVisit | None:

@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import exists, func, select
 
-from spmp.engine import registry
 from spmp.engine.registry import ActionContext, GuardContext, action, guard
 from spmp.spmi.models import (
     SpmiActivity,
@@ -28,9 +27,6 @@ NO_CYCLE = "Data siklus SPMI untuk kasus ini tidak ditemukan"
 # States the school fills in (the phase) and the matching review state.
 PHASES = ("penetapan", "pelaksanaan", "evaluasi", "perencanaan")
 REVIEW_OF = {f"{p}_review": p for p in PHASES}
-
-if __name__ not in registry.PLUGIN_MODULES:
-    registry.PLUGIN_MODULES.append(__name__)
 
 
 def cycle_for_case(session, case_id: int) -> SpmiCycle | None:
