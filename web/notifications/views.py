@@ -8,6 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from spmp import clock
 from spmp.notifications import operations as notifications
+from spmp.notifications.text import format_time
 from web.db import get_session
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
@@ -20,7 +21,7 @@ def index():
     page = notifications.list_notifications(
         session, current_user, before_id=request.args.get("sebelum", type=int)
     )
-    return render_template("notifications/list.html", page=page)
+    return render_template("notifications/list.html", page=page, format_time=format_time)
 
 
 @bp.route("/notifikasi/<int:notification_id>/baca", methods=["POST"])
