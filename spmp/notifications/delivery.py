@@ -6,9 +6,10 @@ because sending must happen *outside* any transaction that could still roll back
 
 Delivery protocol per batch, and the trade-off it makes:
 
-1. In one write transaction, pick unsent messages (not digest items waiting for their digest) with
-   ``attempts < MAX_ATTEMPTS`` and increment ``attempts``; commit. On PostgreSQL the pick uses
-   ``FOR UPDATE SKIP LOCKED`` so two deliverers never take the same message.
+1. In one write transaction, pick unsent messages (not digest items waiting for their digest) whose next
+   attempt is due (backoff: ``RETRY_AFTER``, at most ``MAX_ATTEMPTS``) and increment ``attempts``;
+   commit. On PostgreSQL the pick uses ``FOR UPDATE SKIP LOCKED`` so two deliverers never take the same
+   message.
 2. Send each message, with no transaction open.
 3. In a second transaction, set ``sent_at`` on the ones sent and ``last_error`` on the ones that failed.
 
@@ -24,19 +25,23 @@ import mailbox
 import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
 from spmp import clock
 from spmp.config import Settings
 from spmp.db import Database
 from spmp.notifications.models import OutboxMessage
 
-MAX_ATTEMPTS = 5
+# When attempt n (from 0) may be made, counted from when the message was written: an SMTP outage of up
+# to a day loses no mail, and a message that cannot be delivered stops being tried after MAX_ATTEMPTS.
+RETRY_AFTER = tuple(timedelta(minutes=m) for m in (0, 1, 5, 30, 120, 720, 1440))
+MAX_ATTEMPTS = len(RETRY_AFTER)
 BATCH_SIZE = 200
 
 
@@ -94,26 +99,41 @@ class DeliveryReport:
 
 
 def deliver_pending(db: Database, settings: Settings, transport: Transport | None = None) -> DeliveryReport:
-    """Send every deliverable outbox message, batch by batch; returns what happened."""
+    """Send every outbox message that is due for an attempt, each at most once per run."""
     transport = transport or transport_for(settings)
     report = DeliveryReport()
+    after_id = 0
     while True:
-        batch = _take_batch(db)
+        # Keyset by id: a message that fails now is not retried within this run (it waits for its backoff).
+        batch = _take_batch(db, after_id, clock.now())
         if not batch:
             return report
         outcomes = [(message_id, _send(transport, settings, message)) for message_id, message in batch]
         _record(db, outcomes, report)
+        after_id = batch[-1][0]
         if len(batch) < BATCH_SIZE:
             return report
 
 
-def _take_batch(db: Database) -> list[tuple[int, EmailMessage]]:
+def _due_for_attempt(now: datetime):
+    """The first attempt is always due; attempt ``n`` waits until RETRY_AFTER[n] after the message was written."""
+    return or_(
+        OutboxMessage.attempts == 0,
+        *(
+            and_(OutboxMessage.attempts == attempts, OutboxMessage.created_at <= now - wait)
+            for attempts, wait in enumerate(RETRY_AFTER)
+            if attempts > 0
+        ),
+    )
+
+
+def _take_batch(db: Database, after_id: int, now: datetime) -> list[tuple[int, EmailMessage]]:
     """Step 1: claim a batch by committing ``attempts + 1`` before anything is sent."""
     with db.transaction() as session:
         query = (
             select(OutboxMessage)
             .where(OutboxMessage.sent_at.is_(None), OutboxMessage.for_digest.is_(False))
-            .where(OutboxMessage.attempts < MAX_ATTEMPTS)
+            .where(OutboxMessage.id > after_id, _due_for_attempt(now))
             .order_by(OutboxMessage.id)
             .limit(BATCH_SIZE)
         )

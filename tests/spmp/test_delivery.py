@@ -13,7 +13,13 @@ from spmp import clock
 from spmp.config import load_settings
 from spmp.engine.sweep import sweep
 from spmp.notifications import delivery
-from spmp.notifications.delivery import MAX_ATTEMPTS, MailboxFile, deliver_pending, transport_for
+from spmp.notifications.delivery import (
+    MAX_ATTEMPTS,
+    RETRY_AFTER,
+    MailboxFile,
+    deliver_pending,
+    transport_for,
+)
 from spmp.notifications.models import OutboxMessage
 from spmp.notifications.operations import build_digests, notify
 from tests.spmp.notification_support import T0, add_deadline, make_case, make_person, unit_of
@@ -102,16 +108,42 @@ class FailingTransport:
         raise ConnectionRefusedError("SMTP tidak dapat dihubungi")
 
 
-def test_failures_are_recorded_and_retried_up_to_the_limit(db, settings):
+def _at(moment):
+    clock.set_clock(lambda: moment)  # the autouse fixture restores the system clock
+
+
+def test_failures_back_off_and_stop_at_the_limit(db, settings):
     with db.transaction() as s:
         person = make_person(s, "bpmp_staff", unit_id=unit_of(s, "53"))
         notify(s, person, "info", "Uji", "Isi", T0)
     failing = FailingTransport()
-    for _ in range(MAX_ATTEMPTS + 2):
-        deliver_pending(db, settings, transport=failing)
+    deliver_pending(db, settings, transport=failing)
+    deliver_pending(db, settings, transport=failing)  # the same minute: not retried yet (back-off)
+    assert failing.calls == 1
     [row] = _mine(db, person)
-    assert row.sent_at is None and row.attempts == MAX_ATTEMPTS
-    assert "SMTP tidak dapat dihubungi" in row.last_error
+    assert row.attempts == 1 and row.sent_at is None and "SMTP tidak dapat dihubungi" in row.last_error
+    _at(T0 + RETRY_AFTER[1])
+    deliver_pending(db, settings, transport=failing)
+    assert failing.calls == 2
+    for wait in RETRY_AFTER[2:]:
+        _at(T0 + wait)
+        deliver_pending(db, settings, transport=failing)
+    _at(T0 + timedelta(days=30))
+    deliver_pending(db, settings, transport=failing)  # past the limit: never tried again
+    [row] = _mine(db, person)
+    assert failing.calls == MAX_ATTEMPTS and row.attempts == MAX_ATTEMPTS and row.sent_at is None
+
+
+def test_each_message_is_tried_at_most_once_per_run(db, settings, monkeypatch):
+    monkeypatch.setattr(delivery, "BATCH_SIZE", 2)
+    with db.transaction() as s:
+        person = make_person(s, "bpmp_staff", unit_id=unit_of(s, "53"))
+        for n in range(5):
+            notify(s, person, "info", f"Uji {n}", "Isi", T0)
+    _at(T0 + timedelta(days=3))  # every retry would be due, but one run tries each message once
+    failing = FailingTransport()
+    assert deliver_pending(db, settings, transport=failing).failed == 5
+    assert failing.calls == 5
 
 
 class CrashAfterSending:
@@ -133,6 +165,9 @@ def test_a_crash_between_send_and_mark_repeats_at_most_once_per_attempt(db, sett
         deliver_pending(db, settings, transport=CrashAfterSending(MailboxFile(settings.mailbox_path)))
     [row] = _mine(db, person)
     assert row.attempts == 1 and row.sent_at is None  # the attempt was committed before the send
+    deliver_pending(db, settings)  # the retry waits for its back-off
+    assert _mine(db, person)[0].attempts == 1
+    _at(T0 + RETRY_AFTER[1])
     deliver_pending(db, settings)
     [row] = _mine(db, person)
     assert row.attempts == 2 and row.sent_at is not None
