@@ -23,6 +23,8 @@ def scheduler_command(app: AppContext, once: bool) -> None:
     """Penjadwal: sweep tenggat, kirim email antrean, ringkasan harian. Hanya satu boleh berjalan."""
     from spmp.scheduler import SchedulerAlreadyRunning, instance_lock, run_once
 
+    if app.settings.sweep_interval_seconds < 1:
+        raise click.ClickException("SPMP_SWEEP_INTERVAL_SECONDS harus minimal 1 (detik).")
     lock = instance_lock(app.db)
     try:
         lock.acquire()

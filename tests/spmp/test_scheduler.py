@@ -200,3 +200,9 @@ def test_the_sweep_job_commits_a_backlog_batch_by_batch(database, monkeypatch):
     assert lines[0].startswith("Tenggat diproses: 5 ")
     assert [_counts(database, user_id)[0] for user_id in user_ids] == [1] * 5
     assert run_sweep(database)[0].startswith("Tenggat diproses: 0 ")
+
+
+def test_a_nonsensical_interval_is_refused(env, monkeypatch):
+    monkeypatch.setenv("SPMP_SWEEP_INTERVAL_SECONDS", "0")
+    result = CliRunner().invoke(cli, ["scheduler", "--once"])
+    assert result.exit_code == 1 and "SPMP_SWEEP_INTERVAL_SECONDS harus minimal 1" in result.output
