@@ -534,40 +534,13 @@ def import_rows(
     """Validate and write ``(row number, {column: text})`` rows (see :func:`import_schools`)."""
     report = ImportReport()
     parser = _RowParser(regency_lookup(session), clock.now().year)
-    seen: dict[int, int] = {}  # npsn -> first row number; ints keep 440k entries small
-    batch: list[dict] = []
     session.flush()
     # A savepoint makes "nothing written" hold even if the caller commits after a failed import.
     savepoint = session.begin_nested()
     writer = _BatchWriter(session.connection())
     try:
         writer.start()
-        pending = 0
-        for row_number, raw in rows:
-            report.rows += 1
-            values, errors = parser.parse(row_number, raw)
-            if values is not None:
-                first = seen.setdefault(int(values["npsn"]), row_number)
-                if first != row_number:
-                    values, errors = (
-                        None,
-                        [RowError(row_number, "npsn", f"NPSN ganda dalam file (sama dengan baris {first})")],
-                    )
-            if errors:
-                _reject(report, errors, on_error)
-            elif skip_invalid or not report.rejected:
-                batch.append(values)
-                if len(batch) >= batch_size:
-                    writer.write(batch, report)
-                    batch = []
-            pending += 1
-            if progress and pending >= PROGRESS_EVERY:
-                progress(pending)
-                pending = 0
-        if batch and (skip_invalid or not report.rejected):
-            writer.write(batch, report)
-        if progress and pending:
-            progress(pending)
+        _process(rows, parser, writer, report, _Options(skip_invalid, progress, on_error, batch_size))
         _finish(savepoint, writer, report, skip_invalid)
     except BaseException:
         if savepoint.is_active:
@@ -576,6 +549,45 @@ def import_rows(
     finally:
         writer.end()
     return report
+
+
+@dataclass(frozen=True)
+class _Options:
+    skip_invalid: bool
+    progress: Callable[[int], None] | None
+    on_error: Callable[[RowError], None] | None
+    batch_size: int
+
+
+def _process(rows, parser: _RowParser, writer: _BatchWriter, report: ImportReport, options: _Options) -> None:
+    """The streaming loop: parse, reject duplicates, write full batches (stop writing at the first bad row
+    unless skipping invalid rows: the savepoint is rolled back then anyway)."""
+    seen: dict[int, int] = {}  # npsn -> first row number; int keys keep 440,000 entries small
+    batch: list[dict] = []
+    pending = 0
+    for row_number, raw in rows:
+        report.rows += 1
+        values, errors = parser.parse(row_number, raw)
+        if values is not None:
+            first = seen.setdefault(int(values["npsn"]), row_number)
+            if first != row_number:
+                values = None
+                errors = [RowError(row_number, "npsn", f"NPSN ganda dalam file (sama dengan baris {first})")]
+        if errors:
+            _reject(report, errors, options.on_error)
+        elif options.skip_invalid or not report.rejected:
+            batch.append(values)
+            if len(batch) >= options.batch_size:
+                writer.write(batch, report)
+                batch = []
+        pending += 1
+        if options.progress and pending >= PROGRESS_EVERY:
+            options.progress(pending)
+            pending = 0
+    if batch and (options.skip_invalid or not report.rejected):
+        writer.write(batch, report)
+    if options.progress and pending:
+        options.progress(pending)
 
 
 def _reject(report: ImportReport, errors: list[RowError], on_error) -> None:
