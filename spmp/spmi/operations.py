@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from spmp import audit, clock
 from spmp.access import school_scope
-from spmp.accounts.models import NATIONAL_ROLES, Role, SchoolAssignment, User
+from spmp.accounts.models import NATIONAL_ROLES, Role, User
 from spmp.engine import ActionRefused, CaseNotFound, StaleCaseError, fire, get_definition
 from spmp.engine.calendar import deadline_rows
 from spmp.engine.cases import CaseDeadline, CaseRecord
@@ -39,7 +39,7 @@ from spmp.spmi.models import (
     SpmiRootCause,
     SpmiStandard,
 )
-from spmp.spmi.workflow import PHASES, REVIEW_OF
+from spmp.spmi.workflow import PHASES, REVIEW_OF, school_contacts, widyaprada_by_school
 
 WORKFLOW_KEY = "spmi_cycle"
 SCHOOL_ROLES = (Role.SCHOOL_OPERATOR, Role.PRINCIPAL)
@@ -180,17 +180,6 @@ def _previous_cycles(session: Session, year: int) -> dict[int, tuple[int, str | 
     return {school_id: (cycle_id, plan) for school_id, cycle_id, plan in rows}
 
 
-def _widyaprada_by_school(session: Session, school_ids: list[int]) -> dict[int, int]:
-    """The assigned Widyaprada of each school (the lowest user id when several are assigned)."""
-    rows = session.execute(
-        select(SchoolAssignment.school_id, SchoolAssignment.user_id)
-        .join(User, User.id == SchoolAssignment.user_id)
-        .where(SchoolAssignment.school_id.in_(school_ids), User.role == Role.WIDYAPRADA, User.is_active)
-        .order_by(SchoolAssignment.user_id.desc())
-    ).all()
-    return {school_id: user_id for school_id, user_id in rows}
-
-
 def _open_batch(session, actor_id, schools, year, report, units, previous) -> None:
     """Core inserts for one batch: case rows (ids returned in order), cycle rows, deadlines, audit."""
     workflow = get_definition(WORKFLOW_KEY)
@@ -200,9 +189,12 @@ def _open_batch(session, actor_id, schools, year, report, units, previous) -> No
     schools = covered
     if not schools:
         return
-    widyaprada = _widyaprada_by_school(session, [s.id for s in schools])
+    # The cycle starts in a phase the school fills in: its reminders go to the school's contact person
+    # (falling back to the Widyaprada when the school has no account yet).
+    ids = [s.id for s in schools]
+    contacts = {**widyaprada_by_school(session, ids), **school_contacts(session, ids)}
     case_rows = [
-        _case_row(workflow, s, year, units[s.province_code], widyaprada.get(s.id), actor_id, now)
+        _case_row(workflow, s, year, units[s.province_code], contacts.get(s.id), actor_id, now)
         for s in schools
     ]
     case_ids = _insert_returning_ids(session, CaseRecord.__table__, case_rows)
@@ -218,13 +210,13 @@ def _open_batch(session, actor_id, schools, year, report, units, previous) -> No
     report.cycle_ids.extend(cycle_ids)
 
 
-def _case_row(workflow, school, year, unit_id, widyaprada_id, actor_id, now) -> dict:
+def _case_row(workflow, school, year, unit_id, assignee_id, actor_id, now) -> dict:
     return {
         "type_key": workflow.key, "type_version": workflow.version,
         "title": f"Siklus SPMI {year}/{year + 1} — {school.name}"[:200],
         "school_id": school.id, "subject_unit_id": None, "unit_id": unit_id,
         "province_code": school.province_code, "regency_code": school.regency_code,
-        "assignee_user_id": widyaprada_id, "assignee_unit_id": None,
+        "assignee_user_id": assignee_id, "assignee_unit_id": None,
         "state": workflow.initial, "state_entered_at": now, "opened_by_id": actor_id, "opened_at": now,
         "closed_at": None, "updated_at": now, "version": 1, "is_paused": False, "paused_at": None,
         "pause_reason": None,

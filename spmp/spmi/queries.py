@@ -25,7 +25,7 @@ from spmp.spmi.models import (
     SpmiStandard,
 )
 from spmp.spmi.operations import WORKFLOW_KEY
-from spmp.spmi.workflow import PHASES, REVIEW_OF
+from spmp.spmi.workflow import PHASES, REVIEW_OF, widyaprada_by_school
 
 REVIEW_STATES = tuple(REVIEW_OF)
 STATE_ORDER = ("penetapan", "penetapan_review", "pelaksanaan", "pelaksanaan_review", "evaluasi",
@@ -56,6 +56,7 @@ class CycleContent:
     due_at: object = None
     evidence: list[CaseEvidence] = field(default_factory=list)
     trends: dict[str, str] = field(default_factory=dict)
+    widyaprada: User | None = None
 
     def notes_for(self, kind: str, item_id: int | None = None) -> list[SpmiReviewNote]:
         return self.notes.get((kind, item_id), [])
@@ -109,6 +110,8 @@ def cycle_content(session: Session, cycle: SpmiCycle) -> CycleContent:
         )
     )
     content.trends = priority_trends(session, cycle, priorities)
+    widyaprada_id = widyaprada_by_school(session, [cycle.school_id]).get(cycle.school_id)
+    content.widyaprada = session.get(User, widyaprada_id) if widyaprada_id else None
     return content
 
 

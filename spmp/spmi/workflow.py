@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, update
 
+from spmp.engine.cases import CaseRecord
 from spmp.engine.registry import ActionContext, GuardContext, action, guard
 from spmp.spmi.models import (
     SpmiActivity,
@@ -138,6 +139,68 @@ def has_review_note(ctx: GuardContext) -> str | None:
         )
     )
     return None if count else "Tulis minimal satu catatan perbaikan untuk sekolah sebelum mengembalikan"
+
+
+def school_contacts(session, school_ids) -> dict[int, int]:
+    """The person who receives a school's reminders: its principal, else its operator (lowest id)."""
+    from spmp.accounts.models import User
+
+    rows = session.execute(
+        select(User.school_id, User.id)
+        .where(
+            User.school_id.in_(list(school_ids)),
+            User.role.in_(["principal", "school_operator"]),
+            User.is_active,
+        )
+        .order_by(User.school_id, (User.role == "principal").asc(), User.id.desc())
+    ).all()
+    contacts: dict[int, int] = {}
+    for school_id, user_id in rows:  # ordered so that the last row per school is the one we want
+        contacts[school_id] = user_id
+    return contacts
+
+
+def widyaprada_by_school(session, school_ids) -> dict[int, int]:
+    """The assigned Widyaprada of each school (the lowest user id when several are assigned)."""
+    from spmp.accounts.models import SchoolAssignment, User
+
+    rows = session.execute(
+        select(SchoolAssignment.school_id, SchoolAssignment.user_id)
+        .join(User, User.id == SchoolAssignment.user_id)
+        .where(SchoolAssignment.school_id.in_(list(school_ids)), User.role == "widyaprada", User.is_active)
+        .order_by(SchoolAssignment.user_id.desc())
+    ).all()
+    return {school_id: user_id for school_id, user_id in rows}
+
+
+def _reassign(ctx: ActionContext, user_id: int | None) -> dict[str, Any] | None:
+    # The case row was already updated (and its version bumped) by the firing transition in this
+    # transaction: changing the assignee here is part of the same change, so no second version bump.
+    if user_id is None or ctx.case.assignee_user_id == user_id:
+        return None
+    ctx.session.execute(
+        update(CaseRecord)
+        .where(CaseRecord.id == ctx.case.id)
+        .values(assignee_user_id=user_id, assignee_unit_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    return {"assignee_user_id": [ctx.case.assignee_user_id, user_id]}
+
+
+@action("spmi_assign_widyaprada")
+def assign_widyaprada(ctx: ActionContext) -> dict[str, Any] | None:
+    """A submitted phase waits for the Widyaprada: their reminders and due notices go to them."""
+    if ctx.case.school_id is None:
+        return None
+    return _reassign(ctx, widyaprada_by_school(ctx.session, [ctx.case.school_id]).get(ctx.case.school_id))
+
+
+@action("spmi_assign_school")
+def assign_school(ctx: ActionContext) -> dict[str, Any] | None:
+    """A phase the school fills in: reminders and due notices go to the school (principal/operator)."""
+    if ctx.case.school_id is None:
+        return None
+    return _reassign(ctx, school_contacts(ctx.session, [ctx.case.school_id]).get(ctx.case.school_id))
 
 
 @action("spmi_resolve_notes")

@@ -43,7 +43,7 @@ def test_bulk_open_for_bpmp_scope_skips_existing(session, spmi_world):
     assert (case.state, case.province_code, case.assignee_user_id) == (
         "penetapan",
         "53",
-        w["other_widyaprada"].id,
+        w["other_operator"].id,
     )
     assert (
         session.scalar(select(func.count()).select_from(CaseDeadline).where(CaseDeadline.case_id == case.id))

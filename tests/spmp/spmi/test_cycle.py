@@ -36,7 +36,7 @@ def _reasons(session, cycle, user):
 def test_open_cycle_once_per_school_and_year(session, spmi_world):
     w = spmi_world
     cycle = ops.open_cycle(session, w["operator"], w["school"].id, YEAR)
-    assert cycle.case.state == "penetapan" and cycle.case.assignee_user_id == w["widyaprada"].id
+    assert cycle.case.state == "penetapan" and cycle.case.assignee_user_id == w["principal"].id
     assert cycle.label == "2026/2027"
     kinds = set(session.scalars(select(CaseDeadline.kind).where(CaseDeadline.case_id == cycle.case_id)))
     assert kinds == {"due", "reminder", "escalation"}
@@ -97,6 +97,7 @@ def test_full_cycle_with_return_and_carry_over(session, spmi_world):
     priority, cause, activity = _fill_penetapan(session, w, cycle)
     ops.submit_phase(session, op, cycle.id, cycle.case.version)
     assert cycle.case.state == "penetapan_review"
+    assert cycle.case.assignee_user_id == wp.id  # the review's reminders go to the Widyaprada
     with pytest.raises(ActionRefused, match="ditinjau Widyaprada"):  # no edits while under review
         ops.add_root_cause(session, op, cycle.id, priority.id, "x")
     # The Widyaprada of another school sees nothing; this one approves.
@@ -104,6 +105,7 @@ def test_full_cycle_with_return_and_carry_over(session, spmi_world):
         ops.approve_phase(session, w["other_widyaprada"], cycle.id, cycle.case.version)
     ops.approve_phase(session, wp, cycle.id, cycle.case.version)
     assert cycle.case.state == "pelaksanaan"
+    assert cycle.case.assignee_user_id == w["principal"].id  # and the school's again
     assert "Laporkan kemajuan" in _reasons(session, cycle, op)["submit"]
     ops.report_progress(session, op, cycle.id, activity.id, 60, "Lokakarya 1 dan 2 selesai")
     ops.submit_phase(session, op, cycle.id, cycle.case.version)
