@@ -70,16 +70,19 @@ def _json_default(value: Any) -> str:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def _ts(value: datetime) -> str:
-    """Microsecond UTC timestamp text, identical whatever the backend hands back."""
+def _ts(value: datetime | str) -> str:
+    """Microsecond UTC timestamp text, identical whatever the backend hands back (a datetime, or on
+    SQLite the stored text when read without type processing)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return value.isoformat("T", "microseconds")
 
 
 def event_hash(
     event_id: int,
-    occurred_at: datetime,
+    occurred_at: datetime | str,
     actor_id: int | None,
     case_id: int | None,
     action: str,
@@ -187,15 +190,16 @@ _COLUMNS = (
 )
 
 
+_PAGE = Statement(f"SELECT {_COLUMNS} FROM audit_event WHERE id > :after ORDER BY id LIMIT :n")
+
+
 def _stream(session: Session, batch: int) -> Iterator[tuple]:
-    """All events in id order, in batches by keyset (no server-side cursor needed on either backend)."""
-    conn = session.connection()
-    stmt = text(f"SELECT {_COLUMNS} FROM audit_event WHERE id > :after ORDER BY id LIMIT :n").columns(
-        occurred_at=UTCDateTime()
-    )
+    """All events in id order, in batches by keyset (no server-side cursor needed on either backend).
+    Raw DBAPI rows: ``event_hash`` reads SQLite's stored timestamp text directly (1M rows in seconds)."""
+    sql = FastSQL.of(session)
     after = 0
     while True:
-        rows = conn.execute(stmt, {"after": after, "n": batch}).all()
+        rows = sql.execute(_PAGE, {"after": after, "n": batch}).fetchall()
         if not rows:
             return
         yield from rows
