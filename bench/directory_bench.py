@@ -35,8 +35,8 @@ def _build(url: str, count: int) -> None:
     from spmp import migrate
     from spmp.db import Database
     from spmp.regions.reference import load_reference
-    from spmp.schools.cli import refresh_statistics
     from spmp.schools.demo import generate_into_database
+    from spmp.schools.importer import refresh_statistics
 
     db = Database(url)
     migrate.upgrade(db)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from spmp.cli import AppContext, cli, pass_app
 from spmp.regions.models import Regency
-from spmp.schools.importer import ImportFileError, ImportReport, import_schools
+from spmp.schools.importer import ImportFileError, ImportReport, import_schools, refresh_statistics
 
 PRINTED_ERRORS = 100
 STATISTICS_THRESHOLD = 10_000  # rows written; smaller imports leave it to autovacuum / the next ANALYZE
@@ -108,23 +108,10 @@ def schools_import(
             errors_file.close()
     _print_report(report, errors_csv)
     if report.written and report.added + report.updated >= STATISTICS_THRESHOLD:
+        click.echo("Memperbarui statistik tabel sekolah ...", err=True)
         refresh_statistics(app.db)
     if not report.ok or not report.written:
         sys.exit(1)
-
-
-def refresh_statistics(db) -> None:
-    """After a large import: fresh planner statistics, and on PostgreSQL a VACUUM so the directory's
-    index-only scans do not visit every new row's heap page (measured: 3-10x slower name searches on a
-    freshly loaded table until autovacuum gets to it)."""
-    click.echo("Memperbarui statistik tabel sekolah ...", err=True)
-    if db.is_sqlite:
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE school")
-        return
-    # VACUUM cannot run inside a transaction block.
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("VACUUM (ANALYZE) school")
 
 
 # ``demo`` may also be used by other features' generators: reuse the group if it already exists.
@@ -164,4 +151,5 @@ def demo_generate(app: AppContext, count: int, csv_path: Path | None, seed: int)
                 raise click.ClickException(str(exc)) from exc
     click.echo(f"Data demo disimpan. {report.summary()}")
     if report.added + report.updated >= STATISTICS_THRESHOLD:
+        click.echo("Memperbarui statistik tabel sekolah ...", err=True)
         refresh_statistics(app.db)

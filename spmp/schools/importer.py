@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from spmp import clock
+from spmp.db import Database
 from spmp.regions.models import Regency
 from spmp.schools.models import ACCREDITATION, BENTUK, BENTUK_LABELS, INTERNET, School
 
@@ -831,3 +832,17 @@ def _xlsx_guard(rows: Iterator) -> Iterator:
 def _prepend(first, rest: Iterator) -> Iterator:
     yield first
     yield from rest
+
+
+# --- after a large import (called by the CLI once the import has committed) --------------------------
+def refresh_statistics(db: Database) -> None:
+    """After a large import: fresh planner statistics, and on PostgreSQL a VACUUM so the directory's
+    index-only scans do not visit every new row's heap page (measured: 3-10x slower name searches on a
+    freshly loaded table until autovacuum gets to it)."""
+    if db.is_sqlite:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE school")
+        return
+    # VACUUM cannot run inside a transaction block.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM (ANALYZE) school")
