@@ -61,6 +61,12 @@ def holder_id() -> str:
     return f"{socket.gethostname()} pid {os.getpid()} ({uuid.uuid4().hex[:8]})"
 
 
+_HOLDS_LOCK = text(
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = :k"
+    " AND pid = pg_backend_pid() AND granted)"
+)
+
+
 class AdvisoryLock:
     """PostgreSQL: a session-level advisory lock on a connection kept open for the process lifetime."""
 
@@ -84,14 +90,21 @@ class AdvisoryLock:
         self._conn = conn
 
     def renew(self) -> bool:
-        """The lock lives as long as the connection: check that it is still there."""
+        """Check that the lock is still ours; after a dropped connection, try to take it back.
+
+        SQLAlchemy transparently reconnects an invalidated connection, and the new server session does not
+        hold the lock, so ask the server who holds it rather than trusting that the connection answers.
+        """
         try:
-            self._conn.scalar(text("SELECT 1"))
+            held = self._conn.scalar(_HOLDS_LOCK, {"k": SCHEDULER_LOCK_KEY})
+            if not held:
+                log.warning("scheduler lock was lost with its connection; taking it back")
+                held = self._conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": SCHEDULER_LOCK_KEY})
             self._conn.commit()
-        except Exception:  # a dropped connection has lost the lock
-            log.exception("scheduler lock connection lost")
+        except Exception:  # the server is unreachable: we cannot know, so we do not claim the lock
+            log.exception("scheduler lock check failed")
             return False
-        return True
+        return bool(held)
 
     def release(self) -> None:
         if self._conn is None:

@@ -206,3 +206,58 @@ def test_a_nonsensical_interval_is_refused(env, monkeypatch):
     monkeypatch.setenv("SPMP_SWEEP_INTERVAL_SECONDS", "0")
     result = CliRunner().invoke(cli, ["scheduler", "--once"])
     assert result.exit_code == 1 and "SPMP_SWEEP_INTERVAL_SECONDS harus minimal 1" in result.output
+
+
+def test_a_scheduler_that_loses_its_lock_stops(database, env):
+    import threading
+
+    from sqlalchemy import update
+
+    from spmp.notifications.models import SchedulerLock
+
+    lock = instance_lock(database, "yang-kehilangan")
+    lock.acquire()
+    process = SchedulerProcess(database, load_settings(), lock)
+    scheduler = process.build()
+    runner = threading.Thread(target=scheduler.start)
+    runner.start()
+    try:
+        if database.is_sqlite:  # the lease expired while we stalled and another scheduler took it
+            with database.transaction() as s:
+                s.execute(update(SchedulerLock).values(holder="pengganti"))
+        else:  # the lock's connection dropped and another scheduler took the lock meanwhile
+            lock._conn.invalidate()
+            other = instance_lock(Database(database.url), "pengganti")
+            other.acquire()
+        process.heartbeat()
+        runner.join(30)
+        assert not runner.is_alive() and process.lost_lock
+        for worker in threading.enumerate():  # let jobs still running finish before the pools go
+            if worker.name.startswith("ThreadPoolExecutor"):
+                worker.join(30)
+    finally:
+        if runner.is_alive():
+            scheduler.shutdown(wait=False)
+            runner.join(30)
+        if database.is_sqlite:
+            with database.transaction() as s:
+                s.execute(update(SchedulerLock).values(holder="yang-kehilangan"))
+        else:
+            other.release()
+            other.db.dispose()
+        lock.release()
+
+
+def test_postgresql_lock_is_taken_back_after_a_dropped_connection_if_free(database):
+    if database.is_sqlite:
+        pytest.skip("PostgreSQL advisory lock")
+    lock, other_db = instance_lock(database, "pertama"), Database(database.url)
+    try:
+        lock.acquire()
+        lock._conn.invalidate()  # e.g. a server restart or a network blip
+        assert lock.renew()  # nobody took it meanwhile: reconnected and locked again
+        with pytest.raises(SchedulerAlreadyRunning):
+            instance_lock(other_db, "kedua").acquire()
+    finally:
+        lock.release()
+        other_db.dispose()
