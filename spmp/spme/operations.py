@@ -160,6 +160,20 @@ def open_visit_case(
     return visit
 
 
+def visit_cases(session: Session, user: User, school_id: int):
+    """The school's accreditation field-visit cases the user may see: (visit, case), newest first."""
+    from spmp.engine.cases import CaseRecord
+    from spmp.engine.permissions import case_scope
+
+    query = (
+        select(AccreditationVisit, CaseRecord)
+        .join(CaseRecord, CaseRecord.id == AccreditationVisit.case_id)
+        .where(AccreditationVisit.school_id == school_id, case_scope(user))
+        .order_by(CaseRecord.opened_at.desc(), CaseRecord.id.desc())
+    )
+    return [tuple(row) for row in session.execute(query).all()]
+
+
 def copy_spmi_evidence(
     session: Session, user: User, visit_case_id: int, evidence_ids: list[int] | None = None
 ) -> int:

@@ -7,11 +7,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from spmp.accounts.models import Role
-from spmp.engine import EngineError
+from spmp.engine import EngineError, get_definition
 from spmp.schools.queries import get_school
 from spmp.spme import operations as spme
 from spmp.timeline import school_due_next, school_timeline
 from web.db import get_session
+from web.navigation import EXTRA_MENU
 from web.spme import forms
 
 bp = Blueprint("spme", __name__, template_folder="templates")
@@ -58,6 +59,8 @@ def _render_spme(school, accreditation_form=None, visit_form=None, status=200):
     can_visit = current_user.role in spme.VISIT_ROLES
     return render_template(
         "spme/school.html", school=school, history=history, visits=visits,
+        visit_cases=spme.visit_cases(session, current_user, school.id),
+        visit_definition=get_definition("accreditation_visit"),
         accreditation_form=accreditation_form or (forms.AccreditationForm(formdata=None) if can_record else None),
         visit_form=visit_form or (forms.VisitForm(formdata=None) if can_visit else None),
         reminder_months=spme.reminder_months(),
@@ -142,3 +145,16 @@ def copy_evidence(case_id: int):
         return redirect(url_for("cases.detail", case_id=case_id))
     flash(f"{added} berkas bukti SPMI ditambahkan sebagai bukti pravisitasi.", "success")
     return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.route("/spme/akreditasi-berakhir")
+@login_required
+def expiring():
+    """Schools in the user's area whose accreditation ends within the reminder window."""
+    if current_user.role not in spme.VISIT_ROLES:
+        abort(403)
+    rows = spme.expiring_accreditations(get_session(), current_user)
+    return render_template("spme/expiring.html", rows=rows, months=spme.reminder_months())
+
+
+EXTRA_MENU.append(("spme.expiring", "Akreditasi Berakhir", spme.VISIT_ROLES))
