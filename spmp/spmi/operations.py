@@ -94,6 +94,7 @@ def open_cycle(session: Session, user: User, school_id: int, year: int) -> SpmiC
     ).first()
     if school is None:
         raise CaseNotFound("Sekolah tidak ditemukan")
+    _serialise_opening(session, year)
     if _cycle_exists(session, school_id, year):
         raise ActionRefused(f"Siklus SPMI {year}/{year + 1} untuk sekolah ini sudah dibuka")
     report = BulkOpenReport(year)
@@ -141,6 +142,7 @@ def open_cycles_bulk(
     if user.role not in BULK_ROLES:
         raise ActionRefused("Hanya B/BPMP atau Pusat yang dapat membuka siklus SPMI secara massal")
     started = clock.now()
+    _serialise_opening(session, year)
     report = BulkOpenReport(year)
     query = select(School.id, School.name, School.province_code, School.regency_code).where(
         school_scope(user)
@@ -161,6 +163,19 @@ def open_cycles_bulk(
             progress(min(start + batch_size, len(schools)), len(schools))
     report.seconds = (clock.now() - started).total_seconds()
     return report
+
+
+OPENING_LOCK_KEY = 0x5350_4D49  # "SPMI"
+
+
+def _serialise_opening(session: Session, year: int) -> None:
+    """One opener of a year's cycles at a time, so two bulk actions (or a bulk action and a school opening
+    its own) never race on the same school: the second waits, then sees the first one's cycles and skips
+    them. SQLite: the write transaction is BEGIN IMMEDIATE already; PostgreSQL: a transaction-scoped
+    advisory lock (each later statement then reads a fresh READ COMMITTED snapshot)."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k, :year)"), {"k": OPENING_LOCK_KEY, "year": year})
 
 
 def _cycle_exists(session: Session, school_id: int, year: int) -> bool:

@@ -199,3 +199,44 @@ def test_cli_open_cycles(make_database, tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["spmi", "open-cycles", "--year", "2026", "--as", "tidak_ada"])
     assert result.exit_code != 0 and "tidak ditemukan" in result.output
     database.dispose()
+
+
+def test_two_bulk_opens_at_once_open_each_cycle_once(make_database):
+    """Two B/BPMP users press "open" at the same moment on a committed database: no error, no double."""
+    import threading
+
+    from spmp import migrate
+    from spmp.accounts import operations as accounts
+    from spmp.accounts.models import User
+    from spmp.db import Database
+    from spmp.regions.reference import load_reference
+
+    database = Database(make_database("spmiconc"))
+    migrate.upgrade(database)
+    with database.transaction() as s:
+        load_reference(s)
+        for _ in range(40):
+            make_school(s, regency_code="53.71")
+        ids = [accounts.create_user(s, username=f"staf{i}", full_name="Staf", password="kata-sandi-uji-123",
+                                    role="bpmp_staff", scope=accounts.Scope(unit_code="BPMP-NTT")).id for i in (1, 2)]  # fmt: skip
+    reports, errors, barrier = [], [], threading.Barrier(2)
+
+    def run(user_id):
+        try:
+            barrier.wait()
+            with database.transaction() as s:
+                reports.append(ops.open_cycles_bulk(s, s.get(User, user_id), YEAR, batch_size=7))
+        except Exception as exc:  # collected: the assertion below names it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert sorted(r.opened for r in reports) == [0, 40]
+    with database.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(SpmiCycle)) == 40
+        assert audit.verify(s).ok
+    database.dispose()
