@@ -106,6 +106,7 @@ def open_cycle(session: Session, user: User, school_id: int, year: int) -> SpmiC
 
 def open_following_cycle(session: Session, actor: User, cycle: SpmiCycle) -> SpmiCycle:
     """Next year's cycle of the same school, carrying over the plan (system action on closing)."""
+    _serialise_opening(session, cycle.year + 1)
     existing = session.scalar(
         select(SpmiCycle).where(SpmiCycle.school_id == cycle.school_id, SpmiCycle.year == cycle.year + 1)
     )
