@@ -149,3 +149,34 @@ def test_full_cycle_with_return_and_carry_over(session, spmi_world):
         == 0
     )
     assert audit.verify(session).ok
+
+
+def test_reminders_reach_the_school_then_the_widyaprada_and_escalate_to_the_head(
+    session, spmi_world, monkeypatch
+):
+    """The engine's sweep routes reminders to the case's assignee: the school in a phase, the Widyaprada
+    in a review; an overdue phase escalates to the B/BPMP head."""
+    from datetime import UTC, datetime, timedelta
+
+    from spmp import clock
+    from spmp.engine.sweep import sweep
+    from spmp.notifications.models import Notification
+
+    w = spmi_world
+    start = datetime(2026, 8, 3, 2, 0, tzinfo=UTC)
+    monkeypatch.setattr(clock, "_now", lambda: start)
+    cycle = ops.open_cycle(session, w["operator"], w["school"].id, YEAR)
+
+    def notified(at):
+        sweep(session, at)
+        rows = session.execute(
+            select(Notification.user_id, Notification.kind).where(Notification.case_id == cycle.case_id)
+        ).all()
+        return {(user_id, kind) for user_id, kind in rows}
+
+    assert (w["principal"].id, "reminder") in notified(start + timedelta(days=24))  # 7 days before due
+    _fill_penetapan(session, w, cycle)
+    monkeypatch.setattr(clock, "_now", lambda: start + timedelta(days=25))
+    ops.submit_phase(session, w["operator"], cycle.id, cycle.case.version)
+    assert (w["widyaprada"].id, "reminder") in notified(start + timedelta(days=25 + 14))
+    assert (w["head"].id, "escalation") in notified(start + timedelta(days=25 + 30))
