@@ -106,7 +106,11 @@ def test_daily_digest_setting(client, inbox, session):
     assert session.scalar(select(User.wants_daily_digest).where(User.id == user.id)) is False
 
 
-@pytest.mark.parametrize("role", ["school_operator", "dinas_regency", "facilitator", "pusat", "admin"])
+ROLES = ["school_operator", "principal", "widyaprada", "bpmp_staff", "bpmp_head", "dinas_province",
+         "dinas_regency", "facilitator", "pusat", "admin"]  # fmt: skip
+
+
+@pytest.mark.parametrize("role", ROLES)
 def test_every_role_has_a_notification_page(client, world, role):
     assert login(client, world["users"][role]).status_code == 302
     assert client.get("/notifikasi").status_code == 200
