@@ -72,15 +72,25 @@ def _label(case: CaseRecord, state: str | None) -> str:
 
 
 def _case_items(session: Session, user: User, school_id: int, limit: int) -> list[TimelineItem]:
-    query = (
-        select(AuditEvent, CaseRecord)
-        .join(CaseRecord, CaseRecord.id == AuditEvent.case_id)
-        .where(CaseRecord.school_id == school_id, case_scope(user))
+    # The school's (visible) cases first, then their events through ix_audit_event_case: walking the
+    # whole audit table newest-first until enough of this school's events turn up would not scale.
+    cases = {
+        c.id: c
+        for c in session.scalars(
+            select(CaseRecord).where(CaseRecord.school_id == school_id, case_scope(user))
+        )
+    }
+    if not cases:
+        return []
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.case_id.in_(list(cases)))
         .order_by(AuditEvent.id.desc())
         .limit(limit)
     )
     items = []
-    for event, case in session.execute(query).all():
+    for event in events:
+        case = cases[event.case_id]
         what = ACTION_LABELS.get(event.action, event.action)
         if event.action == "fire":
             detail = f"{_label(case, event.from_state)} → {_label(case, event.to_state)}"

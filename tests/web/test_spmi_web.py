@@ -158,3 +158,30 @@ def test_indicator_upload_reports_bad_rows(client, world):
     response = post(client, path, {"year": "2026", "file": (io.BytesIO(CSV.encode()), "rapor.csv")}, token_from=path,
                     content_type="multipart/form-data")  # fmt: skip
     assert response.status_code == 302
+
+
+def test_widyaprada_reviews_side_by_side_with_last_year(client, world, session):
+    from datetime import date
+
+    users = world["users"]
+    op, school = users["school_operator"], world["inside"]
+    for year in (YEAR - 1, YEAR):
+        import_indicators(
+            session, op, io.BytesIO(CSV.encode()), filename="r.csv", school_id=school.id, year=year
+        )
+    cycles = {}
+    for year, reason in ((YEAR - 1, "Alasan tahun lalu"), (YEAR, "Alasan tahun ini")):
+        cycle = ops.open_cycle(session, op, school.id, year)
+        priority = ops.add_priority(session, op, cycle.id, "A.1", reason)
+        cause = ops.add_root_cause(session, op, cycle.id, priority.id, f"Sebab {year}")
+        ops.add_activity(session, op, cycle.id, ops.ActivityInput(cause.id, f"Kegiatan {year}", "isi", "Guru", date(year, 8, 1),
+                                                                  date(year, 9, 1), "RKAS", "Target"))  # fmt: skip
+        ops.set_standard(session, op, cycle.id, "isi", "Target isi")
+        cycles[year] = cycle
+    ops.submit_phase(session, op, cycles[YEAR].id, cycles[YEAR].case.version)
+    login(client, users["widyaprada"])
+    html = client.get(f"/spmi/siklus/{cycles[YEAR].id}").get_data(as_text=True)
+    assert 'id="previous"' in html and "Alasan tahun lalu" in html and "Alasan tahun ini" in html
+    assert html.index('id="content"') < html.index('id="previous"')
+    assert 'name="note-priority-' in html  # note boxes on this year's items only
+    assert html.count('name="note-priority-') == 1
