@@ -176,13 +176,17 @@ def _parse_text(limit: int, required: bool = False) -> Callable[[str], str | Non
 
 
 def _parse_choice(mapping: dict[str, str], choices: str) -> Callable[[str], str | None]:
+    exact = mapping | {value: value for value in mapping.values()} | {v.upper(): v for v in mapping.values()}
+
     def parse(raw: str) -> str | None:
         if not raw:
             return None
-        try:
-            return mapping[" ".join(raw.lower().split())]
-        except KeyError:
-            raise _FieldError(f"harus {choices} {_found(raw)}") from None
+        value = exact.get(raw)  # the usual spellings, without normalising first
+        if value is None:
+            value = mapping.get(" ".join(raw.lower().split()))
+        if value is None:
+            raise _FieldError(f"harus {choices} {_found(raw)}")
+        return value
 
     return parse
 
