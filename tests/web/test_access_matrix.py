@@ -57,6 +57,9 @@ MATRIX = [
     ("GET", "/kasus/{inside_case}", {**_expect_everyone(), "facilitator": 404}),
     ("GET", "/kasus/{outside_case}", _only(NATIONAL, 200, 404)),
     ("POST", "/kasus/{outside_case}/komentar", _only(NATIONAL, 302, 404)),
+    ("GET", "/notifikasi", _expect_everyone()),
+    ("POST", "/notifikasi/baca-semua", _expect_everyone(302)),
+    ("POST", "/notifikasi/999999999/baca", _expect_everyone(404)),
 ]
 
 
