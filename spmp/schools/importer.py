@@ -170,6 +170,8 @@ def _parse_text(limit: int, required: bool = False) -> Callable[[str], str | Non
             return None
         if len(text) > limit:
             raise _FieldError(f"terlalu panjang (maksimal {limit} karakter, ditemukan {len(text)})")
+        if "\x00" in text:  # PostgreSQL refuses NUL in text; it is never meant to be there
+            raise _FieldError("berisi karakter NUL (file rusak?)")
         return text
 
     return parse
@@ -409,6 +411,10 @@ class _BatchWriter:
             # Inserting in NPSN and name order touches pages all over six indexes; a 64 MB page cache for
             # the import (instead of SQLite's 2 MB) keeps them in memory. end() gives the memory back.
             self.connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KB}")
+        elif self.dialect == "postgresql":
+            # One import at a time (readers are not blocked): two concurrent imports would race on the same
+            # NPSNs, and both could see an empty table below. SQLite's write transaction is already exclusive.
+            self.connection.exec_driver_sql("LOCK TABLE school IN SHARE ROW EXCLUSIVE MODE")
         self.table_was_empty = self.connection.execute(select(_TABLE.c.id).limit(1)).first() is None
         if self.table_was_empty:
             # First (national) load: building the directory indexes once, sorted, after the rows are in is
@@ -744,8 +750,11 @@ def _csv_rows(text: io.TextIOWrapper) -> Iterator[tuple[int, dict]]:
         raise ImportFileError("File kosong: tidak ada header maupun data.")
     delimiter = max((",", ";", "\t"), key=first_line.count)
     reader = csv.reader(_chain_line(first_line, text), delimiter=delimiter)
-    header = _header_map(next(reader))
-    records = _records(header, reader, first_row=2)
+    try:
+        header_cells = next(reader)
+    except csv.Error as exc:
+        raise ImportFileError(f"Header file CSV rusak: {exc}") from exc
+    records = _records(_header_map(header_cells), reader, first_row=2)
     first = _guarded_next(records, reader)
     if first is None:
         raise ImportFileError("File tidak berisi baris data (hanya header).")

@@ -132,6 +132,7 @@ BAD_ROWS = [
     ({"npsn": "12345"}, "npsn", 'harus 8 digit angka (ditemukan "12345")'),
     ({"npsn": "5010000A"}, "npsn", "harus 8 digit angka"),
     ({"nama": "  "}, "nama", "wajib diisi"),
+    ({"nama": "SD\x00 Negeri"}, "nama", "berisi karakter NUL"),
     ({"kode_wilayah": "99.99"}, "kode_wilayah", 'kode kabupaten/kota tidak dikenal (ditemukan "99.99")'),
     ({"lintang": "20.5"}, "lintang", "di luar wilayah Indonesia"),
     ({"bujur": "150"}, "bujur", "di luar wilayah Indonesia"),
