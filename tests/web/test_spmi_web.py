@@ -185,3 +185,26 @@ def test_widyaprada_reviews_side_by_side_with_last_year(client, world, session):
     assert html.index('id="content"') < html.index('id="previous"')
     assert 'name="note-priority-' in html  # note boxes on this year's items only
     assert html.count('name="note-priority-') == 1
+
+
+def test_bulk_indicator_upload_for_bpmp(app, client, world, session):
+    from spmp.spmi.models import RaporIndicator
+
+    login(client, world["users"]["bpmp_staff"])
+    data = ("npsn,kode_indikator,nama_indikator,dimensi,nilai,capaian\n"
+            f"{world['inside'].npsn},A.1,Literasi,Hasil belajar,50,Kurang\n"
+            f"{world['outside'].npsn},A.1,Literasi,Hasil belajar,60,Sedang\n")  # fmt: skip
+    response = post(client, "/spmi/indikator", {"year": "2026", "file": (io.BytesIO(data.encode()), "b.csv")},
+                    token_from="/spmi/indikator", content_type="multipart/form-data")  # fmt: skip
+    body = response.get_data(as_text=True)
+    assert (
+        response.status_code == 400
+        and "baris 3, npsn: sekolah tidak ditemukan atau di luar wilayah Anda" in body
+    )
+    assert (
+        session.scalar(select(RaporIndicator.id).where(RaporIndicator.school_id == world["inside"].id))
+        is None
+    )
+    school = app.test_client()
+    login(school, world["users"]["school_operator"])
+    assert school.get("/spmi/indikator").status_code == 403

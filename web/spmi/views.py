@@ -404,3 +404,29 @@ def indicators(school_id: int):
                 return redirect(url_for("spmi.indicators", school_id=school.id))
     status = 400 if request.method == "POST" and (form.errors or (report and not report.ok)) else 200
     return render_template("spmi/indicators.html", school=school, form=form, report=report), status
+
+
+@bp.route("/spmi/indikator", methods=["GET", "POST"])
+@login_required
+def indicators_bulk():
+    """Bulk import of Rapor Pendidikan indicators (an ``npsn`` column; schools in the user's area)."""
+    _require(BULK_ROLES)
+    form = (
+        forms.IndicatorImportForm(year=_current_year())
+        if request.method == "GET"
+        else forms.IndicatorImportForm()
+    )
+    report = None
+    if request.method == "POST" and form.validate_on_submit():
+        storage = form.file.data
+        try:
+            report = import_indicators(get_session(), current_user, storage.stream, filename=storage.filename,
+                                       year=form.year.data)  # fmt: skip
+        except ImportFileError as exc:
+            form.file.errors.append(str(exc))
+        else:
+            if report.ok:
+                flash(report.summary(), "success")
+                return redirect(url_for("spmi.indicators_bulk"))
+    status = 400 if request.method == "POST" and (form.errors or (report and not report.ok)) else 200
+    return render_template("spmi/indicators.html", school=None, form=form, report=report), status
