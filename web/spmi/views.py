@@ -3,6 +3,8 @@ B/BPMP progress by regency and phase with drill-down. Views load, check, call on
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
@@ -18,6 +20,7 @@ from spmp.engine import (
     get_definition,
 )
 from spmp.engine import evidence as evidence_ops
+from spmp.engine.calendar import WIB
 from spmp.schools.importer import ImportFileError
 from spmp.schools.queries import get_school
 from spmp.spmi import operations as ops
@@ -40,6 +43,16 @@ EXTRA_MENU.extend([
     ("spmi.review_queue", "Antrian Tinjauan SPMI", (Role.WIDYAPRADA,)),
     ("spmi.progress", "Progres SPMI", PROGRESS_ROLES),
 ])  # fmt: skip
+
+
+@bp.app_context_processor
+def _time_helpers():
+    """Times are stored in UTC; people in Indonesia read them in WIB (the ministry's deadlines are WIB)."""
+
+    def in_wib(value):
+        return value.astimezone(WIB) if isinstance(value, datetime) else value
+
+    return {"in_wib": in_wib}
 
 
 def _require(roles) -> None:
