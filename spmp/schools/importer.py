@@ -386,10 +386,16 @@ _PG_DEFERRED_CONSTRAINTS = sorted(
 _DATE_FIELDS = frozenset({"accreditation_start", "accreditation_end"})
 
 
-def _sqlite_values(values: dict) -> Iterator:
-    for name in IMPORTED_FIELDS:
-        value = values[name]
-        yield value.isoformat() if name in _DATE_FIELDS and value is not None else value
+_SQLITE_DATE_POSITIONS = tuple(IMPORTED_FIELDS.index(name) for name in sorted(_DATE_FIELDS))
+
+
+def _sqlite_row(values: dict, tail: tuple) -> list:
+    """The insert parameters for one row: dates as ISO text, like SQLAlchemy's SQLite Date type."""
+    row = [*_imported_values(values), *tail]
+    for position in _SQLITE_DATE_POSITIONS:
+        if row[position] is not None:
+            row[position] = row[position].isoformat()
+    return row
 
 
 class _BatchWriter:
@@ -494,7 +500,7 @@ class _BatchWriter:
         cursor = self.connection.connection.dbapi_connection.cursor()
         try:
             cursor.executemany(
-                _SQLITE_INSERT, [(*_sqlite_values(values), values["row_hash"], now, now) for values in rows]
+                _SQLITE_INSERT, [_sqlite_row(values, (values["row_hash"], now, now)) for values in rows]
             )
         finally:
             cursor.close()
