@@ -19,7 +19,7 @@ import math
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -405,6 +405,9 @@ class _BatchWriter:
         self.connection = connection
         self.now = clock.now()
         self.dialect = connection.dialect.name
+        self.table_was_empty = False
+        self._copy_stream = None
+        self._copy_exit = ExitStack()
         self.update_stmt = (
             update(_TABLE)
             .where(_TABLE.c.id == bindparam("_id"))
@@ -437,7 +440,9 @@ class _BatchWriter:
                 index.drop(self.connection)
 
     def finish(self) -> None:
-        """Rebuild the indexes dropped by start() (only on success: a rollback restores them)."""
+        """End the open COPY and rebuild the indexes dropped by start() (on success only: a rollback
+        restores them)."""
+        self.close_copy()
         if self.table_was_empty:
             for index in _DEFERRED_INDEXES:
                 index.create(self.connection)
@@ -511,13 +516,32 @@ class _BatchWriter:
         # psycopg adapt every value (write_row) cost more than the server's work.
         now = self.now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")  # timestamp without time zone, UTC
         tail = f"\t{now}\t{now}\n"
-        lines = ["\t".join(_copy_texts(values)) + tail for values in rows]
-        raw = self.connection.connection.dbapi_connection
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(f"COPY school ({', '.join(_COPY_COLUMNS)}) FROM STDIN") as copy,
-        ):
-            copy.write("".join(lines))
+        data = "".join(["\t".join(_copy_texts(values)) + tail for values in rows])
+        if self.table_was_empty:
+            # Into an empty table no lookup runs between batches, so one COPY stays open for the whole
+            # import: the server stores one batch while this process parses the next (two cores busy).
+            if self._copy_stream is None:
+                self._copy_stream = self._open_copy(self._copy_exit)
+            self._copy_stream.write(data)
+            return
+        with ExitStack() as stack:
+            self._open_copy(stack).write(data)
+
+    def _open_copy(self, stack: ExitStack):
+        cursor = stack.enter_context(self.connection.connection.dbapi_connection.cursor())
+        return stack.enter_context(cursor.copy(f"COPY school ({', '.join(_COPY_COLUMNS)}) FROM STDIN"))
+
+    def close_copy(self, error: BaseException | None = None) -> None:
+        """End the import-long COPY, if one is open: complete it, or abort it after ``error`` (the
+        caller then rolls the savepoint back; nothing else may run on the connection while it is open)."""
+        if self._copy_stream is None:
+            return
+        self._copy_stream = None
+        if error is None:
+            self._copy_exit.close()
+            return
+        with suppress(Exception):  # the original error is what the caller re-raises
+            self._copy_exit.__exit__(type(error), error, error.__traceback__)
 
 
 def _copy_text(value) -> str:
@@ -559,7 +583,8 @@ def import_rows(
         writer.start()
         _process(rows, parser, writer, report, _Options(skip_invalid, progress, on_error, batch_size))
         _finish(savepoint, writer, report, skip_invalid)
-    except BaseException:
+    except BaseException as exc:
+        writer.close_copy(error=exc)
         if savepoint.is_active:
             savepoint.rollback()
         raise
@@ -620,6 +645,7 @@ def _reject(report: ImportReport, errors: list[RowError], on_error) -> None:
 
 def _finish(savepoint, writer: _BatchWriter, report: ImportReport, skip_invalid: bool) -> None:
     if report.rejected and not skip_invalid:
+        writer.close_copy(error=ImportFileError("import rejected: rolling back"))
         savepoint.rollback()
         report.added = report.updated = report.unchanged = 0
         report.written = False

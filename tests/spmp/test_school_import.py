@@ -202,6 +202,17 @@ def test_nothing_is_half_written_when_a_late_row_is_bad(session, tmp_path):
     assert school_count(session) == before
 
 
+def test_nothing_is_written_when_a_late_row_is_bad_on_the_empty_table_path(session, tmp_path):
+    # Into an empty table the indexes are dropped and (PostgreSQL) one COPY stays open across batches.
+    rows = [school_row(f"501000{i:02d}") for i in range(1, 8)] + [school_row("50100008", akreditasi="Z")]
+    report = import_schools(session, write_csv(tmp_path / "late.csv", rows), batch_size=2)
+    assert not report.written and school_count(session) == 0
+    # The rolled-back import left the table and its indexes usable: the same rows now import fine.
+    report = import_schools(session, write_csv(tmp_path / "fixed.csv", rows[:-1]), batch_size=2)
+    assert report.added == 7 and school_count(session) == 7
+    assert import_schools(session, write_csv(tmp_path / "again.csv", rows[:-1])).unchanged == 7
+
+
 def test_accepted_spellings(session, tmp_path):
     session.get(Regency, "53.71").dapodik_code = "246000"
     session.flush()
