@@ -197,6 +197,15 @@ def run_digest(db: Database) -> list[str]:
     return [f"Ringkasan harian dibuat: {made}"]
 
 
+def run_accreditation_reminders(db: Database) -> list[str]:
+    """Remind schools whose accreditation ends within the configured window (once per decision)."""
+    from spmp.spme.operations import send_expiry_reminders
+
+    with db.transaction() as session:
+        reminded = send_expiry_reminders(session, clock.now())
+    return [f"Pengingat akreditasi berakhir: {reminded}"]
+
+
 def run_delivery(db: Database, settings: Settings) -> list[str]:
     """Send the outbox (its own short transactions around the sends)."""
     from spmp.notifications.delivery import deliver_pending
@@ -205,8 +214,8 @@ def run_delivery(db: Database, settings: Settings) -> list[str]:
 
 
 def run_once(db: Database, settings: Settings) -> list[str]:
-    """Every job once, in order: sweep, digest, delivery (for cron and tests)."""
-    return [*run_sweep(db), *run_digest(db), *run_delivery(db, settings)]
+    """Every job once, in order: sweep, accreditation reminders, digest, delivery (for cron and tests)."""
+    return [*run_sweep(db), *run_accreditation_reminders(db), *run_digest(db), *run_delivery(db, settings)]
 
 
 @dataclass
@@ -243,6 +252,12 @@ class SchedulerProcess:
             "digest",
             self._job(run_digest, self.db),
             CronTrigger(hour=DIGEST_HOUR_WIB, timezone=WIB),
+        )
+        self._add(
+            scheduler,
+            "accreditation_reminders",
+            self._job(run_accreditation_reminders, self.db),
+            CronTrigger(hour=DIGEST_HOUR_WIB - 1, timezone=WIB),  # before the digest, so it includes them
         )
         self._add(scheduler, "heartbeat", self.heartbeat, IntervalTrigger(seconds=HEARTBEAT_SECONDS))
         self.scheduler = scheduler
