@@ -87,6 +87,7 @@ def seed_demo(session: Session, schools: int = 5000, progress=None) -> list[tupl
                 _assign_demo_caseload(session, user)
         created.append((demo, exists is None))
     session.flush()
+    _seed_demo_work(session)
     return created
 
 
@@ -95,6 +96,32 @@ def _assign_demo_caseload(session: Session, user: User) -> None:
         select(School.npsn)
         .where(School.regency_code.in_(["53.71", "53.01"]))
         .order_by(School.name_key)
-        .limit(12)
+        .limit(11)
     ).all()
-    accounts.assign_schools(session, user, user, list(npsns))
+    accounts.assign_schools(session, user, user, [_first_school(session, "53.71").npsn, *npsns])
+
+
+DEMO_YEAR = 2026
+
+
+def _seed_demo_work(session: Session) -> None:
+    """Work to look at: this year's SPMI cycles for every NTT school, opened by BPMP NTT, and a supervision
+    visit in the Widyaprada's caseload. Only once: skipped when cycles exist."""
+    from spmp.engine.operations import open_case
+    from spmp.spmi.models import SpmiCycle
+    from spmp.spmi.operations import open_cycles_bulk
+
+    if session.scalar(select(func.count()).select_from(SpmiCycle)):
+        return
+    staff = session.scalar(select(User).where(User.username == "staf"))
+    widyaprada = session.scalar(select(User).where(User.username == "widyaprada"))
+    open_cycles_bulk(session, staff, DEMO_YEAR, province_code="53")
+    school = _first_school(session, "53.71")
+    open_case(
+        session,
+        widyaprada,
+        "school_visit",
+        title=f"Supervisi pembelajaran — {school.name}",
+        school_id=school.id,
+        assignee_user_id=widyaprada.id,
+    )
