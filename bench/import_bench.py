@@ -4,18 +4,19 @@
     .venv/bin/python bench/import_bench.py --schools 50000 --backend sqlite
 
 Steps: generate a synthetic national CSV (``spmp.schools.demo``), then per backend create an EMPTY
-database (a temporary SQLite file, or a throw-away PostgreSQL database on ``--pg-server``, dropped
-afterwards), migrate it and load the reference data, and import the CSV twice in a child process each
-time (so ``ru_maxrss`` is the peak of that one import): first into the empty table, then a re-import of
-the same file (every row unchanged). Reported: rows/s for import + commit (wall clock), the child's CPU
-time (on SQLite that is all the work; on a busy machine wall clock grows, CPU time much less), and peak
-RSS of the child.
+database (a temporary SQLite file, or a throw-away PostgreSQL database on the server of
+``SPMP_TEST_PG_URL``, dropped afterwards), migrate it, load the reference data, and run three imports,
+each in its own child process (so ``ru_maxrss`` is the peak of that one import): the CSV into the empty
+table, a re-import of the same file (every row unchanged), and a file in which every school changed
+(every row an UPDATE). Reported: rows/s for import + commit (wall clock), the child's CPU time (on SQLite
+that is all the work; on a busy machine wall clock grows, CPU time much less), and the child's peak RSS.
 Targets: >= 20,000 rows/s SQLite, >= 15,000 rows/s PostgreSQL, peak RSS < 400 MB.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import resource
@@ -81,6 +82,26 @@ def _bench_backend(backend: str, url: str, csv_path: Path) -> None:
     _report(backend, "first", _run_import(url, csv_path))
     print(f"{backend}: re-importing the same file ...", file=sys.stderr)
     _report(backend, "re-import", _run_import(url, csv_path))
+    print(f"{backend}: importing a file where every school changed ...", file=sys.stderr)
+    _report(backend, "all changed", _run_import(url, _changed_copy(csv_path)))
+
+
+def _changed_copy(csv_path: Path) -> Path:
+    """The same schools with a new electricity figure each (so every row is an UPDATE)."""
+    changed = csv_path.with_name("changed.csv")
+    if changed.exists():
+        return changed
+    with (
+        open(csv_path, newline="", encoding="utf-8") as src,
+        open(changed, "w", newline="", encoding="utf-8") as out,
+    ):
+        reader = csv.DictReader(src)
+        writer = csv.DictWriter(out, fieldnames=reader.fieldnames, lineterminator="\n")
+        writer.writeheader()
+        for row in reader:
+            row["daya_listrik"] = str(int(row["daya_listrik"] or 0) + 100)
+            writer.writerow(row)
+    return changed
 
 
 def _with_pg_database(fn) -> None:
