@@ -372,6 +372,19 @@ _TABLE = School.__table__
 _COPY_COLUMNS = (*IMPORTED_FIELDS, "row_hash", "created_at", "updated_at")
 
 
+_UPDATED_COLUMNS = (*IMPORTED_FIELDS, "row_hash", "updated_at")
+_SQLITE_UPDATE = f"UPDATE school SET {', '.join(f'{name} = ?' for name in _UPDATED_COLUMNS)} WHERE id = ?"
+_PG_CHANGES_COLUMNS = ("id", *_UPDATED_COLUMNS)
+# CREATE ... AS ... WITH NO DATA copies the column types without school's constraints; the table lives
+# until the end of the transaction (and disappears with a rolled-back savepoint).
+_PG_CHANGES_TABLE = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS school_import_changes ON COMMIT DROP AS "
+    f"SELECT {', '.join(_PG_CHANGES_COLUMNS)} FROM school WITH NO DATA"
+)
+_PG_UPDATE_FROM_CHANGES = (
+    f"UPDATE school SET {', '.join(f'{name} = c.{name}' for name in _UPDATED_COLUMNS)} "
+    "FROM school_import_changes AS c WHERE school.id = c.id"
+)
 _SQLITE_INSERT = (
     f"INSERT INTO school ({', '.join(_COPY_COLUMNS)}) VALUES ({', '.join('?' * len(_COPY_COLUMNS))})"
 )
@@ -411,7 +424,7 @@ class _BatchWriter:
         self.update_stmt = (
             update(_TABLE)
             .where(_TABLE.c.id == bindparam("_id"))
-            .values({name: bindparam(name) for name in (*IMPORTED_FIELDS, "row_hash", "updated_at")})
+            .values({name: bindparam(name) for name in _UPDATED_COLUMNS})
         )
 
     def start(self) -> None:
@@ -484,8 +497,38 @@ class _BatchWriter:
             self._insert(new)
             report.added += len(new)
         if changed:
-            self.connection.execute(self.update_stmt, changed)
+            self._update(changed)
             report.updated += len(changed)
+
+    def _update(self, changed: list[dict]) -> None:
+        if self.dialect == "postgresql":
+            self._update_postgresql(changed)
+        elif self.dialect == "sqlite":
+            now = self.now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+            rows = [_sqlite_row(values, (values["row_hash"], now, values["_id"])) for values in changed]
+            cursor = self.connection.connection.dbapi_connection.cursor()
+            try:
+                cursor.executemany(_SQLITE_UPDATE, rows)  # raw DBAPI for the same reason as inserts
+            finally:
+                cursor.close()
+        else:
+            self.connection.execute(self.update_stmt, changed)
+
+    def _update_postgresql(self, changed: list[dict]) -> None:
+        # One UPDATE ... FROM per batch over rows COPY'd into a temporary table: measured about three
+        # times faster than a pipelined executemany of single-row UPDATEs.
+        now = self.now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        data = "".join(
+            [f"{values['_id']}\t" + "\t".join(_copy_texts(values)) + f"\t{now}\n" for values in changed]
+        )
+        with self.connection.connection.dbapi_connection.cursor() as cursor:
+            cursor.execute(_PG_CHANGES_TABLE)
+            cursor.execute("TRUNCATE school_import_changes")
+            with cursor.copy(
+                f"COPY school_import_changes ({', '.join(_PG_CHANGES_COLUMNS)}) FROM STDIN"
+            ) as copy:
+                copy.write(data)
+            cursor.execute(_PG_UPDATE_FROM_CHANGES)
 
     def _insert(self, rows: list[dict]) -> None:
         if self.dialect == "postgresql":
