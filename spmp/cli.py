@@ -88,6 +88,11 @@ def reference_load(app: AppContext) -> None:
         click.echo(line)
 
 
+@cli.group()
+def demo() -> None:
+    """Data demo sintetis (untuk uji coba dan benchmark)."""
+
+
 @cli.command("web")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
