@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 from spmp import migrate
@@ -23,6 +24,12 @@ PG_SERVER_URL = os.environ.get("SPMP_TEST_PG_URL", "postgresql+psycopg://postgre
 
 
 use_cheapest_hashing()
+
+# Property tests are deterministic by default, so a CI run is repeatable; `HYPOTHESIS_PROFILE=explore`
+# draws fresh random examples (and more of them) for a local bug hunt.
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("explore", max_examples=200)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 def _backend() -> str:
