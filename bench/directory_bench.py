@@ -10,8 +10,9 @@ database on ``SPMP_TEST_PG_URL``'s server, dropped afterwards): migrate, load re
 large import (ANALYZE; VACUUM ANALYZE on PostgreSQL, so index-only scans need no heap visits). Then it
 times each query (first page of 50, plus page 2 via the cursor) for a national user (Pusat) and a BPMP
 NTT user (scope subquery over the unit's provinces), and prints the median of ``--runs`` runs in
-milliseconds (round trip and ORM loading included). Target: < 100 ms for a province filter and a name
-search.
+milliseconds (round trip and ORM loading included). Then it times the whole directory page
+(GET /sekolah through Flask's test client, logged in: session, user loading, query and template) for a
+BPMP NTT user and a Dinas Jawa Timur user. Target: < 100 ms for a province filter and a name search.
 """
 
 from __future__ import annotations
@@ -113,6 +114,77 @@ def _bench(backend: str, url: str, runs: int) -> None:
     db.dispose()
 
 
+PAGES = [
+    ("page /sekolah?provinsi=53", "/sekolah?provinsi=53"),
+    ("page /sekolah?q=kupang", "/sekolah?q=kupang"),
+    ("page /sekolah?q=smk+kristen", "/sekolah?q=smk+kristen"),
+    ("page /sekolah (no filter)", "/sekolah"),
+]
+
+
+def _bench_pages(backend: str, url: str, runs: int) -> None:
+    """The whole directory page as the server answers it (routing, session and user loading, query,
+    template): GET through Flask's test client as a logged-in BPMP NTT user and as a Pusat user."""
+    import dataclasses
+    import re
+
+    from sqlalchemy import delete, select
+
+    from spmp.accounts import operations as accounts
+    from spmp.accounts.models import User
+    from spmp.accounts.passwords import use_cheapest_hashing
+    from spmp.config import load_settings
+    from spmp.db import Database
+    from web import create_app
+
+    use_cheapest_hashing()
+    db = Database(url)
+    password = "bench-password-123"
+    with db.transaction() as session:
+        session.execute(delete(User).where(User.username.in_(["bench.staf", "bench.dinas"])))
+        accounts.create_user(
+            session,
+            username="bench.staf",
+            full_name="Bench",
+            password=password,
+            role="bpmp_staff",
+            scope=accounts.Scope(unit_code="BPMP-NTT"),
+        )
+        accounts.create_user(
+            session,
+            username="bench.dinas",
+            full_name="Bench",
+            password=password,
+            role="dinas_province",
+            scope=accounts.Scope(province_code="35"),
+        )
+    with tempfile.TemporaryDirectory(prefix="spmp_bench_instance_") as instance:
+        os.environ["SPMP_INSTANCE_PATH"] = instance
+        settings = dataclasses.replace(load_settings(), database_url=url, login_rate_limit="1000 per minute")
+        app = create_app(settings, database=db)
+        clients = {}
+        for label, username in (("BPMP NTT", "bench.staf"), ("Dinas Jatim", "bench.dinas")):
+            client = app.test_client()
+            html = client.get("/login").get_data(as_text=True)
+            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+            client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+            clients[label] = client
+        for label, path in PAGES:
+            figures = []
+            for user_label, client in clients.items():
+                timings = []
+                for _ in range(runs):
+                    started = time.perf_counter()
+                    response = client.get(path)
+                    timings.append((time.perf_counter() - started) * 1000)
+                    assert response.status_code == 200, response.status_code
+                figures.append(f"{user_label}: {statistics.median(timings):7.1f} ms")
+            print(f"{backend:<11} {label:<28} " + "   ".join(figures))
+    with db.transaction() as session:
+        session.execute(delete(User).where(User.username.in_(["bench.staf", "bench.dinas"])))
+    db.dispose()
+
+
 def _with_pg_database(fn) -> None:
     from sqlalchemy import create_engine, text
 
@@ -143,16 +215,19 @@ def main() -> None:
         print(f"{backend}: building a database with {args.schools} schools ...", file=sys.stderr)
         _build(url, args.schools)
         _bench(backend, url, args.runs)
+        _bench_pages(backend, url, args.runs)
 
     if args.backend in ("sqlite", "both"):
         if args.sqlite_url:
             _bench("sqlite", args.sqlite_url, args.runs)
+            _bench_pages("sqlite", args.sqlite_url, args.runs)
         else:
             with tempfile.TemporaryDirectory(prefix="spmp_bench_") as tmp:
                 fresh("sqlite", f"sqlite:///{tmp}/directory.sqlite3")
     if args.backend in ("postgresql", "both"):
         if args.pg_url:
             _bench("postgresql", args.pg_url, args.runs)
+            _bench_pages("postgresql", args.pg_url, args.runs)
         else:
             _with_pg_database(lambda url: fresh("postgresql", url))
 
