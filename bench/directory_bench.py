@@ -128,7 +128,7 @@ def _bench_pages(backend: str, url: str, runs: int) -> None:
     import dataclasses
     import re
 
-    from sqlalchemy import delete, select
+    from sqlalchemy import delete
 
     from spmp.accounts import operations as accounts
     from spmp.accounts.models import User
