@@ -44,7 +44,7 @@ def cli(ctx: click.Context) -> None:
 # --- database -----------------------------------------------------------------------------------------
 @cli.group()
 def db() -> None:
-    """Database schema (Alembic)."""
+    """Skema basis data (migrasi Alembic)."""
 
 
 @db.command("upgrade")
@@ -73,7 +73,7 @@ def db_downgrade(app: AppContext, revision: str) -> None:
 # --- reference data -----------------------------------------------------------------------------------
 @cli.group()
 def reference() -> None:
-    """Reference data: regions, B/BPMP units, 3T lists."""
+    """Data rujukan: wilayah, unit B/BPMP, daftar 3T."""
 
 
 @reference.command("load")
@@ -98,7 +98,7 @@ def demo() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Reload on code changes (development only).")
 def web_command(host: str, port: int, debug: bool) -> None:
-    """Run the web server (threaded; put a production WSGI server such as gunicorn in front in production)."""
+    """Jalankan server web (produksi: gunicorn 'web.wsgi:app')."""
     from web import create_app  # the domain package never imports Flask at import time
 
     app = create_app()

@@ -1,14 +1,11 @@
-"""``spmp demo seed`` and the development-only ``spmp users totp-code``."""
+"""``spmp demo seed``: reference data, demo schools, demo users and demo work."""
 
 from __future__ import annotations
 
 import sys
 
 import click
-import pyotp
-from sqlalchemy import select
 
-from spmp.accounts.models import User
 from spmp.cli import AppContext, cli, pass_app
 from spmp.demo_seed import DEMO_PASSWORD, DEMO_TOTP, seed_demo
 
@@ -40,17 +37,3 @@ def demo_seed(app: AppContext, count: int) -> None:
             f"  {username} wajib verifikasi dua langkah. Kunci TOTP demo: {secret}"
             f"  (kode saat ini: spmp users totp-code {username})"
         )
-
-
-@cli.commands["users"].command("totp-code")
-@click.argument("username")
-@pass_app
-def users_totp_code(app: AppContext, username: str) -> None:
-    """Development only: print a user's current TOTP code (for the demo accounts)."""
-    if app.settings.is_production:
-        raise click.ClickException("Perintah ini hanya tersedia dalam mode pengembangan.")
-    with app.db.transaction(write=False) as session:
-        user = session.scalar(select(User).where(User.username == username.lower()))
-        if user is None or not user.totp_secret:
-            raise click.ClickException(f"Pengguna {username!r} tidak ada atau tidak memakai TOTP.")
-        click.echo(pyotp.TOTP(user.totp_secret).now())

@@ -9,6 +9,13 @@ from spmp.regions.models import Province, Regency, T3Entry, T3List, Unit, UnitCo
 from spmp.schools.models import School  # noqa: F401
 from spmp.spme.models import AccreditationRecord, AccreditationVisit, ExternalVisit  # noqa: F401
 from spmp.spmi.models import (  # noqa: F401
-    RaporIndicator, SpmiActivity, SpmiCycle, SpmiEvaluation, SpmiPriority, SpmiProgress, SpmiReviewNote,
-    SpmiRootCause, SpmiStandard,
+    RaporIndicator,
+    SpmiActivity,
+    SpmiCycle,
+    SpmiEvaluation,
+    SpmiPriority,
+    SpmiProgress,
+    SpmiReviewNote,
+    SpmiRootCause,
+    SpmiStandard,
 )  # fmt: skip

@@ -1,14 +1,14 @@
 """foundation
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-29 12:30:25.354425
 """
 
-from alembic import op
 import sqlalchemy as sa
-import spmp.db
+from alembic import op
 
+import spmp.db
 
 revision = '0001'
 down_revision = None

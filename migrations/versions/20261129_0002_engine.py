@@ -5,10 +5,10 @@ Revises: 0001
 Create Date: 2026-11-29 12:35:06.962922
 """
 
-from alembic import op
 import sqlalchemy as sa
-import spmp.db
+from alembic import op
 
+import spmp.db
 
 revision = '0002'
 down_revision = '0001'

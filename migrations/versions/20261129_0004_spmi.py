@@ -5,10 +5,10 @@ Revises: 0003
 Create Date: 2026-11-29 12:44:07.501102
 """
 
-from alembic import op
 import sqlalchemy as sa
-import spmp.db
+from alembic import op
 
+import spmp.db
 
 revision = '0004'
 down_revision = '0003'

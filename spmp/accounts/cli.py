@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+import pyotp
 from sqlalchemy import select
 
 from spmp.accounts import operations as accounts
@@ -12,7 +13,7 @@ from spmp.cli import AppContext, cli, pass_app
 
 @cli.group()
 def users() -> None:
-    """People, roles and scopes."""
+    """Pengguna, peran dan cakupannya."""
 
 
 def _get_user(session, username: str) -> User:
@@ -159,3 +160,17 @@ def users_assign(app: AppContext, username, npsns) -> None:
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{added} sekolah ditambahkan.")
+
+
+@users.command("totp-code")
+@click.argument("username")
+@pass_app
+def users_totp_code(app: AppContext, username: str) -> None:
+    """Development only: print a user's current TOTP code (for the demo accounts)."""
+    if app.settings.is_production:
+        raise click.ClickException("Perintah ini hanya tersedia dalam mode pengembangan.")
+    with app.db.transaction(write=False) as session:
+        user = session.scalar(select(User).where(User.username == username.lower()))
+        if user is None or not user.totp_secret:
+            raise click.ClickException(f"Pengguna {username!r} tidak ada atau tidak memakai TOTP.")
+        click.echo(pyotp.TOTP(user.totp_secret).now())
