@@ -1,15 +1,14 @@
-"""Blueprints of later features (cases, SPMI, ...) register here, keeping create_app() unchanged."""
+"""Blueprints of the features built on the engine (notifications, SPMI, SPME) register here, keeping
+create_app() unchanged when a feature is added."""
+
+from web.notifications.views import bp as notifications_bp
+from web.notifications.views import unread_count_processor
+from web.spme.views import bp as spme_bp
+from web.spmi.views import bp as spmi_bp
 
 
 def register(app) -> None:
-    """Register feature blueprints on the app."""
-    from web.notifications.views import bp as notifications_bp
-    from web.notifications.views import unread_count_processor
-
-    app.register_blueprint(notifications_bp)
-    from web.spme.views import bp as spme_bp
-    from web.spmi.views import bp as spmi_bp
-
-    app.register_blueprint(spmi_bp)
-    app.register_blueprint(spme_bp)
+    """Register feature blueprints (and the header's unread-count context processor) on the app."""
+    for blueprint in (notifications_bp, spmi_bp, spme_bp):
+        app.register_blueprint(blueprint)
     app.context_processor(unread_count_processor)
