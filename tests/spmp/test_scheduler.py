@@ -26,6 +26,7 @@ from spmp.scheduler import (
     SchedulerProcess,
     instance_lock,
 )
+from tests.backends import postgresql_only, sqlite_only
 from tests.spmp.notification_support import add_deadline, make_case, make_person, unit_of
 
 
@@ -95,9 +96,8 @@ def test_a_second_lock_on_another_connection_is_refused(url):
         second_db.dispose()
 
 
+@sqlite_only  # the lease row is the SQLite lock; PostgreSQL uses an advisory lock
 def test_sqlite_lease_expires_and_can_be_taken_over(database):
-    if not database.is_sqlite:
-        pytest.skip("the lease row is the SQLite lock; PostgreSQL uses an advisory lock")
     stalled, successor = LeaseLock(database, "macet"), LeaseLock(database, "pengganti")
     try:
         stalled.acquire()
@@ -114,9 +114,8 @@ def test_sqlite_lease_expires_and_can_be_taken_over(database):
         stalled.release()
 
 
+@postgresql_only
 def test_postgresql_lock_is_released_when_its_connection_goes(database):
-    if database.is_sqlite:
-        pytest.skip("PostgreSQL advisory lock")
     first, other = instance_lock(database, "pertama"), Database(database.url)
     try:
         first.acquire()
@@ -248,9 +247,8 @@ def test_a_scheduler_that_loses_its_lock_stops(database, env):
         lock.release()
 
 
+@postgresql_only
 def test_postgresql_lock_is_taken_back_after_a_dropped_connection_if_free(database):
-    if database.is_sqlite:
-        pytest.skip("PostgreSQL advisory lock")
     lock, other_db = instance_lock(database, "pertama"), Database(database.url)
     try:
         lock.acquire()

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from spmp import audit
 from spmp.engine import add_comment, fire
+from tests.backends import postgresql_only
 from tests.spmp.engine.support import make_world, open_visit
 
 
@@ -65,9 +66,8 @@ def test_update_and_delete_are_refused_by_the_database(session, chain, statement
     assert audit.verify(session).ok
 
 
+@postgresql_only  # SQLite has no TRUNCATE
 def test_truncate_is_refused_on_postgresql(session, chain):
-    if session.get_bind().dialect.name != "postgresql":
-        pytest.skip("SQLite has no TRUNCATE")
     with pytest.raises(DBAPIError, match="append-only: TRUNCATE refused"), session.begin_nested():
         session.execute(text("TRUNCATE audit_event CASCADE"))
 
