@@ -253,3 +253,13 @@ def test_unknown_url_is_a_404_page(client):
     response = client.get("/ini/tidak/ada")
     assert response.status_code == 404
     assert "Tidak ditemukan" in response.get_data(as_text=True)
+
+
+def test_pending_second_factor_expires(client, world):
+    login(client, "admin1")
+    with client.session_transaction() as sess:
+        sess["pending_login"]["at"] -= 301
+        sess.modified = True
+    response = client.get("/login/totp")
+    assert response.status_code == 302 and response.location.endswith("/login")
+    assert client.get("/").status_code == 302

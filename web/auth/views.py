@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -14,6 +16,8 @@ from web.security import is_safe_next, safe_next, start_session_clock
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 PENDING = "pending_login"
+# The password step is only good for a few minutes: a half-finished login must not wait forever.
+PENDING_SECONDS = 300
 
 
 def _login_limit() -> str:
@@ -42,7 +46,12 @@ def login():
         if result.user.totp_enabled or result.user.totp_required:
             # The password is right; the session only holds a pending login until the second factor.
             session.clear()
-            session[PENDING] = {"key": result.user.get_id(), "next": next_url, "remember": remember}
+            session[PENDING] = {
+                "key": result.user.get_id(),
+                "next": next_url,
+                "remember": remember,
+                "at": int(time.time()),
+            }
             return redirect(url_for("auth.totp" if result.user.totp_enabled else "auth.totp_setup"))
         return _complete_login(result.user, next_url, remember)
     return render_template("auth/login.html", form=form, remember_enabled=settings.remember_me_enabled)
@@ -60,6 +69,10 @@ def _complete_login(user: User, next_url: str | None, remember: bool):
 def _pending_user() -> User | None:
     pending = session.get(PENDING)
     if not pending:
+        return None
+    if time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        session.pop(PENDING, None)
+        flash("Waktu verifikasi habis. Silakan masuk kembali.", "warning")
         return None
     from web.auth.session import load_user
 
