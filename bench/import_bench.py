@@ -18,19 +18,17 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_SERVER = os.environ.get("SPMP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+from bench.common import with_pg_database as _with_pg_database  # noqa: E402
 
 
 def _child(url: str, csv_path: str) -> None:
@@ -104,19 +102,6 @@ def _changed_copy(csv_path: Path) -> Path:
     return changed
 
 
-def _with_pg_database(fn) -> None:
-    from sqlalchemy import create_engine, text
-
-    name = f"spmp_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        fn(PG_SERVER.rsplit("/", 1)[0] + f"/{name}")
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _generate(csv_path: Path, count: int, seed: int) -> None:

@@ -15,18 +15,17 @@ included. Targets: bulk open < 60 s, progress query < 300 ms.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_SERVER = os.environ.get("SPMP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+from bench.common import with_pg_database as _with_pg_database  # noqa: E402
+
 YEAR = 2026
 
 
@@ -106,19 +105,6 @@ def _bench(backend: str, url: str, count: int, runs: int) -> None:
     db.dispose()
 
 
-def _with_pg_database(fn) -> None:
-    from sqlalchemy import create_engine, text
-
-    name = f"spmp_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        fn(PG_SERVER.rsplit("/", 1)[0] + f"/{name}")
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def main() -> None:
