@@ -84,6 +84,14 @@ def _register_hooks(app: Flask, settings: Settings) -> None:
 
     app.after_request(security.set_security_headers)
     app.context_processor(lambda: {"navigation_for": navigation_for})
+    app.add_template_filter(_wib, "wib")
+
+
+def _wib(value, fmt: str = "%d-%m-%Y %H:%M") -> str:
+    """Times are stored in UTC; people read them in WIB, where the ministry's deadlines are set."""
+    from spmp.engine.calendar import WIB
+
+    return value.astimezone(WIB).strftime(fmt) if value is not None else "—"
 
 
 def _register_errors(app: Flask) -> None:
