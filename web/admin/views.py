@@ -6,12 +6,14 @@ from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from wtforms import SelectChoice
 
 from spmp.accounts import operations as accounts
 from spmp.accounts.models import ROLE_LABELS, Role, User
-from spmp.regions.models import Province, Unit, UnitCoverage
+from spmp.accounts.queries import list_users
+from spmp.regions.models import Province, Unit
+from spmp.regions.operations import CoverageError, all_units, coverage_table, move_province
 from web.admin.forms import AssignForm, CoverageForm, PasswordResetForm, UserCreateForm, UserRoleForm
 from web.auth.forms import ConfirmForm
 from web.db import get_session
@@ -61,19 +63,11 @@ def _field_error(form, exc: accounts.AccountError) -> None:
 @bp.route("/pengguna")
 @admin_required
 def users():
-    session = get_session()
     q = (request.args.get("q") or "").strip().lower()
     role = request.args.get("peran") or ""
-    after = request.args.get("setelah", type=int) or 0
-    query = select(User).where(User.id > after).order_by(User.id).limit(PAGE_SIZE + 1)
-    if q:
-        query = query.where(or_(User.username.contains(q), func.lower(User.full_name).contains(q)))
-    if role in {r.value for r in Role}:
-        query = query.where(User.role == role)
-    rows = list(session.scalars(query))
-    next_after = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
+    page = list_users(get_session(), q, role, request.args.get("setelah", type=int) or 0, PAGE_SIZE)
     return render_template(
-        "admin/users.html", users=rows[:PAGE_SIZE], next_after=next_after, q=q, role=role, roles=ROLE_LABELS
+        "admin/users.html", users=page.users, next_after=page.next_after, q=q, role=role, roles=ROLE_LABELS
     )
 
 
@@ -204,27 +198,20 @@ def user_unassign(user_id: int, school_id: int):
 @admin_required
 def units():
     session = get_session()
-    rows = session.execute(
-        select(Province, Unit)
-        .join(UnitCoverage, UnitCoverage.province_code == Province.code)
-        .join(Unit, Unit.id == UnitCoverage.unit_id)
-        .order_by(Province.code)
-    ).all()
-    all_units = session.scalars(select(Unit).order_by(Unit.name)).all()
-    return render_template("admin/units.html", rows=rows, units=all_units, form=CoverageForm())
+    return render_template(
+        "admin/units.html", rows=coverage_table(session), units=all_units(session), form=CoverageForm()
+    )
 
 
 @bp.route("/unit/cakupan/<province_code>", methods=["POST"])
 @admin_required
 def move_coverage(province_code: str):
-    session = get_session()
-    coverage = session.get(UnitCoverage, province_code)
-    unit = session.scalar(select(Unit).where(Unit.code == request.form.get("unit_code", "")))
-    if coverage is None:
-        abort(404)
+    try:
+        unit = move_province(get_session(), current_user, province_code, request.form.get("unit_code", ""))
+    except CoverageError as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("admin.units"))
     if unit is None:
-        flash("Unit tidak dikenal.", "danger")
-    else:
-        coverage.unit_id = unit.id
-        flash(f"Provinsi {province_code} kini dibina oleh {unit.name}.", "success")
+        abort(404)
+    flash(f"Provinsi {province_code} kini dibina oleh {unit.name}.", "success")
     return redirect(url_for("admin.units"))
