@@ -9,15 +9,14 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from spmp import audit
-from spmp.accounts.models import User
 from spmp.engine import evidence as evidence_ops
 from spmp.engine import operations as cases
-from spmp.engine.cases import CaseDeadline, CaseRecord
+from spmp.engine.cases import CaseRecord
 from spmp.engine.definitions import get_definition, workflows
 from spmp.engine.diagram import mermaid
 from spmp.engine.errors import ActionRefused, CaseNotFound, StaleCaseError
 from spmp.engine.fire import available_actions, fire
-from spmp.engine.permissions import visible_cases
+from spmp.engine.queries import CaseFilters, case_deadlines, list_cases, users_by_id
 from spmp.schools.models import School
 from web.cases.forms import CommentForm, EvidenceForm, OpenCaseForm, PauseForm
 from web.db import get_session
@@ -62,27 +61,18 @@ def _refused(exc: Exception, case_id: int):
 @bp.route("/kasus")
 @login_required
 def index():
-    session = get_session()
-    query = visible_cases(current_user).order_by(CaseRecord.id.desc()).limit(PAGE_SIZE + 1)
-    type_key, state = request.args.get("jenis") or None, request.args.get("status") or None
-    if type_key:
-        query = query.where(CaseRecord.type_key == type_key)
-    if state:
-        query = query.where(CaseRecord.state == state)
-    if request.args.get("milik") == "saya":
-        query = query.where(CaseRecord.assignee_user_id == current_user.id)
-    if request.args.get("terbuka") == "1":
-        query = query.where(CaseRecord.closed_at.is_(None))
-    before = request.args.get("sebelum", type=int)
-    if before:
-        query = query.where(CaseRecord.id < before)
-    rows = list(session.scalars(query))
-    next_before = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
+    filters = CaseFilters(
+        type_key=request.args.get("jenis") or None,
+        state=request.args.get("status") or None,
+        mine=request.args.get("milik") == "saya",
+        open_only=request.args.get("terbuka") == "1",
+    )
+    page = list_cases(get_session(), current_user, filters, request.args.get("sebelum", type=int), PAGE_SIZE)
     args = {k: v for k, v in request.args.items() if k != "sebelum" and v}
     return render_template(
         "cases/index.html",
-        cases=rows[:PAGE_SIZE],
-        next_before=next_before,
+        cases=page.cases,
+        next_before=page.next_before,
         args=args,
         catalogue=workflows(),
         get_definition=get_definition,
@@ -95,11 +85,9 @@ def detail(case_id: int):
     session = get_session()
     case = _case_or_404(case_id)
     workflow = get_definition(case.type_key, case.type_version)
-    deadlines = session.scalars(
-        select(CaseDeadline).where(CaseDeadline.case_id == case.id).order_by(CaseDeadline.fire_at)
-    ).all()
+    deadlines = case_deadlines(session, case.id)
     events = audit.case_timeline(session, case.id)
-    actors = {u.id: u for u in session.scalars(select(User).where(User.id.in_({e.actor_id for e in events})))}
+    actors = users_by_id(session, (e.actor_id for e in events))
     html = render_template(
         "cases/detail.html",
         case=case,
@@ -144,18 +132,10 @@ def act(case_id: int, trigger: str):
         )
     except (ActionRefused, StaleCaseError, CaseNotFound) as exc:
         return _refused(exc, case_id)
-    workflow = get_definition(*_type_of(case_id))
+    case = cases.get_case(get_session(), current_user, case_id)
+    workflow = get_definition(case.type_key, case.type_version)
     flash(f"Berhasil: {workflow.label(result.from_state)} → {workflow.label(result.to_state)}.", "success")
     return _back(case_id)
-
-
-def _type_of(case_id: int) -> tuple[str, int]:
-    row = (
-        get_session()
-        .execute(select(CaseRecord.type_key, CaseRecord.type_version).where(CaseRecord.id == case_id))
-        .one()
-    )
-    return row[0], row[1]
 
 
 @bp.route("/kasus/<int:case_id>/komentar", methods=["POST"])
