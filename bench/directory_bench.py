@@ -184,8 +184,6 @@ def _bench_pages(backend: str, url: str, runs: int) -> None:
     db.dispose()
 
 
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

@@ -4,9 +4,10 @@
     .venv/bin/python bench/engine_bench.py --backends sqlite --transitions 20000 --sweep-rows 100000
 
 For each backend, on a fresh database: fires N transitions of a 4-step cycle (bench/workflows/
-bench_cycle.yaml) through ``spmp.engine.fire``, each in its own transaction with the hash-chained audit
+bench_cycle.yaml) through ``spmp.engine.fire_now``, each in its own transaction with the hash-chained audit
 event and the deadline rows, and reports transitions/s and RSS before/after. In the same run, as ratios:
-the plain-SQL floor (the same statements on the raw DBAPI connection, no engine), a naive design (ORM load
+``fire`` in a Session transaction (as a web request does), the plain-SQL floor (the same statements on
+the raw DBAPI connection, no engine), a naive design (ORM load
 + one ``transitions.Machine`` per case + ORM flush), and SpiffWorkflow (BPMN, JSON per case) on the same
 cycle. Then the sweep over 1,000,000 open deadlines of which 10,000 are due, and ``audit verify`` over
 1,000,000 events.
@@ -24,7 +25,6 @@ from datetime import UTC, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, delete, select, text
-from sqlalchemy.orm import sessionmaker
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from spmp import audit, clock, migrate  # noqa: E402
 from spmp.accounts.models import User  # noqa: E402
 from spmp.db import Database  # noqa: E402
-from spmp.engine import definitions, fire, open_case  # noqa: E402
+from spmp.engine import definitions, fire, fire_now, open_case  # noqa: E402
 from spmp.engine.calendar import deadline_rows  # noqa: E402
 from spmp.engine.cases import CaseDeadline, CaseRecord  # noqa: E402
 from spmp.engine.sweep import sweep  # noqa: E402
@@ -95,30 +95,24 @@ def seed(db: Database, cases: int) -> tuple[User, list[int]]:
 
 
 # --- the four designs -----------------------------------------------------------------------------------
-def run_engine(db: Database, user: User, case_ids: list[int], n: int, held: bool = False) -> float:
-    """``fire`` in its own transaction each: ``db.transaction()`` (a pooled connection checked out per
-    transaction, as a web request does) or, ``held``, a Session per transaction on one connection a
-    worker keeps (no pool checkout, pre-ping and reset round trips per transaction)."""
+def run_engine(db: Database, user: User, case_ids: list[int], n: int, lean: bool = True) -> float:
+    """Each transition in its own transaction: ``fire_now`` (a Core connection from the pool, a Session
+    only if the transition needs one), or ``fire`` in ``db.transaction()`` (a Session per transaction, as
+    a web request does)."""
     state = _current_versions(db, case_ids)
-    conn = db.write_engine.connect() if held else None
-    factory = sessionmaker(bind=conn, expire_on_commit=False) if held else None
     start = time.perf_counter()
     for i in range(n):
         cid = case_ids[i % len(case_ids)]
         current, version = state[cid]
         trigger, dest = CYCLE[current]
-        if held:
-            with factory() as s, s.begin():
-                result = fire(s, cid, trigger, user, version)
+        if lean:
+            result = fire_now(db, cid, trigger, user, version)
         else:
             with db.transaction() as s:
                 result = fire(s, cid, trigger, user, version)
         state[cid] = (dest, result.version)
-        progress("engine (held connection)" if held else "engine", i + 1, n)
-    rate = n / (time.perf_counter() - start)
-    if conn is not None:
-        conn.close()
-    return rate
+        progress("engine (fire_now)" if lean else "engine (fire in a Session)", i + 1, n)
+    return n / (time.perf_counter() - start)
 
 
 def run_floor(db: Database, user: User, case_ids: list[int], n: int) -> float:
@@ -136,7 +130,7 @@ def run_floor(db: Database, user: User, case_ids: list[int], n: int) -> float:
         return naive if is_pg else naive.isoformat(" ", "microseconds")
 
     upd = f"UPDATE case_record SET state={p}, version=version+1, state_entered_at={p}, updated_at={p} WHERE id={p} AND version={p}"
-    ins_dl = f"INSERT INTO case_deadline (case_id, state, kind, fire_at, due_at, is_working_days, escalate_to_role, status) VALUES ({p},{p},{p},{p},{p},{p},{p},'pending')"
+    rewrite_dl = f"UPDATE case_deadline SET state={p}, kind={p}, fire_at={p}, due_at={p}, is_working_days={p}, escalate_to_role={p}, status='pending', fired_at=NULL WHERE case_id={p} AND slot={p}"
     ins_audit = f"INSERT INTO audit_event (id, occurred_at, actor_id, case_id, action, from_state, to_state, reason, changes, prev_hash, hash) VALUES ({p},{p},{p},{p},'fire',{p},{p},NULL,{p},{p},{p})"
     start = time.perf_counter()
     for i in range(n):
@@ -149,9 +143,8 @@ def run_floor(db: Database, user: User, case_ids: list[int], n: int) -> float:
             cur.execute("BEGIN IMMEDIATE")
         cur.execute(upd, (dest, now, now, cid, version))
         assert cur.rowcount == 1
-        cur.execute(f"DELETE FROM case_deadline WHERE case_id={p}", (cid,))
         rows = deadline_rows(rule, at)
-        cur.executemany(ins_dl, [(cid, dest, r["kind"], ts(r["fire_at"]), ts(r["due_at"]), True, r["escalate_to_role"]) for r in rows])  # fmt: skip
+        cur.executemany(rewrite_dl, [(dest, r["kind"], ts(r["fire_at"]), ts(r["due_at"]), True, r["escalate_to_role"], cid, r["slot"]) for r in rows])  # fmt: skip
         if is_pg:
             cur.execute(f"SELECT pg_advisory_xact_lock({audit.AUDIT_LOCK_KEY})")
         cur.execute("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")
@@ -284,8 +277,8 @@ def bench_sweep(db: Database, case_ids: list[int], rows: int, due: int) -> tuple
         s.execute(
             text(
                 "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < :rows) "
-                "INSERT INTO case_deadline (case_id, state, kind, fire_at, due_at, is_working_days, status) "
-                "SELECT :first + (i % :n_cases), 's1', 'due', CASE WHEN i <= :due THEN :past ELSE :future END, "
+                "INSERT INTO case_deadline (case_id, slot, state, kind, fire_at, due_at, is_working_days, status) "
+                "SELECT :first + (i % :n_cases), i / :n_cases, 's1', 'due', CASE WHEN i <= :due THEN :past ELSE :future END, "
                 ":future, false, 'pending' FROM seq"
             ),
             {"rows": rows, "first": first, "n_cases": n_cases, "due": due, "past": past.replace(tzinfo=None), "future": future.replace(tzinfo=None)},
@@ -348,8 +341,7 @@ def run_backend(backend: str, args) -> dict:
         rss0 = rss_mib()
         out["engine"] = run_engine(db, user, case_ids, args.transitions)
         out["rss"] = (rss0, rss_mib())
-        out["engine_held"] = run_engine(db, user, case_ids, args.transitions, held=True)
-        out["rss_held"] = rss_mib()
+        out["engine_session"] = run_engine(db, user, case_ids, args.baseline, lean=False)
         out["floor"] = run_floor(db, user, case_ids, args.baseline)
         out["naive"] = run_naive(db, user, case_ids, args.baseline)
         out["spiff"] = run_spiff(db, user, case_ids, args.baseline) if not args.no_spiff else None
@@ -367,13 +359,11 @@ def report(out: dict, args) -> None:
     engine = out["engine"]
     print(f"\n== {out['backend']} ==")
     print(
-        f"engine fire:          {engine:10,.0f} transitions/s  ({args.transitions:,} transitions, {args.cases:,} cases)"
+        f"engine fire_now:      {engine:10,.0f} transitions/s  ({args.transitions:,} transitions, {args.cases:,} cases)"
     )
     print(f"RSS before/after:     {out['rss'][0]:.1f} MiB / {out['rss'][1]:.1f} MiB")
-    print(
-        f"engine, held conn:    {out['engine_held']:10,.0f} transitions/s  (RSS after {out['rss_held']:.1f} MiB)"
-    )
     for key, label in (
+        ("engine_session", "fire in a Session"),
         ("floor", "plain-SQL floor"),
         ("naive", "naive Machine+ORM"),
         ("spiff", "SpiffWorkflow"),

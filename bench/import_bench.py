@@ -102,8 +102,6 @@ def _changed_copy(csv_path: Path) -> Path:
     return changed
 
 
-
-
 def _generate(csv_path: Path, count: int, seed: int) -> None:
     from spmp.schools.demo import write_csv
 

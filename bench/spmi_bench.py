@@ -105,8 +105,6 @@ def _bench(backend: str, url: str, count: int, runs: int) -> None:
     db.dispose()
 
 
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

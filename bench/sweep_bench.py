@@ -89,8 +89,8 @@ def fill_deadlines(db: Database, case_ids: list[int], rows: int, due: int, now) 
     future = (now + timedelta(days=30)).replace(tzinfo=None)
     statement = text(
         "WITH RECURSIVE seq(i) AS (SELECT CAST(:lo AS INTEGER) UNION ALL SELECT i + 1 FROM seq WHERE i < :hi) "
-        "INSERT INTO case_deadline (case_id, state, kind, fire_at, due_at, is_working_days, status) "
-        "SELECT :first + (i % :n_cases), 's1', CASE WHEN i % 3 = 0 THEN 'reminder' ELSE 'due' END, "
+        "INSERT INTO case_deadline (case_id, slot, state, kind, fire_at, due_at, is_working_days, status) "
+        "SELECT :first + (i % :n_cases), i / :n_cases, 's1', CASE WHEN i % 3 = 0 THEN 'reminder' ELSE 'due' END, "
         "CASE WHEN i <= :due THEN :past ELSE :future END, :future, false, 'pending' FROM seq"
     )
     first, n_cases = min(case_ids), len(case_ids)

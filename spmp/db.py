@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -68,10 +68,9 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn):
         # A deferred read-then-write transaction fails with "database is locked" whatever the busy
         # timeout; write transactions therefore take the write lock up front (BEGIN IMMEDIATE).
-        if conn.get_execution_options().get("sqlite_immediate"):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            conn.exec_driver_sql("BEGIN")
+        # Straight on the DBAPI connection: this runs once per transaction (also on the fire hot path).
+        immediate = conn.get_execution_options().get("sqlite_immediate")
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -89,6 +88,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.write_engine = self.engine.execution_options(sqlite_immediate=True)
+        self._bound: Connection | None = None
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
 
@@ -98,6 +98,7 @@ class Database:
         SAVEPOINT (tests: everything rolls back at the end of the test)."""
         db = cls.__new__(cls)
         db.url = url
+        db._bound = connection
         db.engine = connection.engine
         db.write_engine = connection.engine
         factory = sessionmaker(
@@ -125,6 +126,17 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def core_transaction(self) -> Iterator[Connection]:
+        """A write transaction on a Core connection, without a Session (the lean batch paths, e.g.
+        ``spmp.engine.fire_now``): commit on success, roll back on any error."""
+        if self._bound is not None:
+            with self._bound.begin_nested():
+                yield self._bound
+            return
+        with self.write_engine.connect() as connection, connection.begin():
+            yield connection
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -51,9 +51,13 @@ class FastSQL:
         self.cursor.execute(sql, params or {})
         return self.cursor
 
-    def executemany(self, statement: Statement, rows: list[dict[str, Any]]) -> None:
+    def executemany(self, statement: Statement, rows: list[dict[str, Any]]) -> int:
+        """Runs the statement once per row; returns the total number of rows changed."""
+        if not rows:
+            return 0
         sql = statement.sqlite if self.is_sqlite else statement.postgresql
         self.cursor.executemany(sql, rows)
+        return self.cursor.rowcount
 
     def ts(self, value: datetime | None):
         """A timezone-aware datetime as the UTCDateTime column stores it."""

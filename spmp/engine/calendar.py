@@ -78,7 +78,8 @@ def deadline_rows(rule: DueRule, entered_at: datetime) -> list[dict]:
         rows.append(
             {"kind": "escalation", "fire_at": fire_at, "due_at": due_at, "escalate_to_role": rule.escalate_to}
         )
-    for row in rows:
+    for slot, row in enumerate(rows):
+        row["slot"] = slot
         row["is_working_days"] = rule.working_days
     return rows
 

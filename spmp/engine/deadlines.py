@@ -1,6 +1,9 @@
 """Writing a case's deadline rows (pre-written statements on the DBAPI cursor: this is on the hot path).
 
 Rows exist only for the current visit of the current state; see ``CaseDeadline`` for the sweep contract.
+A transition into a state rewrites the case's rows in place, slot by slot, when the case already has as
+many rows as the new state needs (nearly always: the states of a workflow have due rules of one shape);
+otherwise it deletes them and inserts the new ones.
 """
 
 from __future__ import annotations
@@ -13,9 +16,16 @@ from spmp.fastsql import FastSQL, Statement
 
 _DELETE = Statement("DELETE FROM case_deadline WHERE case_id = :case_id")
 _INSERT = Statement(
-    "INSERT INTO case_deadline (case_id, state, kind, fire_at, due_at, is_working_days, escalate_to_role, status) "
-    "VALUES (:case_id, :state, :kind, :fire_at, :due_at, :is_working_days, :escalate_to_role, 'pending')"
+    "INSERT INTO case_deadline (case_id, slot, state, kind, fire_at, due_at, is_working_days, "
+    "escalate_to_role, status) VALUES (:case_id, :slot, :state, :kind, :fire_at, :due_at, "
+    ":is_working_days, :escalate_to_role, 'pending')"
 )
+_REWRITE = Statement(
+    "UPDATE case_deadline SET state = :state, kind = :kind, fire_at = :fire_at, due_at = :due_at, "
+    "is_working_days = :is_working_days, escalate_to_role = :escalate_to_role, status = 'pending', "
+    "fired_at = NULL WHERE case_id = :case_id AND slot = :slot"
+)
+_DROP_SURPLUS = Statement("DELETE FROM case_deadline WHERE case_id = :case_id AND slot >= :slots")
 _PAUSE = Statement(
     "UPDATE case_deadline SET status = 'paused' WHERE case_id = :case_id AND status = 'pending'"
 )
@@ -31,14 +41,27 @@ def start_state(
     sql: FastSQL, workflow: WorkflowDefinition, case_id: int, state: str, entered_at: datetime
 ) -> int:
     """Insert the rows for entering ``state`` (none if it has no due rule); returns how many."""
+    rows = _rows(sql, workflow, case_id, state, entered_at)
+    sql.executemany(_INSERT, rows)
+    return len(rows)
+
+
+def _rows(sql: FastSQL, workflow: WorkflowDefinition, case_id: int, state: str, entered_at: datetime):
     rule = workflow.states[state].due
     if rule is None or workflow.is_final(state):
-        return 0
+        return []
     rows = deadline_rows(rule, entered_at)
     for row in rows:
         row.update(case_id=case_id, state=state, fire_at=sql.ts(row["fire_at"]), due_at=sql.ts(row["due_at"]))
-    sql.executemany(_INSERT, rows)
-    return len(rows)
+    return rows
+
+
+def _max_rows(workflow: WorkflowDefinition, state: str) -> int:
+    """The most rows a visit of ``state`` can have."""
+    rule = workflow.states[state].due
+    if rule is None or workflow.is_final(state):
+        return 0
+    return 1 + len(set(rule.reminders)) + (rule.escalate_after is not None)
 
 
 def apply_transition(
@@ -53,9 +76,14 @@ def apply_transition(
     effect = "clear" if workflow.is_final(transition.dest) else transition.deadline_effect(source)
     if effect == "keep":
         return effect
+    rows = _rows(sql, workflow, case_id, transition.dest, now) if effect == "restart" else []
+    if rows and sql.executemany(_REWRITE, rows) == len(rows):
+        if _max_rows(workflow, source) > len(rows):
+            sql.execute(_DROP_SURPLUS, {"case_id": case_id, "slots": len(rows)})
+        return effect
+    # Fewer rows than slots needed (or none wanted): start afresh.
     sql.execute(_DELETE, {"case_id": case_id})
-    if effect == "restart":
-        start_state(sql, workflow, case_id, transition.dest, now)
+    sql.executemany(_INSERT, rows)
     return effect
 
 

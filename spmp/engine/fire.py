@@ -9,17 +9,19 @@ and the hash-chained audit event. No ORM load or flush: that alone caps throughp
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from spmp import audit, clock
 from spmp.accounts.models import ROLE_LABELS, Role, User
+from spmp.db import Database
 from spmp.engine import deadlines
 from spmp.engine.cases import CaseEvidence, CaseRecord
 from spmp.engine.definitions import TransitionDef, WorkflowDefinition, get_definition
@@ -72,7 +74,7 @@ def _missing_inputs(transition: TransitionDef, inputs: Mapping[str, Any]) -> str
 
 
 def _refusal(
-    session: Session,
+    get_session: Callable[[], Session],
     workflow: WorkflowDefinition,
     transition: TransitionDef,
     case: Any,
@@ -89,10 +91,11 @@ def _refusal(
         return _role_reason(transition)
     if not visible:
         return "Kasus ini di luar wilayah atau kewenangan Anda"
-    ctx = GuardContext(session, case, user, workflow, transition, inputs or {})
-    for name in transition.guards:
-        if reason := GUARDS[name](ctx):
-            return reason
+    if transition.guards:
+        ctx = GuardContext(get_session(), case, user, workflow, transition, inputs or {})
+        for name in transition.guards:
+            if reason := GUARDS[name](ctx):
+                return reason
     if evidence_count < transition.evidence:
         return f"Unggah minimal {transition.evidence} berkas bukti terlebih dahulu"
     if inputs is not None:
@@ -137,7 +140,9 @@ def available_actions(
     evidence_count = _count_evidence(session, case, transitions)
     options = []
     for transition in transitions:
-        reason = _refusal(session, workflow, transition, case, user, bool(visible), evidence_count, inputs)
+        reason = _refusal(
+            lambda: session, workflow, transition, case, user, bool(visible), evidence_count, inputs
+        )
         options.append(ActionOption(transition, reason is None, reason))
     return options
 
@@ -190,27 +195,92 @@ def fire(
     session's transaction (flushes nothing through the ORM, commits nothing).
     """
     session.flush()  # the statements below bypass the ORM: make pending ORM changes visible to them first
-    sql = FastSQL.of(session)
-    case = load_case_row(sql, case_id)
+    request = _Request(case_id, trigger, user, seen_version, dict(inputs or {}), evidence_ids, reason)
+    result, new_values = _fire(FastSQL.of(session), lambda: session, request)
+    _refresh_loaded(session, case_id, new_values)
+    return result
+
+
+def fire_now(
+    db: Database,
+    case_id: int,
+    trigger: str,
+    user: User,
+    seen_version: int,
+    *,
+    inputs: Mapping[str, Any] | None = None,
+    evidence_ids: Iterable[int] | None = None,
+    reason: str | None = None,
+) -> FireResult:
+    """``fire`` in a write transaction of its own, committed before it returns: the lean path for work
+    that fires one transition per transaction (the scheduler, bulk tools). It runs on a Core connection;
+    a Session is made only for the guards, actions or evidence of a transition that has them."""
+    request = _Request(case_id, trigger, user, seen_version, dict(inputs or {}), evidence_ids, reason)
+    with db.core_transaction() as connection:
+        sessions = _SessionOnDemand(connection)
+        try:
+            result, _ = _fire(FastSQL(connection), sessions, request)
+            sessions.finish()
+        finally:
+            sessions.close()
+    return result
+
+
+class _Request(NamedTuple):
+    case_id: int
+    trigger: str
+    user: User
+    seen_version: int
+    inputs: dict[str, Any]
+    evidence_ids: Iterable[int] | None
+    reason: str | None
+
+
+class _SessionOnDemand:
+    """A Session in the connection's transaction, made on first use."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.session: Session | None = None
+
+    def __call__(self) -> Session:
+        if self.session is None:
+            self.session = Session(bind=self.connection, expire_on_commit=False)
+        return self.session
+
+    def finish(self) -> None:
+        # Flushes what actions added; does not commit the connection's own transaction.
+        if self.session is not None:
+            self.session.commit()
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+
+
+def _fire(sql: FastSQL, get_session: Callable[[], Session], request: _Request):
+    user = request.user
+    case = load_case_row(sql, request.case_id)
     if case is None or not row_visible(sql, user, case):
         raise CaseNotFound()
-    if case.version != seen_version:
+    if case.version != request.seen_version:
         raise StaleCaseError()
     workflow = get_definition(case.type_key, case.type_version)
-    transition = workflow.transition(case.state, trigger)
+    transition = workflow.transition(case.state, request.trigger)
     if transition is None:
-        raise ActionRefused(f"Tindakan {trigger!r} tidak tersedia pada status {workflow.label(case.state)}")
-    inputs = dict(inputs or {})
-    evidence = (
-        _evidence(session, case, evidence_ids) if transition.evidence or evidence_ids is not None else []
-    )
-    refusal = _refusal(session, workflow, transition, case, user, True, len(evidence), inputs)
+        raise ActionRefused(
+            f"Tindakan {request.trigger!r} tidak tersedia pada status {workflow.label(case.state)}"
+        )
+    evidence = []
+    if transition.evidence or request.evidence_ids is not None:
+        evidence = _evidence(get_session(), case, request.evidence_ids)
+    refusal = _refusal(get_session, workflow, transition, case, user, True, len(evidence), request.inputs)
     if refusal:
         raise ActionRefused(refusal)
-    return _apply(session, sql, workflow, transition, case, user, inputs, evidence, reason)
+    return _apply(sql, get_session, workflow, transition, case, request, evidence)
 
 
-def _apply(session, sql: FastSQL, workflow, transition, case, user, inputs, evidence, reason) -> FireResult:
+def _apply(sql: FastSQL, get_session, workflow, transition, case, request: _Request, evidence):
     now = clock.now()
     dest = workflow.dest_of(case.state, transition.trigger)
     entered = now if dest != case.state else case.state_entered_at
@@ -232,9 +302,12 @@ def _apply(session, sql: FastSQL, workflow, transition, case, user, inputs, evid
         "state": [case.state, dest],
         "version": [case.version, case.version + 1],
     }
-    changes.update(_run_actions(session, workflow, transition, case, user, inputs, now))
+    if transition.actions:
+        ctx = ActionContext(get_session(), case, request.user, workflow, transition, request.inputs, now)
+        for name in transition.actions:
+            changes.update(ACTIONS[name](ctx) or {})
     if transition.inputs:
-        changes["inputs"] = {i.name: inputs.get(i.name) for i in transition.inputs}
+        changes["inputs"] = {i.name: request.inputs.get(i.name) for i in transition.inputs}
     for evidence_id, _sha in evidence:
         sql.execute(_ATTACH_EVIDENCE, {"trigger": transition.trigger, "id": evidence_id})
     if evidence:
@@ -245,11 +318,11 @@ def _apply(session, sql: FastSQL, workflow, transition, case, user, inputs, evid
     event_id, digest = audit.append(
         sql,
         action="fire",
-        actor_id=user.id,
+        actor_id=request.user.id,
         case_id=case.id,
         from_state=case.state,
         to_state=dest,
-        reason=reason,
+        reason=request.reason,
         changes=changes,
         occurred_at=now,
     )
@@ -260,28 +333,21 @@ def _apply(session, sql: FastSQL, workflow, transition, case, user, inputs, evid
         "closed_at": closed,
         "updated_at": now,
     }
-    _refresh_loaded(session, case.id, new_values, expire=bool(transition.actions))
-    return FireResult(case.id, transition.trigger, case.state, dest, case.version + 1, event_id, digest)
+    if transition.actions:
+        new_values = None  # actions may have changed other columns too
+    result = FireResult(case.id, transition.trigger, case.state, dest, case.version + 1, event_id, digest)
+    return result, new_values
 
 
-def _refresh_loaded(session: Session, case_id: int, values: dict[str, Any], expire: bool) -> None:
+def _refresh_loaded(session: Session, case_id: int, values: dict[str, Any] | None) -> None:
     """A CaseRecord of this case already in the session would now be stale: give it the new values (as
-    loaded, not as changes) so it stays usable after the session closes; expire it if actions may have
-    changed other columns."""
+    loaded, not as changes) so it stays usable after the session closes; expire it (``values`` None) if
+    actions may have changed other columns."""
     loaded = session.identity_map.get(identity_key(CaseRecord, case_id))
     if loaded is None:
         return
-    if expire:
+    if values is None:
         session.expire(loaded)
         return
     for name, value in values.items():
         set_committed_value(loaded, name, value)
-
-
-def _run_actions(session, workflow, transition, case, user, inputs, now) -> dict[str, Any]:
-    changes: dict[str, Any] = {}
-    if transition.actions:
-        ctx = ActionContext(session, case, user, workflow, transition, inputs, now)
-        for name in transition.actions:
-            changes.update(ACTIONS[name](ctx) or {})
-    return changes

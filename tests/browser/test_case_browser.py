@@ -17,11 +17,23 @@ PASSWORD = "kata-sandi-browser-2"
 def visit_case(live_database):
     with live_database.transaction() as session:
         school = make_school(session, regency_code="53.10", name="SD Inpres Oebobo")
-        wp = accounts.create_user(session, username="browser.wp", full_name="Widyaprada Peramban",
-                                  password=PASSWORD, role="widyaprada", scope=accounts.Scope(unit_code="BPMP-NTT"))
+        wp = accounts.create_user(
+            session,
+            username="browser.wp",
+            full_name="Widyaprada Peramban",
+            password=PASSWORD,
+            role="widyaprada",
+            scope=accounts.Scope(unit_code="BPMP-NTT"),
+        )
         accounts.assign_schools(session, wp, wp, [school.npsn])
-        case = cases.open_case(session, wp, "school_visit", title="Supervisi pembelajaran",
-                               school_id=school.id, assignee_user_id=wp.id)
+        case = cases.open_case(
+            session,
+            wp,
+            "school_visit",
+            title="Supervisi pembelajaran",
+            school_id=school.id,
+            assignee_user_id=wp.id,
+        )
         return case.id
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from spmp import clock
 from spmp.accounts.models import User
@@ -70,8 +70,10 @@ def make_case(session, *, assignee: User | None = None, assignee_unit_id: int | 
 
 def add_deadline(session, case: CaseRecord, kind: str, fire_at: datetime, due_at: datetime | None = None,
                  escalate_to_role: str | None = None, status: str = "pending") -> CaseDeadline:  # fmt: skip
+    taken = session.scalar(select(func.count()).where(CaseDeadline.case_id == case.id))
     row = CaseDeadline(
         case_id=case.id,
+        slot=taken,
         state=case.state,
         kind=kind,
         fire_at=fire_at,

@@ -203,8 +203,12 @@ def test_catalogue_shows_every_workflow_with_diagram(client, world):
 
 def test_dashboard_lists_my_open_cases_with_due_dates(client, world, visit, outside_visit):
     login(client, world["users"]["widyaprada"])
-    post(client, f"/kasus/{visit.id}/aksi/schedule", {"seen_version": 1, "input_visit_date": "2026-12-03"},
-         token_from=f"/kasus/{visit.id}")
+    post(
+        client,
+        f"/kasus/{visit.id}/aksi/schedule",
+        {"seen_version": 1, "input_visit_date": "2026-12-03"},
+        token_from=f"/kasus/{visit.id}",
+    )
     html = client.get("/").get_data(as_text=True)
     worklist = html.split('id="worklist"')[1].split("</table>")[0]
     assert "Supervisi semester ganjil" in worklist and "Terjadwal" in worklist

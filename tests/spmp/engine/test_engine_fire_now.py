@@ -1,0 +1,124 @@
+"""``fire_now`` (a transaction of its own on a Core connection) and deadline rows rewritten slot by slot."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from spmp import audit, clock
+from spmp.engine import ActionRefused, StaleCaseError, add_comment, fire, fire_now, store_evidence
+from spmp.engine.calendar import deadline_rows
+from spmp.engine.cases import CaseDeadline, CaseRecord
+from spmp.engine.definitions import get_definition
+from tests.spmp.engine.support import make_world, open_visit
+
+MONDAY = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 09:00 WIB
+
+
+@pytest.fixture
+def frozen():
+    now = {"t": MONDAY}
+    clock.set_clock(lambda: now["t"])
+    yield now
+    clock.set_clock(None)
+
+
+@pytest.fixture
+def world(session):
+    return make_world(session)
+
+
+def rows_of(db, case_id):
+    """(slot, state, kind, fire_at, status) of the case's deadline rows, read in a fresh session."""
+    with db.session() as s:
+        query = select(CaseDeadline).where(CaseDeadline.case_id == case_id).order_by(CaseDeadline.slot)
+        return [(r.slot, r.state, r.kind, r.fire_at, r.status) for r in s.scalars(query)]
+
+
+def expected_rows(state, entered_at):
+    rule = get_definition("school_visit").states[state].due
+    return [(r["slot"], state, r["kind"], r["fire_at"], "pending") for r in deadline_rows(rule, entered_at)]
+
+
+def case_in_fresh_session(db, case_id):
+    with db.session() as s:
+        return s.get(CaseRecord, case_id)
+
+
+def test_fire_now_runs_guards_inputs_and_actions_and_commits(db, session, world, frozen):
+    case = open_visit(session, world)
+    session.commit()
+    # "schedule" has a guard (a Session is made for it) and a required input.
+    with pytest.raises(ActionRefused, match="Isian wajib belum diisi: Tanggal kunjungan"):
+        fire_now(db, case.id, "schedule", world["widyaprada"], 1)
+    result = fire_now(db, case.id, "schedule", world["widyaprada"], 1, inputs={"visit_date": "2026-03-10"})
+    assert (result.from_state, result.to_state, result.version) == ("draft", "scheduled", 2)
+    # "take_over" runs an action that changes the case through the ORM: it lands in the same transaction.
+    fire_now(db, case.id, "take_over", world["widyaprada2"], 2)
+    stored = case_in_fresh_session(db, case.id)
+    assert (stored.state, stored.version, stored.assignee_user_id) == (
+        "scheduled",
+        3,
+        world["widyaprada2"].id,
+    )
+    with db.session() as s:
+        timeline = audit.case_timeline(s, case.id)
+        assert [(e.action, e.to_state) for e in timeline] == [
+            ("open", "draft"),
+            ("fire", "scheduled"),
+            ("fire", "scheduled"),
+        ]
+        assert timeline[2].changes_dict["assignee_user_id"] == [
+            world["widyaprada"].id,
+            world["widyaprada2"].id,
+        ]
+        assert audit.verify(s).ok
+
+
+def test_fire_now_stale_version_changes_nothing(db, session, world):
+    case = open_visit(session, world)
+    session.commit()
+    fire_now(db, case.id, "schedule", world["widyaprada"], 1, inputs={"visit_date": "2026-03-10"})
+    with pytest.raises(StaleCaseError):
+        fire_now(db, case.id, "schedule", world["widyaprada"], 1, inputs={"visit_date": "2026-03-10"})
+    with pytest.raises(StaleCaseError):
+        fire_now(db, case.id, "cancel", world["bpmp_staff"], 1)
+    stored = case_in_fresh_session(db, case.id)
+    assert (stored.state, stored.version) == ("scheduled", 2)
+    with db.session() as s:
+        assert len(audit.case_timeline(s, case.id)) == 2
+
+
+def test_deadline_rows_are_rewritten_slot_by_slot(db, session, world, frozen, tmp_path):
+    widyaprada, head = world["widyaprada"], world["bpmp_head"]
+    case = open_visit(session, world)
+    fire(session, case.id, "schedule", widyaprada, 1, inputs={"visit_date": "2026-03-10"})
+    session.commit()
+    assert rows_of(db, case.id) == expected_rows("scheduled", MONDAY)  # two reminders, due, escalation
+
+    # The sweep has fired the first reminder; the next state's rows reuse the slots and are pending again.
+    session.execute(update(CaseDeadline).where(CaseDeadline.case_id == case.id, CaseDeadline.slot == 0)
+                    .values(status="fired", fired_at=MONDAY))  # fmt: skip
+    store_evidence(session, widyaprada, case.id, "laporan.pdf", b"%PDF-1.4 laporan", tmp_path)
+    session.commit()
+    frozen["t"] = MONDAY + timedelta(days=1)
+    fire_now(db, case.id, "submit_report", widyaprada, 2, inputs={"summary": "Baik"})
+    # "reported" needs three rows: slots 0-2 rewritten, slot 3 (the fourth row) dropped.
+    assert rows_of(db, case.id) == expected_rows("reported", frozen["t"])
+
+    add_comment(session, head, case.id, "Lengkapi foto kegiatan.")
+    session.commit()
+    fire_now(db, case.id, "request_revision", head, 3)
+    assert rows_of(db, case.id) == expected_rows("revision", frozen["t"])  # a reminder and the due date
+
+    # Back to "reported": three rows wanted, two slots exist: written afresh.
+    store_evidence(session, widyaprada, case.id, "perbaikan.pdf", b"%PDF-1.4 perbaikan", tmp_path)
+    session.commit()
+    frozen["t"] = MONDAY + timedelta(days=2)
+    fire_now(db, case.id, "resubmit", widyaprada, 4)
+    assert rows_of(db, case.id) == expected_rows("reported", frozen["t"])
+
+    fire_now(db, case.id, "approve", head, 5)  # a final state: no rows
+    assert rows_of(db, case.id) == []
