@@ -50,7 +50,7 @@ class AuditEvent(Base):
     # Canonical JSON text (sorted keys), stored verbatim so the hash can be recomputed byte for byte.
     changes: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
 
     @property
     def changes_dict(self) -> dict[str, Any]:

@@ -63,8 +63,11 @@ class FastSQL:
         """A timezone-aware datetime as the UTCDateTime column stores it."""
         if value is None:
             return None
-        naive = value.astimezone(UTC).replace(tzinfo=None)
-        return naive.isoformat(" ", "microseconds") if self.is_sqlite else naive
+        if value.tzinfo is not UTC:
+            value = value.astimezone(UTC)
+        if self.is_sqlite:
+            return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
+        return value.replace(tzinfo=None)
 
     def from_ts(self, value) -> datetime | None:
         """A stored timestamp back to timezone-aware UTC."""

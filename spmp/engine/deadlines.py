@@ -9,6 +9,7 @@ otherwise it deletes them and inserts the new ones.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from spmp.engine.calendar import deadline_rows, shift_for_pause
 from spmp.engine.definitions import TransitionDef, WorkflowDefinition
@@ -20,11 +21,33 @@ _INSERT = Statement(
     "escalate_to_role, status) VALUES (:case_id, :slot, :state, :kind, :fire_at, :due_at, "
     ":is_working_days, :escalate_to_role, 'pending')"
 )
-_REWRITE = Statement(
-    "UPDATE case_deadline SET state = :state, kind = :kind, fire_at = :fire_at, due_at = :due_at, "
-    "is_working_days = :is_working_days, escalate_to_role = :escalate_to_role, status = 'pending', "
-    "fired_at = NULL WHERE case_id = :case_id AND slot = :slot"
-)
+
+
+@lru_cache(maxsize=16)
+def _rewrite(slots: int) -> Statement:
+    """One UPDATE that rewrites slots 0..slots-1 of a case (one statement, not one per row)."""
+
+    def per_slot(column: str) -> str:
+        whens = " ".join(f"WHEN {i} THEN :{column}{i}" for i in range(slots))
+        return f"CASE slot {whens} END"
+
+    return Statement(
+        f"UPDATE case_deadline SET state = :state, kind = {per_slot('kind')}, fire_at = {per_slot('fire_at')}, "
+        f"due_at = :due_at, is_working_days = :is_working_days, "
+        f"escalate_to_role = {per_slot('escalate_to_role')}, status = 'pending', fired_at = NULL "
+        f"WHERE case_id = :case_id AND slot < {slots}"
+    )
+
+
+def _rewrite_params(rows: list[dict]) -> dict:
+    # Every row of a state visit has the same case, state, due time and calendar kind.
+    params = {key: rows[0][key] for key in ("case_id", "state", "due_at", "is_working_days")}
+    for row in rows:
+        for column in ("kind", "fire_at", "escalate_to_role"):
+            params[f"{column}{row['slot']}"] = row[column]
+    return params
+
+
 _DROP_SURPLUS = Statement("DELETE FROM case_deadline WHERE case_id = :case_id AND slot >= :slots")
 _PAUSE = Statement(
     "UPDATE case_deadline SET status = 'paused' WHERE case_id = :case_id AND status = 'pending'"
@@ -51,8 +74,9 @@ def _rows(sql: FastSQL, workflow: WorkflowDefinition, case_id: int, state: str, 
     if rule is None or workflow.is_final(state):
         return []
     rows = deadline_rows(rule, entered_at)
+    due_at = sql.ts(rows[0]["due_at"])  # one due time for every row of the visit
     for row in rows:
-        row.update(case_id=case_id, state=state, fire_at=sql.ts(row["fire_at"]), due_at=sql.ts(row["due_at"]))
+        row.update(case_id=case_id, state=state, fire_at=sql.ts(row["fire_at"]), due_at=due_at)
     return rows
 
 
@@ -77,7 +101,7 @@ def apply_transition(
     if effect == "keep":
         return effect
     rows = _rows(sql, workflow, case_id, transition.dest, now) if effect == "restart" else []
-    if rows and sql.executemany(_REWRITE, rows) == len(rows):
+    if rows and sql.execute(_rewrite(len(rows)), _rewrite_params(rows)).rowcount == len(rows):
         if _max_rows(workflow, source) > len(rows):
             sql.execute(_DROP_SURPLUS, {"case_id": case_id, "slots": len(rows)})
         return effect

@@ -159,16 +159,25 @@ _ATTACH_EVIDENCE = Statement("UPDATE case_evidence SET attached_trigger = :trigg
 
 
 class CaseRow:
-    """A case row read without the ORM (hot path): the same attributes as ``CaseRecord``'s columns."""
+    """A case row read without the ORM (hot path): the same attributes as ``CaseRecord``'s columns.
+    Timestamps are converted on first access (most transitions never look at them)."""
 
-    __slots__ = _COLUMNS
+    __slots__ = (*_COLUMNS, "_sql", "_raw_times")
 
     def __init__(self, sql: FastSQL, values: tuple) -> None:
         for name, value in zip(_COLUMNS, values, strict=True):
-            setattr(self, name, value)
-        for name in _TIMES:
-            setattr(self, name, sql.from_ts(getattr(self, name)))
+            if name not in _TIMES:
+                setattr(self, name, value)
         self.is_paused = bool(self.is_paused)
+        self._sql = sql
+        self._raw_times = {name: values[_COLUMNS.index(name)] for name in _TIMES}
+
+    def __getattr__(self, name: str):  # only called for a slot not set yet: a timestamp
+        if name not in _TIMES:
+            raise AttributeError(name)
+        value = self._sql.from_ts(self._raw_times[name])
+        setattr(self, name, value)
+        return value
 
 
 def load_case_row(sql: FastSQL, case_id: int) -> CaseRow | None:
@@ -211,12 +220,14 @@ def fire_now(
     inputs: Mapping[str, Any] | None = None,
     evidence_ids: Iterable[int] | None = None,
     reason: str | None = None,
+    connection: Connection | None = None,
 ) -> FireResult:
     """``fire`` in a write transaction of its own, committed before it returns: the lean path for work
-    that fires one transition per transaction (the scheduler, bulk tools). It runs on a Core connection;
-    a Session is made only for the guards, actions or evidence of a transition that has them."""
+    that fires one transition per transaction (the scheduler, bulk tools). It runs on a Core connection
+    (``connection``, one a worker keeps from ``db.core_connection()``, else one from the pool); a
+    Session is made only for the guards, actions or evidence of a transition that has them."""
     request = _Request(case_id, trigger, user, seen_version, dict(inputs or {}), evidence_ids, reason)
-    with db.core_transaction() as connection:
+    with db.core_transaction(connection) as connection:
         sessions = _SessionOnDemand(connection)
         try:
             result, _ = _fire(FastSQL(connection), sessions, request)
