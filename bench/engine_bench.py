@@ -8,19 +8,23 @@ bench_cycle.yaml) through ``spmp.engine.fire_now`` on a connection the worker ke
 transaction with the hash-chained audit event and the deadline rows, and reports transitions/s and RSS
 before/after. In the same run, as ratios: ``fire_now`` with a pool checkout per transition, ``fire`` in a
 Session transaction (as a web request does), the plain-SQL floor (the same statements on the raw DBAPI
-connection, no engine), a naive design (ORM load + one ``transitions.Machine`` per case + ORM flush), and
-SpiffWorkflow (BPMN, JSON per case) on the same cycle. Then the sweep over 1,000,000 open deadlines of
+connection, no engine), a one-row INSERT + COMMIT per transaction (what the database and disk allow at
+all), a naive design (ORM load + one ``transitions.Machine`` per case + ORM flush), and SpiffWorkflow
+(BPMN, JSON per case) on the same cycle. Then the sweep over 1,000,000 open deadlines of
 which 10,000 are due, and ``audit verify`` over 1,000,000 events.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, timedelta
 from pathlib import Path
 
@@ -125,6 +129,33 @@ def run_engine(db: Database, user: User, case_ids: list[int], n: int, mode: str 
         return n / (time.perf_counter() - start)
 
 
+def run_workers(db: Database, user: User, case_ids: list[int], n: int, workers: int) -> float:
+    """``workers`` threads, each with a held connection and its own share of the cases, firing ``n``
+    transitions between them with ``fire_now`` (as several worker processes would). PostgreSQL only:
+    SQLite has one writer at a time, and its busy handler sleeps instead of queueing."""
+    shares = [case_ids[w::workers] for w in range(workers)]
+    per_worker = n // workers
+    done = itertools.count(1)
+    lock = threading.Lock()
+
+    def work(share: list[int]) -> None:
+        state = _current_versions(db, share)
+        with db.core_connection() as held:
+            for i in range(per_worker):
+                cid = share[i % len(share)]
+                current, version = state[cid]
+                trigger, dest = CYCLE[current]
+                result = fire_now(db, cid, trigger, user, version, connection=held)
+                state[cid] = (dest, result.version)
+                with lock:
+                    progress(f"{workers} workers", next(done), per_worker * workers)
+
+    with ThreadPoolExecutor(workers) as pool:
+        start = time.perf_counter()
+        list(pool.map(work, shares))
+        return per_worker * workers / (time.perf_counter() - start)
+
+
 def run_floor(db: Database, user: User, case_ids: list[int], n: int) -> float:
     """The same statements as the engine (and the same hash), on the raw DBAPI connection, no engine."""
     is_pg = not db.is_sqlite
@@ -167,6 +198,26 @@ def run_floor(db: Database, user: User, case_ids: list[int], n: int) -> float:
         dbapi.commit() if is_pg else cur.execute("COMMIT")
         versions[cid] = (dest, version + 1)
         progress("plain SQL", i + 1, n)
+    rate = n / (time.perf_counter() - start)
+    raw.close()
+    return rate
+
+
+def run_commit_ceiling(db: Database, n: int) -> float:
+    """What the database and disk allow at all: a one-row INSERT and a COMMIT per transaction on the raw
+    DBAPI connection (no case, no deadline, no audit chain)."""
+    raw = db.engine.raw_connection()
+    dbapi = raw.driver_connection
+    cur = dbapi.cursor()
+    cur.execute("CREATE TABLE bench_commit (id INTEGER PRIMARY KEY, note VARCHAR(20))")
+    dbapi.commit()
+    insert = "INSERT INTO bench_commit (id, note) VALUES ({0}, {0})".format("?" if db.is_sqlite else "%s")
+    start = time.perf_counter()
+    for i in range(n):
+        if db.is_sqlite:
+            cur.execute("BEGIN IMMEDIATE")
+        cur.execute(insert, (i, "x"))
+        dbapi.commit() if not db.is_sqlite else cur.execute("COMMIT")
     rate = n / (time.perf_counter() - start)
     raw.close()
     return rate
@@ -351,9 +402,12 @@ def run_backend(backend: str, args) -> dict:
         rss0 = rss_mib()
         out["engine"] = run_engine(db, user, case_ids, args.transitions)
         out["rss"] = (rss0, rss_mib())
+        if backend == "postgresql" and args.workers > 1:
+            out["engine_workers"] = run_workers(db, user, case_ids, args.transitions, args.workers)
         out["engine_pool"] = run_engine(db, user, case_ids, args.baseline, mode="pool")
         out["engine_session"] = run_engine(db, user, case_ids, args.baseline, mode="session")
         out["floor"] = run_floor(db, user, case_ids, args.baseline)
+        out["ceiling"] = run_commit_ceiling(db, args.baseline)
         out["naive"] = run_naive(db, user, case_ids, args.baseline)
         out["spiff"] = run_spiff(db, user, case_ids, args.baseline) if not args.no_spiff else None
         out["sweep"] = bench_sweep(db, case_ids, args.sweep_rows, args.sweep_due)
@@ -368,34 +422,32 @@ def run_backend(backend: str, args) -> dict:
 
 def report(out: dict, args) -> None:
     engine = out["engine"]
+    line = "{:<30}{}".format
     print(f"\n== {out['backend']} ==")
-    print(
-        f"engine (fire_now):    {engine:10,.0f} transitions/s  ({args.transitions:,} transitions, {args.cases:,} cases)"
-    )
-    print(f"RSS before/after:     {out['rss'][0]:.1f} MiB / {out['rss'][1]:.1f} MiB")
+    print(line(f"{ENGINE_MODES['held']}:", f"{engine:10,.0f} transitions/s  ({args.transitions:,} transitions, {args.cases:,} cases)"))  # fmt: skip
+    print(line("RSS before/after:", f"{out['rss'][0]:.1f} MiB / {out['rss'][1]:.1f} MiB"))
+    if "engine_workers" in out:
+        line2 = f"{out['engine_workers']:10,.0f} transitions/s  ({args.transitions:,} transitions, fire_now on held connections)"
+        print(line(f"{args.workers} concurrent workers:", line2))
     for key, label in (
         ("engine_pool", ENGINE_MODES["pool"]),
         ("engine_session", ENGINE_MODES["session"]),
         ("floor", "plain-SQL floor"),
+        ("ceiling", "1-row INSERT + COMMIT"),
         ("naive", "naive Machine+ORM"),
         ("spiff", "SpiffWorkflow"),
     ):
         rate = out.get(key)
-        if rate is None:
-            print(f"{label + ':':22}   not measured")
-        else:
-            print(
-                f"{label + ':':22}{rate:10,.0f} transitions/s  (engine / this = {engine / rate:.2f}x; {args.baseline:,} transitions)"
-            )
+        figure = "not measured" if rate is None else (
+            f"{rate:10,.0f} transitions/s  (engine / this = {engine / rate:.2f}x; {args.baseline:,} transitions)"
+        )  # fmt: skip
+        print(line(f"{label}:", figure))
     seconds, claimed = out["sweep"]
-    print(
-        f"sweep:                {seconds:10.3f} s to claim {claimed:,} due of {args.sweep_rows:,} open deadlines"
-    )
+    print(line("sweep:", f"{seconds:10.3f} s to claim {claimed:,} due of {args.sweep_rows:,} open deadlines"))
     if "verify" in out:
         seconds, result = out["verify"]
-        print(
-            f"audit verify:         {seconds:10.2f} s for {result.checked:,} events ({'ok' if result.ok else result.message()})"
-        )
+        verdict = "ok" if result.ok else result.message()
+        print(line("audit verify:", f"{seconds:10.2f} s for {result.checked:,} events ({verdict})"))
 
 
 def main() -> None:
@@ -410,6 +462,7 @@ def main() -> None:
     parser.add_argument("--sweep-due", type=int, default=10_000)
     parser.add_argument("--audit-events", type=int, default=1_000_000, help="0 to skip the verify benchmark")
     parser.add_argument("--no-spiff", action="store_true")
+    parser.add_argument("--workers", type=int, default=4, help="concurrent workers on PostgreSQL (1: skip)")
     parser.add_argument("--migrate-to", default="head", help="schema revision to benchmark on")
     args = parser.parse_args()
     use_bench_workflows()

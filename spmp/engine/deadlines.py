@@ -9,7 +9,7 @@ otherwise it deletes them and inserts the new ones.
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from spmp.engine.calendar import deadline_rows, shift_for_pause
 from spmp.engine.definitions import TransitionDef, WorkflowDefinition
@@ -41,11 +41,23 @@ def _rewrite(slots: int) -> Statement:
 
 def _rewrite_params(rows: list[dict]) -> dict:
     # Every row of a state visit has the same case, state, due time and calendar kind.
-    params = {key: rows[0][key] for key in ("case_id", "state", "due_at", "is_working_days")}
+    first = rows[0]
+    params = {
+        "case_id": first["case_id"],
+        "state": first["state"],
+        "due_at": first["due_at"],
+        "is_working_days": first["is_working_days"],
+    }
     for row in rows:
-        for column in ("kind", "fire_at", "escalate_to_role"):
-            params[f"{column}{row['slot']}"] = row[column]
+        kind, fire_at, escalate_to_role = _slot_keys(row["slot"])
+        params[kind], params[fire_at] = row["kind"], row["fire_at"]
+        params[escalate_to_role] = row["escalate_to_role"]
     return params
+
+
+@cache
+def _slot_keys(slot: int) -> tuple[str, str, str]:
+    return f"kind{slot}", f"fire_at{slot}", f"escalate_to_role{slot}"
 
 
 _DROP_SURPLUS = Statement("DELETE FROM case_deadline WHERE case_id = :case_id AND slot >= :slots")

@@ -150,6 +150,8 @@ def available_actions(
 # --- fire ---------------------------------------------------------------------------------------------
 _COLUMNS = tuple(c.name for c in CaseRecord.__table__.c)
 _TIMES = ("state_entered_at", "opened_at", "closed_at", "updated_at", "paused_at")
+_PLAIN = [(i, name) for i, name in enumerate(_COLUMNS) if name not in _TIMES]
+_TIMED = [(i, name) for i, name in enumerate(_COLUMNS) if name in _TIMES]
 _LOAD_CASE = Statement(f"SELECT {', '.join(_COLUMNS)} FROM case_record WHERE id = :id")
 _UPDATE_STATE = Statement(
     "UPDATE case_record SET state = :state, version = version + 1, state_entered_at = :entered, "
@@ -165,12 +167,11 @@ class CaseRow:
     __slots__ = (*_COLUMNS, "_sql", "_raw_times")
 
     def __init__(self, sql: FastSQL, values: tuple) -> None:
-        for name, value in zip(_COLUMNS, values, strict=True):
-            if name not in _TIMES:
-                setattr(self, name, value)
+        for i, name in _PLAIN:
+            setattr(self, name, values[i])
         self.is_paused = bool(self.is_paused)
         self._sql = sql
-        self._raw_times = {name: values[_COLUMNS.index(name)] for name in _TIMES}
+        self._raw_times = {name: values[i] for i, name in _TIMED}
 
     def __getattr__(self, name: str):  # only called for a slot not set yet: a timestamp
         if name not in _TIMES:

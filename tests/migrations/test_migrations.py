@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -34,3 +35,62 @@ def migrate_heads(db: Database) -> set[str]:
     from alembic.script import ScriptDirectory
 
     return set(ScriptDirectory.from_config(migrate.alembic_config()).get_heads())
+
+
+def test_deadline_slots_and_audit_rebuild_keep_existing_data(make_database):
+    """0005 numbers existing deadline rows per case; 0006 rebuilds audit_event (on SQLite) and keeps its
+    rows, its chain and its append-only triggers."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    from spmp import audit
+    from spmp.regions.reference import load_reference
+
+    db = Database(make_database("migrations_data"))
+    at = datetime(2026, 3, 2, 2, 0)
+    try:
+        migrate.upgrade(db, "0004")
+        with db.transaction() as s:
+            load_reference(s)
+            unit = s.execute(text("SELECT unit_id FROM unit_coverage WHERE province_code = '53'")).scalar()
+            s.execute(
+                text(
+                    "INSERT INTO case_record (id, type_key, type_version, title, subject_unit_id, unit_id, "
+                    "province_code, state, state_entered_at, opened_at, updated_at, version, is_paused) "
+                    "VALUES (:id, 'school_visit', 1, 'Uji', :unit, :unit, '53', 'scheduled', :at, :at, :at, 1, false)"
+                ),
+                [{"id": 1, "unit": unit, "at": at}, {"id": 2, "unit": unit, "at": at}],
+            )
+            s.execute(
+                text(
+                    "INSERT INTO case_deadline (case_id, state, kind, fire_at, due_at, is_working_days, status) "
+                    "VALUES (:case_id, 'scheduled', :kind, :at, :at, false, 'pending')"
+                ),
+                [
+                    {"case_id": c, "kind": k, "at": at}
+                    for k in ("reminder", "due", "escalation")
+                    for c in (1, 2)
+                ],
+            )
+            for case_id in (1, 2):
+                audit.append(
+                    s, action="open", actor_id=None, case_id=case_id, occurred_at=at.replace(tzinfo=UTC)
+                )
+        migrate.upgrade(db)
+        with db.session() as s:
+            rows = s.execute(
+                text("SELECT case_id, slot, kind FROM case_deadline ORDER BY case_id, slot")
+            ).all()
+            assert [tuple(r) for r in rows] == [
+                (c, slot, kind) for c in (1, 2) for slot, kind in enumerate(("reminder", "due", "escalation"))
+            ]
+            result = audit.verify(s)
+            assert result.ok and result.checked == 2
+        for statement in ("UPDATE audit_event SET reason = 'x'", "DELETE FROM audit_event"):
+            with pytest.raises(DatabaseError, match="append-only"), db.transaction() as s:
+                s.execute(text(statement))
+        assert _diff(db) == []
+    finally:
+        db.dispose()

@@ -122,3 +122,19 @@ def test_deadline_rows_are_rewritten_slot_by_slot(db, session, world, frozen, tm
 
     fire_now(db, case.id, "approve", head, 5)  # a final state: no rows
     assert rows_of(db, case.id) == []
+
+
+def test_fire_now_on_a_held_connection_commits_each_transition(db, session, world, frozen):
+    first, second = open_visit(session, world), open_visit(session, world)
+    session.commit()
+    with db.core_connection() as connection:
+        for case in (first, second):
+            fire_now(db, case.id, "schedule", world["widyaprada"], 1, inputs={"visit_date": "2026-03-10"},
+                     connection=connection)  # fmt: skip
+        with pytest.raises(StaleCaseError):  # a refused one rolls back alone; the connection goes on
+            fire_now(db, first.id, "cancel", world["bpmp_staff"], 1, connection=connection)
+        fire_now(db, first.id, "cancel", world["bpmp_staff"], 2, connection=connection)
+    assert case_in_fresh_session(db, first.id).state == "cancelled"
+    assert case_in_fresh_session(db, second.id).state == "scheduled"
+    assert rows_of(db, first.id) == []
+    assert rows_of(db, second.id) == expected_rows("scheduled", MONDAY)
