@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from spmp.schools.models import School
 from tests.factories import make_school
 
 _seq = itertools.count(1)
+MONDAY = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 09:00 WIB
 
 
 def make_user(session, role: str, **scope) -> User:

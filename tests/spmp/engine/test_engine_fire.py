@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from spmp import audit, clock
+from spmp import audit
 from spmp.audit import AuditEvent
 from spmp.engine import (
     ActionRefused,
@@ -24,23 +24,7 @@ from spmp.engine import (
 from spmp.engine.calendar import add_working_days
 from spmp.engine.cases import CaseDeadline, CaseRecord
 from spmp.engine.errors import STALE_MESSAGE
-from tests.spmp.engine.support import make_world, open_visit
-
-MONDAY = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 09:00 WIB
-
-
-@pytest.fixture
-def frozen():
-    """A controllable clock starting on a Monday morning (WIB)."""
-    now = {"t": MONDAY}
-    clock.set_clock(lambda: now["t"])
-    yield now
-    clock.set_clock(None)
-
-
-@pytest.fixture
-def world(session):
-    return make_world(session)
+from tests.spmp.engine.support import MONDAY, open_visit
 
 
 def options(session, case, user):

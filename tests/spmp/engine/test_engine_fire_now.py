@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
-from spmp import audit, clock
+from spmp import audit
 from spmp.engine import ActionRefused, StaleCaseError, add_comment, fire, fire_now, store_evidence
 from spmp.engine.calendar import deadline_rows
 from spmp.engine.cases import CaseDeadline, CaseRecord
 from spmp.engine.definitions import get_definition
-from tests.spmp.engine.support import make_world, open_visit
-
-MONDAY = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 09:00 WIB
-
-
-@pytest.fixture
-def frozen():
-    now = {"t": MONDAY}
-    clock.set_clock(lambda: now["t"])
-    yield now
-    clock.set_clock(None)
-
-
-@pytest.fixture
-def world(session):
-    return make_world(session)
+from tests.spmp.engine.support import MONDAY, open_visit
 
 
 def rows_of(db, case_id):
