@@ -12,7 +12,7 @@ from spmp.engine import ActionRefused, StaleCaseError, add_comment, fire, fire_n
 from spmp.engine.calendar import deadline_rows
 from spmp.engine.cases import CaseDeadline, CaseRecord
 from spmp.engine.definitions import get_definition
-from tests.spmp.engine.support import MONDAY, open_visit
+from tests.spmp.engine.support import MONDAY, make_world, open_visit
 
 
 def rows_of(db, case_id):
@@ -123,3 +123,39 @@ def test_fire_now_on_a_held_connection_commits_each_transition(db, session, worl
     assert case_in_fresh_session(db, second.id).state == "scheduled"
     assert rows_of(db, first.id) == []
     assert rows_of(db, second.id) == expected_rows("scheduled", MONDAY)
+
+
+def test_fire_now_commits_on_its_own_database(make_database):
+    """Outside the test's rolled-back transaction: pooled and held connections, a guard and an action
+    (the on-demand Session must flush into the transaction, not commit or lose it), committed for good."""
+    from spmp import migrate
+    from spmp.db import Database
+    from spmp.regions.reference import load_reference
+
+    db = Database(make_database("fire_now"))
+    try:
+        migrate.upgrade(db)
+        with db.transaction() as s:
+            load_reference(s)
+            world = make_world(s)
+            case_id = open_visit(s, world).id
+        fire_now(db, case_id, "schedule", world["widyaprada"], 1, inputs={"visit_date": "2026-03-10"})
+        with db.core_connection() as connection:
+            fire_now(db, case_id, "take_over", world["widyaprada2"], 2, connection=connection)
+            with pytest.raises(StaleCaseError):
+                fire_now(db, case_id, "cancel", world["bpmp_staff"], 2, connection=connection)
+        stored = case_in_fresh_session(db, case_id)
+        assert (stored.state, stored.version, stored.assignee_user_id) == (
+            "scheduled",
+            3,
+            world["widyaprada2"].id,
+        )
+        with db.session() as s:
+            assert [e.to_state for e in audit.case_timeline(s, case_id)] == [
+                "draft",
+                "scheduled",
+                "scheduled",
+            ]
+            assert audit.verify(s).ok
+    finally:
+        db.dispose()
