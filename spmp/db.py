@@ -149,8 +149,9 @@ class Database:
             with self.core_connection() as connection, self.core_transaction(connection):
                 yield connection
             return
-        # A connection already in a transaction (tests: the outer one) gets a SAVEPOINT.
-        begin = connection.begin_nested if connection.in_transaction() else connection.begin
+        # Tests: the bound connection is inside the outer transaction, so each unit of work is a SAVEPOINT.
+        # Any other connection already in a transaction is a mistake, and begin() says so.
+        begin = connection.begin_nested if connection is self._bound else connection.begin
         with begin():
             yield connection
 
