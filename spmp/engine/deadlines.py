@@ -92,12 +92,11 @@ def _rows(sql: FastSQL, workflow: WorkflowDefinition, case_id: int, state: str, 
     return rows
 
 
-def _max_rows(workflow: WorkflowDefinition, state: str) -> int:
-    """The most rows a visit of ``state`` can have."""
-    rule = workflow.states[state].due
-    if rule is None or workflow.is_final(state):
-        return 0
-    return 1 + len(set(rule.reminders)) + (rule.escalate_after is not None)
+def _most_rows(workflow: WorkflowDefinition) -> int:
+    """The most rows any state of the workflow can have: what a case may hold, whichever state (or, after
+    a transition that keeps its deadlines, earlier state) wrote them."""
+    rules = [workflow.states[state].due for state in workflow.states if not workflow.is_final(state)]
+    return max((1 + len(set(r.reminders)) + (r.escalate_after is not None) for r in rules if r), default=0)
 
 
 def apply_transition(
@@ -114,7 +113,7 @@ def apply_transition(
         return effect
     rows = _rows(sql, workflow, case_id, transition.dest, now) if effect == "restart" else []
     if rows and sql.execute(_rewrite(len(rows)), _rewrite_params(rows)).rowcount == len(rows):
-        if _max_rows(workflow, source) > len(rows):
+        if _most_rows(workflow) > len(rows):
             sql.execute(_DROP_SURPLUS, {"case_id": case_id, "slots": len(rows)})
         return effect
     # Fewer rows than slots needed (or none wanted): start afresh.

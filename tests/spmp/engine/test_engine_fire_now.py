@@ -159,3 +159,45 @@ def test_fire_now_commits_on_its_own_database(make_database):
             assert audit.verify(s).ok
     finally:
         db.dispose()
+
+
+KEEP_THEN_RESTART = """
+key: tahapan
+version: 1
+title: Tahapan Uji
+initial: a
+open_roles: [bpmp_staff]
+states:
+  a: {label: A, due: {days: 5, reminders: [3, 1], escalate_after: 2, escalate_to: bpmp_head}}
+  b: {label: B}
+  c: {label: C, due: {days: 2}}
+  d: {label: D, final: true}
+transitions:
+  - {trigger: ke_b, source: a, dest: b, label: Ke B, roles: [bpmp_staff], deadlines: keep}
+  - {trigger: ke_c, source: b, dest: c, label: Ke C, roles: [bpmp_staff]}
+  - {trigger: selesai, source: c, dest: d, label: Selesai, roles: [bpmp_staff]}
+"""
+
+
+def test_rows_kept_from_an_earlier_state_do_not_outlive_a_restart(db, session, world, frozen, tmp_path):
+    """a (4 rows) -> b keeps them -> c needs 1 row: slot 0 is rewritten and slots 1-3 are dropped, even
+    though b itself has no due rule."""
+    from spmp.engine import definitions, open_case
+
+    (tmp_path / "tahapan.yaml").write_text(KEEP_THEN_RESTART)
+    definitions.set_workflows(definitions.load_directory(tmp_path))
+    try:
+        staff = world["bpmp_staff"]
+        case = open_case(session, staff, "tahapan", title="Uji", school_id=world.school.id)
+        session.commit()
+        fire_now(db, case.id, "ke_b", staff, 1)
+        assert [kind for _slot, _state, kind, _at, _status in rows_of(db, case.id)] == [
+            "due", "reminder", "reminder", "escalation",
+        ]  # fmt: skip
+        fire_now(db, case.id, "ke_c", staff, 2)
+        due = get_definition("tahapan").states["c"].due
+        assert rows_of(db, case.id) == [
+            (r["slot"], "c", r["kind"], r["fire_at"], "pending") for r in deadline_rows(due, MONDAY)
+        ]
+    finally:
+        definitions.set_workflows(None)
