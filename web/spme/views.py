@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from spmp.accounts.models import Role
 from spmp.engine import EngineError, get_definition
 from spmp.schools.queries import get_school
 from spmp.spme import operations as spme
@@ -123,7 +122,7 @@ def record_visit(school_id: int):
 def open_visit(school_id: int):
     """Select the school as an accreditation field-visit target (opens the case)."""
     school = _school_or_404(school_id)
-    if current_user.role not in (Role.BPMP_STAFF, Role.BPMP_HEAD, Role.PUSAT, Role.ADMIN):
+    if current_user.role not in spme.RECORD_ROLES:  # the roles the page offers the button to
         abort(403)
     try:
         visit = spme.open_visit_case(get_session(), current_user, school.id)
