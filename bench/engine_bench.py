@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from spmp import audit, clock, migrate  # noqa: E402
 from spmp.accounts.models import User  # noqa: E402
 from spmp.db import Database  # noqa: E402
-from spmp.engine import definitions, fire, fire_now, open_case  # noqa: E402
+from spmp.engine import deadlines, definitions, fire, fire_now, open_case  # noqa: E402
 from spmp.engine.calendar import deadline_rows  # noqa: E402
 from spmp.engine.cases import CaseDeadline, CaseRecord  # noqa: E402
 from spmp.engine.sweep import sweep  # noqa: E402
@@ -171,7 +171,14 @@ def run_floor(db: Database, user: User, case_ids: list[int], n: int) -> float:
         return naive if is_pg else naive.isoformat(" ", "microseconds")
 
     upd = f"UPDATE case_record SET state={p}, version=version+1, state_entered_at={p}, updated_at={p} WHERE id={p} AND version={p}"
-    rewrite_dl = f"UPDATE case_deadline SET state={p}, kind={p}, fire_at={p}, due_at={p}, is_working_days={p}, escalate_to_role={p}, status='pending', fired_at=NULL WHERE case_id={p} AND slot={p}"
+    rewrite_dl = {
+        n: getattr(deadlines._rewrite(n), "sqlite" if not is_pg else "postgresql") for n in range(1, 9)
+    }
+    head = (
+        "SELECT id, hash FROM audit_chain_head()"
+        if is_pg
+        else "SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1"
+    )
     ins_audit = f"INSERT INTO audit_event (id, occurred_at, actor_id, case_id, action, from_state, to_state, reason, changes, prev_hash, hash) VALUES ({p},{p},{p},{p},'fire',{p},{p},NULL,{p},{p},{p})"
     start = time.perf_counter()
     for i in range(n):
@@ -184,11 +191,10 @@ def run_floor(db: Database, user: User, case_ids: list[int], n: int) -> float:
             cur.execute("BEGIN IMMEDIATE")
         cur.execute(upd, (dest, now, now, cid, version))
         assert cur.rowcount == 1
-        rows = deadline_rows(rule, at)
-        cur.executemany(rewrite_dl, [(dest, r["kind"], ts(r["fire_at"]), ts(r["due_at"]), True, r["escalate_to_role"], cid, r["slot"]) for r in rows])  # fmt: skip
-        if is_pg:
-            cur.execute(f"SELECT pg_advisory_xact_lock({audit.AUDIT_LOCK_KEY})")
-        cur.execute("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")
+        rows = [{**r, "case_id": cid, "state": dest, "fire_at": ts(r["fire_at"]), "due_at": ts(r["due_at"])}
+                for r in deadline_rows(rule, at)]  # fmt: skip
+        cur.execute(rewrite_dl[len(rows)], deadlines._rewrite_params(rows))  # the engine's one UPDATE
+        cur.execute(head)
         last_id, prev = cur.fetchone()
         changes = audit.canonical_json(
             {"state": [current, dest], "trigger": trigger, "version": [version, version + 1]}

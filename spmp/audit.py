@@ -116,7 +116,18 @@ _INSERT = Statement(
 )
 _LAST_SQL = "SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1"
 _LAST = Statement(_LAST_SQL)
-_LOCK = Statement(f"SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})")
+# PostgreSQL: takes the append lock, then reads the last event (migration 0007), in one round trip.
+_LOCKED_HEAD = Statement("SELECT id, hash FROM audit_chain_head()")
+
+
+def chain_head(sql: FastSQL) -> tuple[int, str]:
+    """Serialise appends and return the (id, hash) the next event links to: (0, genesis) if none.
+
+    The lock is held until commit, so the next appender sees this transaction's events. On SQLite the
+    caller's write transaction is BEGIN IMMEDIATE: it already is the only writer.
+    """
+    last = sql.execute(_LAST if sql.is_sqlite else _LOCKED_HEAD).fetchone()
+    return (last[0], last[1]) if last and last[0] is not None else (0, GENESIS_HASH)
 
 
 def append(
@@ -137,13 +148,8 @@ def append(
     the session's connection, no ORM flush. ``session`` may also be the caller's ``FastSQL``.
     """
     sql = session if isinstance(session, FastSQL) else FastSQL.of(session)
-    if not sql.is_sqlite:
-        # Serialise appends: without the lock two transactions could read the same last hash and fork the
-        # chain. The xact lock is released at commit/rollback, after our row is visible.
-        sql.execute(_LOCK)
-    # On SQLite the write transaction is BEGIN IMMEDIATE: we already are the only writer.
-    last = sql.execute(_LAST).fetchone()
-    event_id, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    last_id, prev_hash = chain_head(sql)
+    event_id = last_id + 1
     at = occurred_at or clock.now()
     changes_text = canonical_json(changes) if changes else None
     digest = event_hash(

@@ -24,6 +24,7 @@ from spmp.engine import ActionRefused, CaseNotFound, StaleCaseError, fire, get_d
 from spmp.engine.calendar import deadline_rows
 from spmp.engine.cases import CaseDeadline, CaseRecord
 from spmp.engine.permissions import case_scope
+from spmp.fastsql import FastSQL
 from spmp.regions.models import UnitCoverage
 from spmp.schools.models import School
 from spmp.spmi.models import (
@@ -253,21 +254,10 @@ def _insert_deadlines(session, workflow, case_ids: list[int], now: datetime) -> 
     _bulk_insert(session, CaseDeadline.__table__, rows)
 
 
-_LOCK = text(f"SELECT pg_advisory_xact_lock({audit.AUDIT_LOCK_KEY})")
-_LAST = text("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")
-
-
 def _append_open_events(session, workflow, actor_id, case_ids, schools, year, now) -> None:
-    """One "open" audit event per case, chained in memory and written in one executemany.
-
-    Same serialisation as ``audit.append``: the PostgreSQL advisory lock (SQLite: the IMMEDIATE write
-    transaction) is held from reading the last hash until commit, so the chain cannot fork.
-    """
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        conn.execute(_LOCK)
-    last = conn.execute(_LAST).first()
-    event_id, prev_hash = (last[0], last[1]) if last else (0, audit.GENESIS_HASH)
+    """One "open" audit event per case, chained in memory and written in one executemany, after
+    ``audit.chain_head`` (the same serialisation as ``audit.append``)."""
+    event_id, prev_hash = audit.chain_head(FastSQL.of(session))
     rows = []
     for case_id, school in zip(case_ids, schools, strict=True):
         event_id += 1

@@ -40,7 +40,7 @@ def migrate_heads(db: Database) -> set[str]:
 def test_deadline_slots_and_audit_rebuild_keep_existing_data(make_database):
     """0005 numbers existing deadline rows per case; 0006 rebuilds audit_event (on SQLite) and keeps its
     rows, its chain and its append-only triggers."""
-    from datetime import UTC, datetime
+    from datetime import datetime
 
     from sqlalchemy import text
     from sqlalchemy.exc import DatabaseError
@@ -74,10 +74,17 @@ def test_deadline_slots_and_audit_rebuild_keep_existing_data(make_database):
                     for c in (1, 2)
                 ],
             )
+            prev = audit.GENESIS_HASH  # a chain written as revision 0004's code wrote it
             for case_id in (1, 2):
-                audit.append(
-                    s, action="open", actor_id=None, case_id=case_id, occurred_at=at.replace(tzinfo=UTC)
+                digest = audit.event_hash(case_id, at, None, case_id, "open", None, None, None, None, prev)
+                s.execute(
+                    text(
+                        "INSERT INTO audit_event (id, occurred_at, case_id, action, prev_hash, hash) "
+                        "VALUES (:id, :at, :id, 'open', :prev, :hash)"
+                    ),
+                    {"id": case_id, "at": at, "prev": prev, "hash": digest},
                 )
+                prev = digest
         migrate.upgrade(db)
         with db.session() as s:
             rows = s.execute(
