@@ -92,13 +92,6 @@ def _rows(sql: FastSQL, workflow: WorkflowDefinition, case_id: int, state: str, 
     return rows
 
 
-def _most_rows(workflow: WorkflowDefinition) -> int:
-    """The most rows any state of the workflow can have: what a case may hold, whichever state (or, after
-    a transition that keeps its deadlines, earlier state) wrote them."""
-    rules = [workflow.states[state].due for state in workflow.states if not workflow.is_final(state)]
-    return max((1 + len(set(r.reminders)) + (r.escalate_after is not None) for r in rules if r), default=0)
-
-
 def apply_transition(
     sql: FastSQL,
     workflow: WorkflowDefinition,
@@ -113,7 +106,8 @@ def apply_transition(
         return effect
     rows = _rows(sql, workflow, case_id, transition.dest, now) if effect == "restart" else []
     if rows and sql.execute(_rewrite(len(rows)), _rewrite_params(rows)).rowcount == len(rows):
-        if _most_rows(workflow) > len(rows):
+        # Rows a case holds may come from an earlier state (a transition that keeps its deadlines).
+        if workflow.most_deadline_rows > len(rows):
             sql.execute(_DROP_SURPLUS, {"case_id": case_id, "slots": len(rows)})
         return effect
     # Fewer rows than slots needed (or none wanted): start afresh.

@@ -40,6 +40,7 @@ import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,11 @@ class DueRule:
     reminders: tuple[int, ...] = ()
     escalate_after: int | None = None
     escalate_to: str | None = None
+
+    @property
+    def most_rows(self) -> int:
+        """The most deadline rows a visit can have: the due time, each reminder, the escalation."""
+        return 1 + len(set(self.reminders)) + (self.escalate_after is not None)
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,12 @@ class WorkflowDefinition:
 
     def is_final(self, state: str) -> bool:
         return self.states[state].final
+
+    @cached_property
+    def most_deadline_rows(self) -> int:
+        """The most deadline rows a case of this workflow can hold, whichever state wrote them."""
+        rules = [s.due for s in self.states.values() if s.due is not None and not s.final]
+        return max((rule.most_rows for rule in rules), default=0)
 
     def label(self, state: str) -> str:
         return self.states[state].label if state in self.states else state
