@@ -9,7 +9,8 @@ Delivery protocol per batch, and the trade-off it makes:
 1. In one write transaction, pick unsent messages (not digest items waiting for their digest) whose next
    attempt is due (backoff: ``RETRY_AFTER``, at most ``MAX_ATTEMPTS``) and increment ``attempts``;
    commit. On PostgreSQL the pick uses ``FOR UPDATE SKIP LOCKED`` so two deliverers never take the same
-   message.
+   message. Mail for an account deactivated after it was written is closed unsent (``last_error`` says
+   why) instead.
 2. Send each message, with no transaction open.
 3. In a second transaction, set ``sent_at`` on the ones sent and ``last_error`` on the ones that failed.
 
@@ -34,6 +35,7 @@ from typing import Protocol
 from sqlalchemy import and_, or_, select, update
 
 from spmp import clock
+from spmp.accounts.models import User
 from spmp.config import Settings
 from spmp.db import Database
 from spmp.notifications.models import OutboxMessage
@@ -43,6 +45,7 @@ from spmp.notifications.models import OutboxMessage
 RETRY_AFTER = tuple(timedelta(minutes=m) for m in (0, 1, 5, 30, 120, 720, 1440))
 MAX_ATTEMPTS = len(RETRY_AFTER)
 BATCH_SIZE = 200
+NOT_SENT_INACTIVE = "Tidak dikirim: akun penerima sudah dinonaktifkan"
 
 
 class Transport(Protocol):
@@ -105,14 +108,12 @@ def deliver_pending(db: Database, settings: Settings, transport: Transport | Non
     after_id = 0
     while True:
         # Keyset by id: a message that fails now is not retried within this run (it waits for its backoff).
-        batch = _take_batch(db, after_id, clock.now())
-        if not batch:
+        last_id, batch = _take_batch(db, after_id, clock.now())
+        if last_id is None:
             return report
         outcomes = [(message_id, _send(transport, settings, message)) for message_id, message in batch]
         _record(db, outcomes, report)
-        after_id = batch[-1][0]
-        if len(batch) < BATCH_SIZE:
-            return report
+        after_id = last_id
 
 
 def _due_for_attempt(now: datetime):
@@ -127,8 +128,11 @@ def _due_for_attempt(now: datetime):
     )
 
 
-def _take_batch(db: Database, after_id: int, now: datetime) -> list[tuple[int, EmailMessage]]:
-    """Step 1: claim a batch by committing ``attempts + 1`` before anything is sent."""
+def _take_batch(
+    db: Database, after_id: int, now: datetime
+) -> tuple[int | None, list[tuple[int, EmailMessage]]]:
+    """Step 1: claim a batch by committing ``attempts + 1`` before anything is sent. Returns the last id
+    looked at (None: nothing left) and the messages to send."""
     with db.transaction() as session:
         query = (
             select(OutboxMessage)
@@ -140,9 +144,23 @@ def _take_batch(db: Database, after_id: int, now: datetime) -> list[tuple[int, E
         if not db.is_sqlite:
             query = query.with_for_update(skip_locked=True)
         rows = list(session.scalars(query))
+        inactive = _inactive_recipients(session, {row.user_id for row in rows if row.user_id is not None})
+        batch = []
         for row in rows:
+            if row.user_id in inactive:
+                # Written before the account was deactivated: never sent, and not tried again.
+                row.attempts, row.last_error = MAX_ATTEMPTS, NOT_SENT_INACTIVE
+                continue
             row.attempts += 1
-        return [(row.id, _email(row)) for row in rows]
+            batch.append((row.id, _email(row)))
+        return (rows[-1].id if rows else None), batch
+
+
+def _inactive_recipients(session, user_ids: set[int]) -> set[int]:
+    if not user_ids:
+        return set()
+    query = select(User.id).where(User.id.in_(sorted(user_ids)), User.is_active.is_(False))
+    return set(session.scalars(query))
 
 
 def _email(row: OutboxMessage) -> EmailMessage:

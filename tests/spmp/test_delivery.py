@@ -212,3 +212,18 @@ def test_one_digest_per_user_per_day(db, settings):
         build_digests(s, T0 + timedelta(days=1))
     digests = [r for r in _mine(db, person) if r.is_digest]
     assert len(digests) == 2 and "Kedua" in digests[1].body
+
+
+def test_mail_for_a_since_deactivated_account_is_not_sent(db, settings):
+    gone, staying = _due_case(db), _due_case(db)
+    with db.transaction() as s:
+        sweep(s, T0)
+        s.get(type(gone), gone.id).is_active = False  # deactivated after the reminder was queued
+    report = deliver_pending(db, settings)
+    recipients = [m["To"] for m in _mailbox(settings)]
+    assert staying.email in recipients and gone.email not in recipients
+    [row] = _mine(db, gone)
+    assert (row.sent_at, row.attempts, row.last_error) == (None, MAX_ATTEMPTS, delivery.NOT_SENT_INACTIVE)
+    assert report.failed == 0
+    deliver_pending(db, settings)  # never tried again
+    assert gone.email not in [m["To"] for m in _mailbox(settings)]
