@@ -297,11 +297,12 @@ def _apply(sql: FastSQL, get_session, workflow, transition, case, request: _Requ
     dest = workflow.dest_of(case.state, transition.trigger)
     entered = now if dest != case.state else case.state_entered_at
     closed = now if workflow.is_final(dest) else None
+    now_ts = sql.ts(now)
     params = {
         "state": dest,
-        "entered": sql.ts(entered),
-        "closed": sql.ts(closed),
-        "now": sql.ts(now),
+        "entered": now_ts if entered is now else sql.ts(entered),
+        "closed": now_ts if closed is not None else None,
+        "now": now_ts,
         "id": case.id,
         "seen": case.version,
     }
