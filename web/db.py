@@ -21,6 +21,12 @@ def get_session() -> Session:
     return g.db_session
 
 
+def discard_changes() -> None:
+    """Roll back what the request wrote so far: an operation that was refused must leave nothing behind,
+    even when the answer is a redirect (which would otherwise commit the request's session)."""
+    get_session().rollback()
+
+
 def init_app(app) -> None:
     @app.after_request
     def _commit(response):

@@ -208,3 +208,22 @@ def test_bulk_indicator_upload_for_bpmp(app, client, world, session):
     school = app.test_client()
     login(school, world["users"]["school_operator"])
     assert school.get("/spmi/indikator").status_code == 403
+
+
+def test_a_step_refused_as_stale_leaves_nothing_written(client, world, cycle, session, monkeypatch):
+    """A step that wrote something and then lost the race (StaleCaseError from the engine) is undone,
+    although the answer is a redirect (which would otherwise commit the request's session)."""
+    from spmp.engine import StaleCaseError
+
+    def write_then_lose(s, user, cycle_id, version):
+        s.get(SpmiCycle, cycle_id).next_plan = "setengah jadi"
+        s.flush()
+        raise StaleCaseError()
+
+    monkeypatch.setattr(ops, "submit_phase", write_then_lose)
+    login(client, world["users"]["school_operator"])
+    path = f"/spmi/siklus/{cycle.id}"
+    response = post(client, f"{path}/ajukan", {"version": cycle.case.version}, token_from=path)
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(SpmiCycle, cycle.id).next_plan is None

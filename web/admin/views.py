@@ -16,7 +16,7 @@ from spmp.regions.models import Province, Unit
 from spmp.regions.operations import CoverageError, all_units, coverage_table, move_province
 from web.admin.forms import AssignForm, CoverageForm, PasswordResetForm, UserCreateForm, UserRoleForm
 from web.auth.forms import ConfirmForm
-from web.db import get_session
+from web.db import discard_changes, get_session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 PAGE_SIZE = 50
@@ -209,6 +209,7 @@ def move_coverage(province_code: str):
     try:
         unit = move_province(get_session(), current_user, province_code, request.form.get("unit_code", ""))
     except CoverageError as exc:
+        discard_changes()
         flash(str(exc), "danger")
         return redirect(url_for("admin.units"))
     if unit is None:

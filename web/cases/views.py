@@ -19,7 +19,7 @@ from spmp.engine.fire import available_actions, fire
 from spmp.engine.queries import CaseFilters, case_deadlines, list_cases, users_by_id
 from spmp.schools.models import School
 from web.cases.forms import CommentForm, EvidenceForm, OpenCaseForm, PauseForm
-from web.db import get_session
+from web.db import discard_changes, get_session
 from web.security import CSP
 
 bp = Blueprint("cases", __name__, template_folder="templates")
@@ -48,7 +48,7 @@ def _back(case_id: int):
 
 def _refused(exc: Exception, case_id: int):
     """Undo anything the failed operation wrote, tell the user why, and go back to the case."""
-    get_session().rollback()
+    discard_changes()
     if isinstance(exc, CaseNotFound):
         abort(404)
     flash(

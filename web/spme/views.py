@@ -10,7 +10,7 @@ from spmp.engine import EngineError, get_definition
 from spmp.schools.queries import get_school
 from spmp.spme import operations as spme
 from spmp.timeline import school_due_next, school_timeline
-from web.db import get_session
+from web.db import discard_changes, get_session
 from web.navigation import EXTRA_MENU
 from web.spme import forms
 
@@ -127,6 +127,7 @@ def open_visit(school_id: int):
     try:
         visit = spme.open_visit_case(get_session(), current_user, school.id)
     except EngineError as exc:
+        discard_changes()
         flash(str(exc), "danger")
         return redirect(url_for("spme.school_page", school_id=school.id))
     flash("Sekolah dipilih sebagai sasaran visitasi akreditasi.", "success")
@@ -140,6 +141,7 @@ def copy_evidence(case_id: int):
     try:
         added = spme.copy_spmi_evidence(get_session(), current_user, case_id)
     except EngineError as exc:
+        discard_changes()
         flash(str(exc), "danger")
         return redirect(url_for("cases.detail", case_id=case_id))
     flash(f"{added} berkas bukti SPMI ditambahkan sebagai bukti pravisitasi.", "success")

@@ -27,7 +27,7 @@ from spmp.spmi import operations as ops
 from spmp.spmi import queries
 from spmp.spmi.importer import import_indicators
 from spmp.spmi.models import BANDS, SNP
-from web.db import get_session
+from web.db import discard_changes, get_session
 from web.navigation import EXTRA_MENU
 from web.spmi import forms
 
@@ -252,6 +252,7 @@ def remove_priority(cycle_id: int, priority_id: int):
     except CaseNotFound:
         abort(404)
     except ActionRefused as exc:
+        discard_changes()
         flash(str(exc), "danger")
         return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
     flash("Prioritas dihapus.", "success")
@@ -274,13 +275,11 @@ def _step(cycle_id: int, call, done: str):
     version = _version()
     try:
         call(get_session(), cycle, version)
-    except StaleCaseError:
-        flash(STALE, "warning")
-        return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
-    except ops.SpmiInputError as exc:
-        flash(str(exc), "danger")
-        return _render_cycle(cycle, None, 400)
-    except ActionRefused as exc:
+    except (StaleCaseError, ops.SpmiInputError, ActionRefused) as exc:
+        discard_changes()
+        if isinstance(exc, StaleCaseError):
+            flash(STALE, "warning")
+            return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
         flash(str(exc), "danger")
         return _render_cycle(cycle, None, 400)
     flash(done, "success")
@@ -382,6 +381,7 @@ def bulk_open():
     try:
         report = ops.open_cycles_bulk(get_session(), current_user, form.year.data)
     except EngineError as exc:
+        discard_changes()
         flash(str(exc), "danger")
         return redirect(url_for("spmi.progress"))
     flash(report.summary() + f" ({report.seconds:.1f} detik).", "success")
