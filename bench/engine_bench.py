@@ -20,19 +20,18 @@ import argparse
 import itertools
 import os
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, delete, select, text
+from sqlalchemy import delete, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import create_database  # noqa: E402
 from spmp import audit, clock, migrate  # noqa: E402
 from spmp.accounts.models import User  # noqa: E402
 from spmp.db import Database  # noqa: E402
@@ -44,7 +43,6 @@ from spmp.regions.models import UnitCoverage  # noqa: E402
 from spmp.regions.reference import load_reference  # noqa: E402
 from spmp.schools.models import School  # noqa: E402
 
-PG_SERVER_URL = os.environ.get("SPMP_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 CYCLE = {"s1": ("step1", "s2"), "s2": ("step2", "s3"), "s3": ("step3", "s4"), "s4": ("step4", "s1")}
 
 
@@ -59,22 +57,6 @@ def progress(label: str, i: int, n: int) -> None:
 
 
 # --- setup ----------------------------------------------------------------------------------------------
-def create_database(backend: str, workdir: Path) -> tuple[str, callable]:
-    if backend == "sqlite":
-        return f"sqlite:///{workdir / 'bench.sqlite3'}", lambda: None
-    name = f"spmp_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return PG_SERVER_URL.rsplit("/", 1)[0] + f"/{name}", drop
-
-
 def use_bench_workflows() -> None:
     definitions.set_workflows(definitions.load_directory(ROOT / "bench" / "workflows"))
 
@@ -398,8 +380,7 @@ def bench_verify(db: Database) -> tuple[float, audit.VerifyResult]:
 
 # --- main ---------------------------------------------------------------------------------------------
 def run_backend(backend: str, args) -> dict:
-    workdir = Path(tempfile.mkdtemp(prefix="spmp-bench-"))
-    url, drop = create_database(backend, workdir)
+    url, drop = create_database(backend)
     db = Database(url)
     out: dict = {"backend": backend}
     try:

@@ -16,17 +16,16 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import create_database  # noqa: E402
 from spmp import clock, migrate  # noqa: E402
 from spmp.accounts.models import User  # noqa: E402
 from spmp.db import Database  # noqa: E402
@@ -36,26 +35,7 @@ from spmp.notifications.models import Notification, OutboxMessage  # noqa: E402
 from spmp.regions.models import Unit  # noqa: E402
 from spmp.regions.reference import load_reference  # noqa: E402
 
-PG_SERVER_URL = os.environ.get("SPMP_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 FILL_CHUNK = 100_000
-
-
-def create_database(backend: str) -> tuple[str, callable]:
-    """A throw-away database and the function that removes it."""
-    if backend == "sqlite":
-        path = Path(tempfile.mkdtemp(prefix="spmp-sweep-bench-")) / "bench.sqlite3"
-        return f"sqlite:///{path}", lambda: [p.unlink(missing_ok=True) for p in path.parent.glob("bench.*")]
-    name = f"spmp_sweep_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return PG_SERVER_URL.rsplit("/", 1)[0] + f"/{name}", drop
 
 
 def seed(db: Database, n_users: int, n_cases: int) -> list[int]:
