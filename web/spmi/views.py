@@ -393,30 +393,11 @@ def bulk_open():
 @login_required
 def indicators(school_id: int):
     """Import a school's Rapor Pendidikan indicators (its operator/principal, or B/BPMP for it)."""
-    session = get_session()
-    school = get_school(session, current_user, school_id)
+    school = get_school(get_session(), current_user, school_id)
     if school is None:
         abort(404)
     _require((*SCHOOL_ROLES, *BULK_ROLES))
-    form = (
-        forms.IndicatorImportForm(year=_current_year())
-        if request.method == "GET"
-        else forms.IndicatorImportForm()
-    )
-    report = None
-    if request.method == "POST" and form.validate_on_submit():
-        storage = form.file.data
-        try:
-            report = import_indicators(session, current_user, storage.stream, filename=storage.filename,
-                                       school_id=school.id, year=form.year.data)  # fmt: skip
-        except ImportFileError as exc:
-            form.file.errors.append(str(exc))
-        else:
-            if report.ok:
-                flash(report.summary(), "success")
-                return redirect(url_for("spmi.indicators", school_id=school.id))
-    status = 400 if request.method == "POST" and (form.errors or (report and not report.ok)) else 200
-    return render_template("spmi/indicators.html", school=school, form=form, report=report), status
+    return _indicator_import(school, url_for("spmi.indicators", school_id=school.id))
 
 
 @bp.route("/spmi/indikator", methods=["GET", "POST"])
@@ -424,6 +405,11 @@ def indicators(school_id: int):
 def indicators_bulk():
     """Bulk import of Rapor Pendidikan indicators (an ``npsn`` column; schools in the user's area)."""
     _require(BULK_ROLES)
+    return _indicator_import(None, url_for("spmi.indicators_bulk"))
+
+
+def _indicator_import(school, done_url: str):
+    """The import form and its report: for one school, or (``school`` None) by NPSN in bulk."""
     form = (
         forms.IndicatorImportForm(year=_current_year())
         if request.method == "GET"
@@ -434,12 +420,12 @@ def indicators_bulk():
         storage = form.file.data
         try:
             report = import_indicators(get_session(), current_user, storage.stream, filename=storage.filename,
-                                       year=form.year.data)  # fmt: skip
+                                       school_id=school.id if school else None, year=form.year.data)  # fmt: skip
         except ImportFileError as exc:
             form.file.errors.append(str(exc))
         else:
             if report.ok:
                 flash(report.summary(), "success")
-                return redirect(url_for("spmi.indicators_bulk"))
+                return redirect(done_url)
     status = 400 if request.method == "POST" and (form.errors or (report and not report.ok)) else 200
-    return render_template("spmi/indicators.html", school=None, form=form, report=report), status
+    return render_template("spmi/indicators.html", school=school, form=form, report=report), status
