@@ -17,12 +17,10 @@ which 10,000 are due, and ``audit verify`` over 1,000,000 events.
 from __future__ import annotations
 
 import argparse
-import itertools
+import multiprocessing
 import os
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, timedelta
 from pathlib import Path
 
@@ -38,6 +36,7 @@ from spmp.db import Database  # noqa: E402
 from spmp.engine import deadlines, definitions, fire, fire_now, open_case  # noqa: E402
 from spmp.engine.calendar import deadline_rows  # noqa: E402
 from spmp.engine.cases import CaseDeadline, CaseRecord  # noqa: E402
+from spmp.engine.fire import _FIRE_APPLY, _LOAD_CASE  # noqa: E402
 from spmp.engine.sweep import sweep  # noqa: E402
 from spmp.regions.models import UnitCoverage  # noqa: E402
 from spmp.regions.reference import load_reference  # noqa: E402
@@ -112,39 +111,57 @@ def run_engine(db: Database, user: User, case_ids: list[int], n: int, mode: str 
 
 
 def run_workers(db: Database, user: User, case_ids: list[int], n: int, workers: int) -> float:
-    """``workers`` threads, each with a held connection and its own share of the cases, firing ``n``
-    transitions between them with ``fire_now`` (as several worker processes would). PostgreSQL only:
-    SQLite has one writer at a time, and its busy handler sleeps instead of queueing."""
+    """``workers`` processes (as several web or worker processes would be), each with its own engine, a
+    held connection and its own share of the cases, firing ``n`` transitions between them with
+    ``fire_now``. PostgreSQL only: SQLite has one writer at a time."""
     shares = [case_ids[w::workers] for w in range(workers)]
     per_worker = n // workers
-    done = itertools.count(1)
-    lock = threading.Lock()
+    fork = multiprocessing.get_context("fork")
+    done = fork.Value("i", 0)
+    db.engine.dispose()  # the children must not share the parent's connections
+    children = [
+        fork.Process(target=_worker, args=(db.url, user, share, per_worker, done)) for share in shares
+    ]
+    start = time.perf_counter()
+    for child in children:
+        child.start()
+    while any(child.is_alive() for child in children):
+        time.sleep(0.5)
+        progress(f"{workers} workers", min(done.value, n - 1), n)
+    elapsed = time.perf_counter() - start
+    if any(child.exitcode for child in children):
+        raise SystemExit("a worker process failed")
+    progress(f"{workers} workers", n, n)
+    return per_worker * workers / elapsed
 
-    def work(share: list[int]) -> None:
-        state = _current_versions(db, share)
-        with db.core_connection() as held:
-            for i in range(per_worker):
-                cid = share[i % len(share)]
-                current, version = state[cid]
-                trigger, dest = CYCLE[current]
-                result = fire_now(db, cid, trigger, user, version, connection=held)
-                state[cid] = (dest, result.version)
-                with lock:
-                    progress(f"{workers} workers", next(done), per_worker * workers)
 
-    with ThreadPoolExecutor(workers) as pool:
-        start = time.perf_counter()
-        list(pool.map(work, shares))
-        return per_worker * workers / (time.perf_counter() - start)
+def _worker(url: str, user: User, share: list[int], count: int, done) -> None:
+    db = Database(url)
+    state = _current_versions(db, share)
+    with db.core_connection() as held:
+        for i in range(count):
+            cid = share[i % len(share)]
+            current, version = state[cid]
+            trigger, dest = CYCLE[current]
+            state[cid] = (dest, fire_now(db, cid, trigger, user, version, connection=held).version)
+            if i % 100 == 99:
+                with done.get_lock():
+                    done.value += 100
+    db.dispose()
 
 
 def run_floor(db: Database, user: User, case_ids: list[int], n: int) -> float:
-    """The same statements as the engine (and the same hash), on the raw DBAPI connection, no engine."""
+    """The statements the engine sends (the same case read, writes and hash) on the raw DBAPI connection,
+    no engine: on SQLite, BEGIN IMMEDIATE, the case read, the guarded UPDATE, the deadline rewrite, the
+    chain head, the audit INSERT and COMMIT; on PostgreSQL, the case read and one autocommitted
+    ``case_fire_apply``."""
     is_pg = not db.is_sqlite
-    p = "%s" if is_pg else "?"
     raw = db.engine.raw_connection()
     dbapi = raw.driver_connection
+    if is_pg:
+        dbapi.autocommit = True
     cur = dbapi.cursor()
+    dialect = "postgresql" if is_pg else "sqlite"
     rule = definitions.get_definition("bench_cycle").states["s1"].due
     versions = _current_versions(db, case_ids)
 
@@ -152,16 +169,11 @@ def run_floor(db: Database, user: User, case_ids: list[int], n: int) -> float:
         naive = value.astimezone(UTC).replace(tzinfo=None)
         return naive if is_pg else naive.isoformat(" ", "microseconds")
 
-    upd = f"UPDATE case_record SET state={p}, version=version+1, state_entered_at={p}, updated_at={p} WHERE id={p} AND version={p}"
-    rewrite_dl = {
-        n: getattr(deadlines._rewrite(n), "sqlite" if not is_pg else "postgresql") for n in range(1, 9)
-    }
-    head = (
-        "SELECT id, hash FROM audit_chain_head()"
-        if is_pg
-        else "SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1"
-    )
-    ins_audit = f"INSERT INTO audit_event (id, occurred_at, actor_id, case_id, action, from_state, to_state, reason, changes, prev_hash, hash) VALUES ({p},{p},{p},{p},'fire',{p},{p},NULL,{p},{p},{p})"
+    load = getattr(_LOAD_CASE, dialect)
+    upd = "UPDATE case_record SET state=?, version=version+1, state_entered_at=?, updated_at=? WHERE id=? AND version=?"
+    rewrite_dl = {n: deadlines._rewrite(n).sqlite for n in range(1, 9)}
+    head = "SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1"
+    ins_audit = "INSERT INTO audit_event (id, occurred_at, actor_id, case_id, action, from_state, to_state, reason, changes, prev_hash, hash) VALUES (?,?,?,?,'fire',?,?,NULL,?,?,?)"
     start = time.perf_counter()
     for i in range(n):
         cid = case_ids[i % len(case_ids)]
@@ -169,24 +181,36 @@ def run_floor(db: Database, user: User, case_ids: list[int], n: int) -> float:
         trigger, dest = CYCLE[current]
         at = clock.now()
         now = ts(at)
-        if not is_pg:
-            cur.execute("BEGIN IMMEDIATE")
-        cur.execute(upd, (dest, now, now, cid, version))
-        assert cur.rowcount == 1
         rows = [{**r, "case_id": cid, "state": dest, "fire_at": ts(r["fire_at"]), "due_at": ts(r["due_at"])}
                 for r in deadline_rows(rule, at)]  # fmt: skip
-        cur.execute(rewrite_dl[len(rows)], deadlines._rewrite_params(rows))  # the engine's one UPDATE
-        cur.execute(head)
-        last_id, prev = cur.fetchone()
         changes = audit.canonical_json(
             {"state": [current, dest], "trigger": trigger, "version": [version, version + 1]}
         )
-        digest = audit.event_hash(last_id + 1, at, user.id, cid, "fire", current, dest, None, changes, prev)
-        cur.execute(ins_audit, (last_id + 1, now, user.id, cid, current, dest, changes, prev, digest))
-        dbapi.commit() if is_pg else cur.execute("COMMIT")
+        if is_pg:
+            cur.execute(load, {"id": cid}).fetchone()
+            params = {"id": cid, "seen": version, "state": dest, "entered": now, "closed": None, "now": now,
+                      "effect": "restart", "kinds": [r["kind"] for r in rows], "fire_ats": [r["fire_at"] for r in rows],
+                      "escalate": [r["escalate_to_role"] for r in rows], "due_at": rows[0]["due_at"], "working": False,
+                      "drop_surplus": False, "actor_id": user.id, "from_state": current, "reason": None,
+                      "changes": changes, "payload": audit.hash_payload_middle(at, user.id, cid, "fire", current, dest, None, changes)}  # fmt: skip
+            assert cur.execute(_FIRE_APPLY.postgresql, params).fetchone() is not None
+        else:
+            cur.execute("BEGIN IMMEDIATE")
+            cur.execute(load, {"id": cid}).fetchone()
+            cur.execute(upd, (dest, now, now, cid, version))
+            assert cur.rowcount == 1
+            cur.execute(rewrite_dl[len(rows)], deadlines._rewrite_params(rows))  # the engine's one UPDATE
+            last_id, prev = cur.execute(head).fetchone()
+            digest = audit.event_hash(
+                last_id + 1, at, user.id, cid, "fire", current, dest, None, changes, prev
+            )
+            cur.execute(ins_audit, (last_id + 1, now, user.id, cid, current, dest, changes, prev, digest))
+            cur.execute("COMMIT")
         versions[cid] = (dest, version + 1)
         progress("plain SQL", i + 1, n)
     rate = n / (time.perf_counter() - start)
+    if is_pg:
+        dbapi.autocommit = False
     raw.close()
     return rate
 

@@ -109,6 +109,22 @@ def event_hash(
     return hashlib.sha256(data.encode()).hexdigest()
 
 
+def hash_payload_middle(
+    occurred_at: datetime,
+    actor_id: int | None,
+    case_id: int | None,
+    action: str,
+    from_state: str | None,
+    to_state: str | None,
+    reason: str | None,
+    changes: str | None,
+) -> str:
+    """The part of ``event_hash``'s JSON array between the id and the previous hash. PostgreSQL's
+    ``audit_append`` (migration 0008) completes it under the append lock: ``[id,<this>,"prev"]``."""
+    fields = [_ts(occurred_at), actor_id, case_id, action, from_state, to_state, reason, changes]
+    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False)[1:-1]
+
+
 _INSERT = Statement(
     "INSERT INTO audit_event (id, occurred_at, actor_id, case_id, action, from_state, to_state, reason, "
     "changes, prev_hash, hash) VALUES (:id, :occurred_at, :actor_id, :case_id, :action, :from_state, "
@@ -118,6 +134,21 @@ _LAST_SQL = "SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1"
 _LAST = Statement(_LAST_SQL)
 # PostgreSQL: takes the append lock, then reads the last event (migration 0007), in one round trip.
 _LOCKED_HEAD = Statement("SELECT id, hash FROM audit_chain_head()")
+# PostgreSQL: lock, chain head, hash and INSERT in one round trip (migration 0008).
+_PG_APPEND = Statement(
+    "SELECT id, hash FROM audit_append(:occurred_at, :actor_id, :case_id, :action, :from_state, :to_state, "
+    ":reason, :changes, :payload)"
+)
+_APPEND_PARAMS = (
+    "occurred_at",
+    "actor_id",
+    "case_id",
+    "action",
+    "from_state",
+    "to_state",
+    "reason",
+    "changes",
+)
 
 
 def chain_head(sql: FastSQL) -> tuple[int, str]:
@@ -144,31 +175,23 @@ def append(
 ) -> tuple[int, str]:
     """Append one event to the chain in the session's transaction; returns its (id, hash).
 
-    Lean on purpose (this is on the transition hot path): two or three statements on the DBAPI cursor of
-    the session's connection, no ORM flush. ``session`` may also be the caller's ``FastSQL``.
+    Lean on purpose (this is on the transition hot path): on the DBAPI cursor of the session's connection,
+    no ORM flush; SQLite reads the chain head and inserts, PostgreSQL calls ``audit_append`` (one round
+    trip; it computes the same hash). ``session`` may also be the caller's ``FastSQL``.
     """
     sql = session if isinstance(session, FastSQL) else FastSQL.of(session)
-    last_id, prev_hash = chain_head(sql)
-    event_id = last_id + 1
     at = occurred_at or clock.now()
     changes_text = canonical_json(changes) if changes else None
-    digest = event_hash(
-        event_id, at, actor_id, case_id, action, from_state, to_state, reason, changes_text, prev_hash
-    )
-    params = {
-        "id": event_id,
-        "occurred_at": sql.ts(at),
-        "actor_id": actor_id,
-        "case_id": case_id,
-        "action": action,
-        "from_state": from_state,
-        "to_state": to_state,
-        "reason": reason,
-        "changes": changes_text,
-        "prev_hash": prev_hash,
-        "hash": digest,
-    }
-    sql.execute(_INSERT, params)
+    fields = (at, actor_id, case_id, action, from_state, to_state, reason, changes_text)
+    params = dict(zip(_APPEND_PARAMS, fields, strict=True), occurred_at=sql.ts(at))
+    if not sql.is_sqlite:
+        params["payload"] = hash_payload_middle(*fields)
+        event_id, digest = sql.execute(_PG_APPEND, params).fetchone()
+        return event_id, digest
+    last_id, prev_hash = chain_head(sql)
+    event_id = last_id + 1
+    digest = event_hash(event_id, *fields, prev_hash)
+    sql.execute(_INSERT, {**params, "id": event_id, "prev_hash": prev_hash, "hash": digest})
     return event_id, digest
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 from spmp.engine.calendar import deadline_rows, shift_for_pause
 from spmp.engine.definitions import TransitionDef, WorkflowDefinition
@@ -92,28 +93,41 @@ def _rows(sql: FastSQL, workflow: WorkflowDefinition, case_id: int, state: str, 
     return rows
 
 
-def apply_transition(
+class Plan(NamedTuple):
+    """What a fired transition does to the case's deadline rows: ``effect`` "keep", "clear" or
+    "restart"; the rows the destination state needs (stored forms); whether rows in slots beyond them
+    may exist (from an earlier state with more rows) and must go."""
+
+    effect: str
+    rows: list[dict]
+    drop_surplus: bool
+
+
+def plan_transition(
     sql: FastSQL,
     workflow: WorkflowDefinition,
     transition: TransitionDef,
     source: str,
     case_id: int,
     now: datetime,
-) -> str:
-    """What a fired transition does to the case's deadlines; returns the effect applied."""
+) -> Plan:
     effect = "clear" if workflow.is_final(transition.dest) else transition.deadline_effect(source)
-    if effect == "keep":
-        return effect
     rows = _rows(sql, workflow, case_id, transition.dest, now) if effect == "restart" else []
+    return Plan(effect, rows, workflow.most_deadline_rows > len(rows))
+
+
+def apply_plan(sql: FastSQL, case_id: int, plan: Plan) -> None:
+    """Write the plan with statements (PostgreSQL's ``case_fire_apply`` does the same in the server)."""
+    if plan.effect == "keep":
+        return
+    rows = plan.rows
     if rows and sql.execute(_rewrite(len(rows)), _rewrite_params(rows)).rowcount == len(rows):
-        # Rows a case holds may come from an earlier state (a transition that keeps its deadlines).
-        if workflow.most_deadline_rows > len(rows):
+        if plan.drop_surplus:
             sql.execute(_DROP_SURPLUS, {"case_id": case_id, "slots": len(rows)})
-        return effect
+        return
     # Fewer rows than slots needed (or none wanted): start afresh.
     sql.execute(_DELETE, {"case_id": case_id})
     sql.executemany(_INSERT, rows)
-    return effect
 
 
 def replace_for_state(

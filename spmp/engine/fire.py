@@ -226,8 +226,22 @@ def fire_now(
     """``fire`` in a write transaction of its own, committed before it returns: the lean path for work
     that fires one transition per transaction (the scheduler, bulk tools). It runs on a Core connection
     (``connection``, one a worker keeps from ``db.core_connection()``, else one from the pool); a
-    Session is made only for the guards, actions or evidence of a transition that has them."""
+    Session is made only for the guards, actions or evidence of a transition that has them.
+
+    On PostgreSQL a transition without actions or evidence needs no transaction around it: the case is
+    read and checked, then ``case_fire_apply`` makes every write in one autocommitted statement (its
+    version check refuses a case changed in between). The audit append lock is then held only inside the
+    server, not across a round trip to the client, so concurrent workers do not queue behind it."""
     request = _Request(case_id, trigger, user, seen_version, dict(inputs or {}), evidence_ids, reason)
+    if connection is None:
+        with db.core_connection() as connection:
+            return _fire_now(db, connection, request)
+    return _fire_now(db, connection, request)
+
+
+def _fire_now(db: Database, connection: Connection, request: _Request) -> FireResult:
+    if db.can_autocommit(connection) and (result := _fire_autocommitted(connection, request)):
+        return result
     with db.core_transaction(connection) as connection:
         sessions = _SessionOnDemand(connection)
         try:
@@ -236,6 +250,22 @@ def fire_now(
         finally:
             sessions.close()
     return result
+
+
+def _fire_autocommitted(connection: Connection, request: _Request) -> FireResult | None:
+    """PostgreSQL: ``_fire`` with each statement its own transaction; None (nothing written) when the
+    transition has actions or evidence, which need a transaction."""
+    # Switched on the DBAPI connection itself, and back before returning: SQLAlchemy's isolation_level
+    # option would keep one reset callback per use on a connection a worker holds (memory growing).
+    dbapi_connection = connection.connection.driver_connection
+    dbapi_connection.autocommit = True
+    sessions = _SessionOnDemand(connection)
+    try:
+        fired = _fire(FastSQL(connection), sessions, request, autocommit=True)
+        return fired[0] if fired else None
+    finally:
+        sessions.close()
+        dbapi_connection.autocommit = False
 
 
 class _Request(NamedTuple):
@@ -270,7 +300,8 @@ class _SessionOnDemand:
             self.session.close()
 
 
-def _fire(sql: FastSQL, get_session: Callable[[], Session], request: _Request):
+def _fire(sql: FastSQL, get_session: Callable[[], Session], request: _Request, autocommit: bool = False):
+    """Check and apply; with ``autocommit``, None instead when the transition has actions or evidence."""
     user = request.user
     case = load_case_row(sql, request.case_id)
     if case is None or not row_visible(sql, user, case):
@@ -283,8 +314,11 @@ def _fire(sql: FastSQL, get_session: Callable[[], Session], request: _Request):
         raise ActionRefused(
             f"Tindakan {request.trigger!r} tidak tersedia pada status {workflow.label(case.state)}"
         )
+    has_evidence = transition.evidence or request.evidence_ids is not None
+    if autocommit and (transition.actions or has_evidence):
+        return None
     evidence = []
-    if transition.evidence or request.evidence_ids is not None:
+    if has_evidence:
         evidence = _evidence(get_session(), case, request.evidence_ids)
     refusal = _refusal(get_session, workflow, transition, case, user, True, len(evidence), request.inputs)
     if refusal:
@@ -308,7 +342,9 @@ def _apply(sql: FastSQL, get_session, workflow, transition, case, request: _Requ
     }
     # The optimistic lock. On PostgreSQL a concurrent winner holds the row lock; we wait, then re-check
     # the WHERE against its committed row and match nothing. On SQLite BEGIN IMMEDIATE already serialised us.
-    if sql.execute(_UPDATE_STATE, params).rowcount != 1:
+    # PostgreSQL makes this UPDATE in ``case_fire_apply`` below, unless actions or evidence come first.
+    locked = sql.is_sqlite or bool(transition.actions or evidence)
+    if locked and sql.execute(_UPDATE_STATE, params).rowcount != 1:
         raise StaleCaseError()
     changes: dict[str, Any] = {
         "trigger": transition.trigger,
@@ -327,18 +363,15 @@ def _apply(sql: FastSQL, get_session, workflow, transition, case, request: _Requ
         changes["evidence"] = [sha for _id, sha in evidence]
     # Deadlines before the audit append: every writer takes case row -> deadline rows -> audit lock, in
     # that order, so no two transactions can wait on each other in a cycle.
-    deadlines.apply_transition(sql, workflow, transition, case.state, case.id, now)
-    event_id, digest = audit.append(
-        sql,
-        action="fire",
-        actor_id=request.user.id,
-        case_id=case.id,
-        from_state=case.state,
-        to_state=dest,
-        reason=request.reason,
-        changes=changes,
-        occurred_at=now,
-    )
+    plan = deadlines.plan_transition(sql, workflow, transition, case.state, case.id, now)
+    event = dict(actor_id=request.user.id, case_id=case.id, from_state=case.state, to_state=dest,
+                 reason=request.reason, occurred_at=now)  # fmt: skip
+    if sql.is_sqlite:
+        deadlines.apply_plan(sql, case.id, plan)
+        event_id, digest = audit.append(sql, action="fire", changes=changes, **event)
+    else:
+        params["seen"] = None if locked else case.version
+        event_id, digest = _apply_in_server(sql, params, plan, changes, event)
     new_values = {
         "state": dest,
         "version": case.version + 1,
@@ -350,6 +383,42 @@ def _apply(sql: FastSQL, get_session, workflow, transition, case, request: _Requ
         new_values = None  # actions may have changed other columns too
     result = FireResult(case.id, transition.trigger, case.state, dest, case.version + 1, event_id, digest)
     return result, new_values
+
+
+_FIRE_APPLY = Statement(
+    "SELECT id, hash FROM case_fire_apply(:id, :seen, :state, :entered, :closed, :now, :effect, "
+    "CAST(:kinds AS varchar[]), CAST(:fire_ats AS timestamp[]), CAST(:escalate AS varchar[]), :due_at, "
+    ":working, :drop_surplus, :actor_id, :from_state, :reason, :changes, :payload)"
+)
+
+
+def _apply_in_server(sql: FastSQL, params: dict, plan: deadlines.Plan, changes: dict, event: dict):
+    """PostgreSQL: the case UPDATE (unless made already: ``params["seen"]`` None), the deadline rows and
+    the audit event in one round trip (``case_fire_apply``, migration 0008)."""
+    rows = plan.rows
+    changes_text = audit.canonical_json(changes)
+    payload = audit.hash_payload_middle(action="fire", changes=changes_text, **event)
+    found = sql.execute(
+        _FIRE_APPLY,
+        {
+            **params,
+            "effect": plan.effect,
+            "kinds": [r["kind"] for r in rows],
+            "fire_ats": [r["fire_at"] for r in rows],
+            "escalate": [r["escalate_to_role"] for r in rows],
+            "due_at": rows[0]["due_at"] if rows else None,
+            "working": rows[0]["is_working_days"] if rows else False,
+            "drop_surplus": plan.drop_surplus,
+            "actor_id": event["actor_id"],
+            "from_state": event["from_state"],
+            "reason": event["reason"],
+            "changes": changes_text,
+            "payload": payload,
+        },
+    ).fetchone()
+    if found is None:
+        raise StaleCaseError()
+    return found[0], found[1]
 
 
 def _refresh_loaded(session: Session, case_id: int, values: dict[str, Any] | None) -> None:

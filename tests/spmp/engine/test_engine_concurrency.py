@@ -124,3 +124,63 @@ def test_concurrent_appends_on_different_cases_keep_one_chain(committed):
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(audit.AuditEvent)) == before + 20
         assert audit.verify(session).ok
+
+
+def test_fire_now_loses_to_a_change_committed_after_it_read_the_case(committed):
+    """``fire_now`` reads the case at version 1 while another transaction holds its change to version 2
+    uncommitted; when that commits, ``fire_now``'s write matches nothing: StaleCaseError, nothing written
+    (on PostgreSQL this is the one-statement path, ``case_fire_apply``'s version check)."""
+    from spmp.engine import fire_now
+
+    db, world = committed
+    case_id = _open(db, world)
+    winner_has_updated, winner_may_commit = threading.Event(), threading.Event()
+
+    def winner():
+        with db.transaction() as session:
+            fire(session, case_id, "cancel", world["bpmp_staff"], 1, reason="pertama")
+            winner_has_updated.set()
+            winner_may_commit.wait(5)
+
+    thread = threading.Thread(target=winner)
+    thread.start()
+    winner_has_updated.wait(5)
+    with db.session() as session:
+        events_before = session.scalar(select(func.count()).select_from(audit.AuditEvent))
+    threading.Timer(0.3, winner_may_commit.set).start()  # commit while fire_now waits for the row
+    with pytest.raises(StaleCaseError):
+        fire_now(db, case_id, "cancel", world["bpmp_staff"], 1, reason="kedua")
+    thread.join(10)
+    with db.session() as session:
+        case = session.get(CaseRecord, case_id)
+        assert (case.state, case.version) == ("cancelled", 2)
+        assert [e.reason for e in audit.case_timeline(session, case_id)] == [None, "pertama"]
+        assert session.scalar(select(func.count()).select_from(audit.AuditEvent)) == events_before + 1
+        assert audit.verify(session).ok
+
+
+def test_fire_now_on_a_held_connection_mixes_one_statement_and_transaction_paths(committed):
+    """On a connection a worker keeps: a transition with an action (a transaction) after one without (on
+    PostgreSQL, one autocommitted statement), then the connection still runs ordinary transactions that
+    roll back."""
+    from sqlalchemy import inspect, text
+
+    from spmp.engine import fire_now
+
+    db, world = committed
+    case_id = _open(db, world)
+    with db.core_connection() as held:
+        fire_now(db, case_id, "schedule", world["widyaprada"], 1, inputs={"visit_date": "2026-03-10"},
+                 connection=held)  # fmt: skip
+        fire_now(db, case_id, "take_over", world["widyaprada2"], 2, connection=held)  # an action
+        fire_now(db, case_id, "cancel", world["bpmp_staff"], 3, connection=held)
+        with pytest.raises(RuntimeError), db.core_transaction(held) as connection:
+            connection.execute(text("CREATE TABLE probe_rolled_back (x integer)"))
+            raise RuntimeError("roll back")
+    assert not inspect(db.engine).has_table("probe_rolled_back")
+    with db.session() as session:
+        case = session.get(CaseRecord, case_id)
+        assert (case.state, case.version, case.assignee_user_id) == ("cancelled", 4, world["widyaprada2"].id)
+        timeline = audit.case_timeline(session, case_id)
+        assert [e.to_state for e in timeline] == ["draft", "scheduled", "scheduled", "cancelled"]
+        assert audit.verify(session).ok
