@@ -136,6 +136,7 @@ def run_workers(db: Database, user: User, case_ids: list[int], n: int, workers: 
 
 
 def _worker(url: str, user: User, share: list[int], count: int, done) -> None:
+    os.nice(int(os.environ.get("NICE", "0")))
     db = Database(url)
     state = _current_versions(db, share)
     with db.core_connection() as held:

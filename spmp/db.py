@@ -155,10 +155,10 @@ class Database:
         with begin():
             yield connection
 
-    def can_autocommit(self, connection: Connection) -> bool:
-        """Whether statements on ``connection`` may each commit on their own (``fire_now``'s one-statement
-        path): PostgreSQL, and not a test's connection, which stays inside the test's transaction."""
-        return not self.is_sqlite and connection is not self._bound
+    def commits(self, connection: Connection) -> bool:
+        """Whether work on ``connection`` may commit for real, outside SQLAlchemy's transaction handling
+        (``fire_now``'s direct path): not on a test's connection, which stays in the test's transaction."""
+        return connection is not self._bound
 
     def dispose(self) -> None:
         self.engine.dispose()

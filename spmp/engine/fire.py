@@ -225,13 +225,14 @@ def fire_now(
 ) -> FireResult:
     """``fire`` in a write transaction of its own, committed before it returns: the lean path for work
     that fires one transition per transaction (the scheduler, bulk tools). It runs on a Core connection
-    (``connection``, one a worker keeps from ``db.core_connection()``, else one from the pool); a
-    Session is made only for the guards, actions or evidence of a transition that has them.
+    (``connection``, one a worker keeps from ``db.core_connection()``, else one from the pool).
 
-    On PostgreSQL a transition without actions or evidence needs no transaction around it: the case is
-    read and checked, then ``case_fire_apply`` makes every write in one autocommitted statement (its
-    version check refuses a case changed in between). The audit append lock is then held only inside the
-    server, not across a round trip to the client, so concurrent workers do not queue behind it."""
+    A transition without guards, actions or evidence (most of them) runs straight on the DBAPI connection:
+    on SQLite between BEGIN IMMEDIATE and COMMIT; on PostgreSQL with no transaction around it at all: the
+    case is read and checked, then ``case_fire_apply`` makes every write in one autocommitted statement
+    (its version check refuses a case changed in between), so the audit append lock is held only inside
+    the server, not across a round trip to the client. Any other transition runs in a SQLAlchemy
+    transaction, with a Session made for its guards, actions or evidence."""
     request = _Request(case_id, trigger, user, seen_version, dict(inputs or {}), evidence_ids, reason)
     if connection is None:
         with db.core_connection() as connection:
@@ -240,7 +241,7 @@ def fire_now(
 
 
 def _fire_now(db: Database, connection: Connection, request: _Request) -> FireResult:
-    if db.can_autocommit(connection) and (result := _fire_autocommitted(connection, request)):
+    if db.commits(connection) and (result := _fire_direct(connection, request)):
         return result
     with db.core_transaction(connection) as connection:
         sessions = _SessionOnDemand(connection)
@@ -252,20 +253,32 @@ def _fire_now(db: Database, connection: Connection, request: _Request) -> FireRe
     return result
 
 
-def _fire_autocommitted(connection: Connection, request: _Request) -> FireResult | None:
-    """PostgreSQL: ``_fire`` with each statement its own transaction; None (nothing written) when the
-    transition has actions or evidence, which need a transaction."""
+def _fire_direct(connection: Connection, request: _Request) -> FireResult | None:
+    """``_fire`` on the DBAPI connection, outside SQLAlchemy's transaction handling (see ``fire_now``);
+    None, with nothing written, when the transition has guards, actions or evidence."""
+    sql = FastSQL(connection)
+    dbapi_connection = connection.connection.driver_connection
+    if sql.is_sqlite:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+        try:
+            fired = _fire(sql, _no_session, request, direct=True)
+        except BaseException:
+            dbapi_connection.execute("ROLLBACK")
+            raise
+        dbapi_connection.execute("COMMIT" if fired else "ROLLBACK")
+        return fired[0] if fired else None
     # Switched on the DBAPI connection itself, and back before returning: SQLAlchemy's isolation_level
     # option would keep one reset callback per use on a connection a worker holds (memory growing).
-    dbapi_connection = connection.connection.driver_connection
     dbapi_connection.autocommit = True
-    sessions = _SessionOnDemand(connection)
     try:
-        fired = _fire(FastSQL(connection), sessions, request, autocommit=True)
+        fired = _fire(sql, _no_session, request, direct=True)
         return fired[0] if fired else None
     finally:
-        sessions.close()
         dbapi_connection.autocommit = False
+
+
+def _no_session() -> Session:
+    raise AssertionError("a transition fired directly has no guards, actions or evidence: no Session")
 
 
 class _Request(NamedTuple):
@@ -300,8 +313,8 @@ class _SessionOnDemand:
             self.session.close()
 
 
-def _fire(sql: FastSQL, get_session: Callable[[], Session], request: _Request, autocommit: bool = False):
-    """Check and apply; with ``autocommit``, None instead when the transition has actions or evidence."""
+def _fire(sql: FastSQL, get_session: Callable[[], Session], request: _Request, direct: bool = False):
+    """Check and apply; with ``direct``, None instead when the transition has guards, actions or evidence."""
     user = request.user
     case = load_case_row(sql, request.case_id)
     if case is None or not row_visible(sql, user, case):
@@ -315,7 +328,7 @@ def _fire(sql: FastSQL, get_session: Callable[[], Session], request: _Request, a
             f"Tindakan {request.trigger!r} tidak tersedia pada status {workflow.label(case.state)}"
         )
     has_evidence = transition.evidence or request.evidence_ids is not None
-    if autocommit and (transition.actions or has_evidence):
+    if direct and (transition.guards or transition.actions or has_evidence):
         return None
     evidence = []
     if has_evidence:
@@ -392,6 +405,12 @@ _FIRE_APPLY = Statement(
 )
 
 
+def _array_literal(values: Iterable[Any]) -> str:
+    """A PostgreSQL array literal: sent as one text parameter, far cheaper for the driver to pass than a
+    list. Only for values that need no escaping: deadline kinds, role names and timestamps."""
+    return "{" + ",".join("NULL" if v is None else f'"{v}"' for v in values) + "}"
+
+
 def _apply_in_server(sql: FastSQL, params: dict, plan: deadlines.Plan, changes: dict, event: dict):
     """PostgreSQL: the case UPDATE (unless made already: ``params["seen"]`` None), the deadline rows and
     the audit event in one round trip (``case_fire_apply``, migration 0008)."""
@@ -403,9 +422,9 @@ def _apply_in_server(sql: FastSQL, params: dict, plan: deadlines.Plan, changes: 
         {
             **params,
             "effect": plan.effect,
-            "kinds": [r["kind"] for r in rows],
-            "fire_ats": [r["fire_at"] for r in rows],
-            "escalate": [r["escalate_to_role"] for r in rows],
+            "kinds": _array_literal(r["kind"] for r in rows),
+            "fire_ats": _array_literal(r["fire_at"] for r in rows),
+            "escalate": _array_literal(r["escalate_to_role"] for r in rows),
             "due_at": rows[0]["due_at"] if rows else None,
             "working": rows[0]["is_working_days"] if rows else False,
             "drop_surplus": plan.drop_surplus,

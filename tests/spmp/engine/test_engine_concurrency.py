@@ -159,28 +159,34 @@ def test_fire_now_loses_to_a_change_committed_after_it_read_the_case(committed):
         assert audit.verify(session).ok
 
 
-def test_fire_now_on_a_held_connection_mixes_one_statement_and_transaction_paths(committed):
-    """On a connection a worker keeps: a transition with an action (a transaction) after one without (on
-    PostgreSQL, one autocommitted statement), then the connection still runs ordinary transactions that
-    roll back."""
+def test_fire_now_on_a_held_connection_mixes_direct_and_transaction_paths(committed):
+    """On a connection a worker keeps: transitions with a guard or an action (a SQLAlchemy transaction)
+    between ones without (straight on the DBAPI connection; on PostgreSQL one autocommitted statement),
+    a refused one in between, then the connection still runs ordinary transactions that roll back."""
     from sqlalchemy import inspect, text
 
-    from spmp.engine import fire_now
+    from spmp.engine import ActionRefused, fire_now
 
     db, world = committed
     case_id = _open(db, world)
+    widyaprada = world["widyaprada"]
     with db.core_connection() as held:
-        fire_now(db, case_id, "schedule", world["widyaprada"], 1, inputs={"visit_date": "2026-03-10"},
+        fire_now(db, case_id, "schedule", widyaprada, 1, inputs={"visit_date": "2026-03-10"},
+                 connection=held)  # a guard  # fmt: skip
+        with pytest.raises(ActionRefused, match="Tanggal kunjungan"):
+            fire_now(db, case_id, "reschedule", widyaprada, 2, connection=held)  # no input: refused
+        fire_now(db, case_id, "reschedule", widyaprada, 2, inputs={"visit_date": "2026-03-17"},
                  connection=held)  # fmt: skip
-        fire_now(db, case_id, "take_over", world["widyaprada2"], 2, connection=held)  # an action
-        fire_now(db, case_id, "cancel", world["bpmp_staff"], 3, connection=held)
+        fire_now(db, case_id, "take_over", world["widyaprada2"], 3, connection=held)  # an action
+        fire_now(db, case_id, "cancel", world["bpmp_staff"], 4, connection=held)
         with pytest.raises(RuntimeError), db.core_transaction(held) as connection:
             connection.execute(text("CREATE TABLE probe_rolled_back (x integer)"))
             raise RuntimeError("roll back")
     assert not inspect(db.engine).has_table("probe_rolled_back")
     with db.session() as session:
         case = session.get(CaseRecord, case_id)
-        assert (case.state, case.version, case.assignee_user_id) == ("cancelled", 4, world["widyaprada2"].id)
+        assert (case.state, case.version, case.assignee_user_id) == ("cancelled", 5, world["widyaprada2"].id)
         timeline = audit.case_timeline(session, case_id)
-        assert [e.to_state for e in timeline] == ["draft", "scheduled", "scheduled", "cancelled"]
+        assert [e.to_state for e in timeline] == ["draft", "scheduled", "scheduled", "scheduled", "cancelled"]
+        assert timeline[2].changes_dict["inputs"] == {"visit_date": "2026-03-17"}
         assert audit.verify(session).ok
