@@ -2,9 +2,9 @@
 role-checked and explained actions, deadlines, and the audit trail.
 
 Public API (each operation takes the session and the acting user, flushes, never commits; ``fire_now``
-takes the Database and fires in a transaction of its own)::
+and ``fire_many`` take the Database and fire each transition in a transaction of its own)::
 
-    from spmp.engine import available_actions, fire, fire_now, open_case, pause_case, resume_case, assign_case
+    from spmp.engine import available_actions, fire, fire_now, fire_many, open_case, pause_case, resume_case, assign_case
     from spmp.engine import add_comment, store_evidence, evidence_file, case_scope, get_case, mermaid
     from spmp.engine import StaleCaseError, ActionRefused, CaseNotFound, get_definition
 
@@ -15,7 +15,7 @@ from spmp.engine.definitions import DefinitionError, get_definition, workflows
 from spmp.engine.diagram import mermaid
 from spmp.engine.errors import ActionRefused, CaseNotFound, EngineError, StaleCaseError
 from spmp.engine.evidence import EvidencePolicy, evidence_file, list_evidence, store_evidence
-from spmp.engine.fire import ActionOption, FireResult, available_actions, fire, fire_now
+from spmp.engine.fire import ActionOption, FireItem, FireResult, available_actions, fire, fire_many, fire_now
 from spmp.engine.operations import (
     add_comment,
     assign_case,
@@ -34,6 +34,7 @@ __all__ = [
     "DefinitionError",
     "EngineError",
     "EvidencePolicy",
+    "FireItem",
     "FireResult",
     "StaleCaseError",
     "add_comment",
@@ -43,6 +44,7 @@ __all__ = [
     "case_scope",
     "evidence_file",
     "fire",
+    "fire_many",
     "fire_now",
     "get_case",
     "get_definition",

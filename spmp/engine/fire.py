@@ -9,7 +9,8 @@ and the hash-chained audit event. No ORM load or flush: that alone caps throughp
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -25,7 +26,7 @@ from spmp.db import Database
 from spmp.engine import deadlines
 from spmp.engine.cases import CaseEvidence, CaseRecord
 from spmp.engine.definitions import TransitionDef, WorkflowDefinition, get_definition
-from spmp.engine.errors import ActionRefused, CaseNotFound, StaleCaseError
+from spmp.engine.errors import ActionRefused, CaseNotFound, EngineError, StaleCaseError
 from spmp.engine.permissions import case_scope, row_visible
 from spmp.engine.registry import ACTIONS, GUARDS, ActionContext, GuardContext
 from spmp.fastsql import FastSQL, Statement
@@ -187,6 +188,16 @@ def load_case_row(sql: FastSQL, case_id: int) -> CaseRow | None:
     return CaseRow(sql, values) if values else None
 
 
+def load_case_rows(sql: FastSQL, case_ids: list[int]) -> dict[int, CaseRow]:
+    """The rows of the given cases that exist, by id (one query)."""
+    if not case_ids:
+        return {}
+    marks = ", ".join(f":id{i}" for i in range(len(case_ids)))
+    query = Statement(f"SELECT {', '.join(_COLUMNS)} FROM case_record WHERE id IN ({marks})")
+    rows = sql.execute(query, {f"id{i}": case_id for i, case_id in enumerate(case_ids)}).fetchall()
+    return {case.id: case for case in (CaseRow(sql, values) for values in rows)}
+
+
 def fire(
     session: Session,
     case_id: int,
@@ -240,8 +251,52 @@ def fire_now(
     return _fire_now(db, connection, request)
 
 
-def _fire_now(db: Database, connection: Connection, request: _Request) -> FireResult:
-    if db.commits(connection) and (result := _fire_direct(connection, request)):
+class FireItem(NamedTuple):
+    """One transition for ``fire_many``: the case, the trigger, and the version the caller saw."""
+
+    case_id: int
+    trigger: str
+    seen_version: int
+    inputs: Mapping[str, Any] | None = None
+    reason: str | None = None
+
+
+def fire_many(
+    db: Database,
+    user: User,
+    items: Iterable[FireItem],
+    *,
+    connection: Connection | None = None,
+    batch_size: int = 500,
+) -> Iterator[FireResult | EngineError]:
+    """``fire_now`` for many cases (bulk tools): yields, per item in order, its ``FireResult`` or the
+    ``EngineError`` that refused it (stale, refused, not found), so one bad item stops nothing else.
+
+    Each transition is still a transaction of its own. The case rows are read ``batch_size`` at a time,
+    before their transitions: a transition fired directly then needs no read of its own (on PostgreSQL,
+    one round trip in all), and its version check refuses a case changed since the batch was read."""
+    if connection is None:
+        with db.core_connection() as connection:
+            yield from fire_many(db, user, items, connection=connection, batch_size=batch_size)
+        return
+    items = iter(items)
+    while batch := list(itertools.islice(items, batch_size)):
+        with db.core_transaction(connection):
+            cases = load_case_rows(FastSQL(connection), [item.case_id for item in batch])
+        for item in batch:
+            request = _Request(item.case_id, item.trigger, user, item.seen_version, dict(item.inputs or {}),
+                               None, item.reason)  # fmt: skip
+            try:
+                # pop: a case listed twice in a batch is read afresh the second time
+                yield _fire_now(db, connection, request, cases.pop(item.case_id, None))
+            except EngineError as exc:
+                yield exc
+
+
+def _fire_now(
+    db: Database, connection: Connection, request: _Request, case: CaseRow | None = None
+) -> FireResult:
+    if db.commits(connection) and (result := _fire_direct(connection, request, case)):
         return result
     with db.core_transaction(connection) as connection:
         sessions = _SessionOnDemand(connection)
@@ -253,7 +308,7 @@ def _fire_now(db: Database, connection: Connection, request: _Request) -> FireRe
     return result
 
 
-def _fire_direct(connection: Connection, request: _Request) -> FireResult | None:
+def _fire_direct(connection: Connection, request: _Request, case: CaseRow | None) -> FireResult | None:
     """``_fire`` on the DBAPI connection, outside SQLAlchemy's transaction handling (see ``fire_now``);
     None, with nothing written, when the transition has guards, actions or evidence."""
     sql = FastSQL(connection)
@@ -261,7 +316,7 @@ def _fire_direct(connection: Connection, request: _Request) -> FireResult | None
     if sql.is_sqlite:
         dbapi_connection.execute("BEGIN IMMEDIATE")
         try:
-            fired = _fire(sql, _no_session, request, direct=True)
+            fired = _fire(sql, _no_session, request, direct=True, case=case)
         except BaseException:
             dbapi_connection.execute("ROLLBACK")
             raise
@@ -271,7 +326,7 @@ def _fire_direct(connection: Connection, request: _Request) -> FireResult | None
     # option would keep one reset callback per use on a connection a worker holds (memory growing).
     dbapi_connection.autocommit = True
     try:
-        fired = _fire(sql, _no_session, request, direct=True)
+        fired = _fire(sql, _no_session, request, direct=True, case=case)
         return fired[0] if fired else None
     finally:
         dbapi_connection.autocommit = False
@@ -313,10 +368,17 @@ class _SessionOnDemand:
             self.session.close()
 
 
-def _fire(sql: FastSQL, get_session: Callable[[], Session], request: _Request, direct: bool = False):
-    """Check and apply; with ``direct``, None instead when the transition has guards, actions or evidence."""
+def _fire(
+    sql: FastSQL,
+    get_session: Callable[[], Session],
+    request: _Request,
+    direct: bool = False,
+    case: CaseRow | None = None,
+):
+    """Check and apply; with ``direct``, None instead when the transition has guards, actions or evidence.
+    ``case``: the row as read earlier (``fire_many``); the UPDATE's version check still guards the write."""
     user = request.user
-    case = load_case_row(sql, request.case_id)
+    case = case or load_case_row(sql, request.case_id)
     if case is None or not row_visible(sql, user, case):
         raise CaseNotFound()
     if case.version != request.seen_version:

@@ -1,4 +1,5 @@
-"""Two sessions on two real connections fire on the same case at once: exactly one wins."""
+"""Real connections and real commits: two sessions firing on the same case at once (exactly one wins),
+concurrent appends, and ``fire_now`` / ``fire_many`` on the direct path (no test transaction around them)."""
 
 from __future__ import annotations
 
@@ -189,4 +190,38 @@ def test_fire_now_on_a_held_connection_mixes_direct_and_transaction_paths(commit
         timeline = audit.case_timeline(session, case_id)
         assert [e.to_state for e in timeline] == ["draft", "scheduled", "scheduled", "scheduled", "cancelled"]
         assert timeline[2].changes_dict["inputs"] == {"visit_date": "2026-03-17"}
+        assert audit.verify(session).ok
+
+
+def test_fire_many_answers_every_item_in_order_and_fires_the_rest(committed):
+    """Each item is its own transaction: a refused, stale or unknown item is answered with its error and
+    the others go on; a case listed again in the same batch is read afresh (its preloaded row is old)."""
+    from spmp.engine import ActionRefused, CaseNotFound, FireItem, FireResult, fire_many
+
+    db, world = committed
+    first, second, third = (_open(db, world) for _ in range(3))
+    visit = {"visit_date": "2026-03-10"}
+    items = [
+        FireItem(first, "schedule", 1, inputs=visit),  # a guard: a transaction of its own
+        FireItem(first, "reschedule", 2, inputs={"visit_date": "2026-03-17"}),  # direct, row read again
+        FireItem(first, "cancel", 3, reason="selesai"),
+        FireItem(second, "cancel", 5),  # stale
+        FireItem(third, "take_over", 1),  # only a Widyaprada may
+        FireItem(10**9, "cancel", 1),  # no such case
+        FireItem(second, "cancel", 1),
+    ]
+    results = list(fire_many(db, world["bpmp_staff"], items, batch_size=3))
+    assert [type(r) for r in results] == [
+        FireResult, FireResult, FireResult, StaleCaseError, ActionRefused, CaseNotFound, FireResult,
+    ]  # fmt: skip
+    assert [(r.to_state, r.version) for r in results if isinstance(r, FireResult)] == [
+        ("scheduled", 2), ("scheduled", 3), ("cancelled", 4), ("cancelled", 2),
+    ]  # fmt: skip
+    assert "Widyaprada" in str(results[4])
+    with db.session() as session:
+        states = {
+            cid: (c.state, c.version) for cid in (first, second, third) if (c := session.get(CaseRecord, cid))
+        }
+        assert states == {first: ("cancelled", 4), second: ("cancelled", 2), third: ("draft", 1)}
+        assert [e.reason for e in audit.case_timeline(session, first)][-1] == "selesai"
         assert audit.verify(session).ok
