@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, select, text
+from sqlalchemy import Index, Integer, String, Text, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from spmp import clock
@@ -41,8 +41,10 @@ class AuditEvent(Base):
     # Assigned by ``append`` (last id + 1) under the append lock: the id is part of the hashed payload.
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"))
+    # Ids without foreign keys (migration 0009): the trail outlives what it describes, and on PostgreSQL a
+    # foreign-key check would share-lock the user's and the case's rows inside the append lock.
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    case_id: Mapped[int | None] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(40))
     from_state: Mapped[str | None] = mapped_column(String(60))
     to_state: Mapped[str | None] = mapped_column(String(60))

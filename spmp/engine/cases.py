@@ -41,8 +41,12 @@ class CaseRecord(Base):
         CheckConstraint("version >= 1", name="version"),
         CheckConstraint("type_version >= 1", name="type_version"),
         CheckConstraint("is_paused = (paused_at IS NOT NULL)", name="paused_at"),
-        Index("ix_case_record_type_state", "type_key", "type_version", "state"),
+        # No index holds ``state``: every transition changes it, and on PostgreSQL a changed indexed
+        # column makes the UPDATE write a new entry in every index of the row (no HOT update). Lists by
+        # state are narrowed by type, region or scope first (migration 0009).
+        Index("ix_case_record_type", "type_key", "type_version"),
         Index("ix_case_record_region", "province_code", "regency_code"),
+        {"postgresql_with": {"fillfactor": 80}},  # room on the page for those HOT updates
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
