@@ -155,7 +155,7 @@ class Database:
         with begin():
             yield connection
 
-    def commits(self, connection: Connection) -> bool:
+    def may_commit(self, connection: Connection) -> bool:
         """Whether work on ``connection`` may commit for real, outside SQLAlchemy's transaction handling
         (``fire_now``'s direct path): not on a test's connection, which stays in the test's transaction."""
         return connection is not self._bound

@@ -225,3 +225,22 @@ def test_fire_many_answers_every_item_in_order_and_fires_the_rest(committed):
         assert states == {first: ("cancelled", 4), second: ("cancelled", 2), third: ("draft", 1)}
         assert [e.reason for e in audit.case_timeline(session, first)][-1] == "selesai"
         assert audit.verify(session).ok
+
+
+def test_hash_made_in_the_database_matches_the_one_verify_recomputes(committed):
+    """On PostgreSQL the event hash of a fired transition is computed by ``audit_append`` in the server:
+    with a reason in non-ASCII text and quotes, ``audit verify`` (Python) recomputes the same hash."""
+    from spmp.engine import fire_now
+
+    db, world = committed
+    case_id = _open(db, world)
+    reason = 'Sekolah terdampak banjir — "ruang kelas" rusak berat; café ✓'
+    result = fire_now(db, case_id, "cancel", world["bpmp_staff"], 1, reason=reason)
+    with db.session() as session:
+        event = session.get(audit.AuditEvent, result.audit_id)
+        assert (event.reason, event.hash) == (reason, result.audit_hash)
+        assert event.hash == audit.event_hash(
+            event.id, event.occurred_at, event.actor_id, event.case_id, event.action, event.from_state,
+            event.to_state, event.reason, event.changes, event.prev_hash,
+        )  # fmt: skip
+        assert audit.verify(session).ok
