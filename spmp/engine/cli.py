@@ -1,4 +1,5 @@
-"""``spmp workflows ...`` and ``spmp audit ...`` commands (each command is one transaction)."""
+"""``spmp workflows ...``, ``spmp cases ...`` and ``spmp audit ...`` commands (each command is one
+transaction, except ``cases fire``: one per transition)."""
 
 from __future__ import annotations
 
@@ -85,6 +86,47 @@ def workflows_migrate(
             "Migrasi dibatalkan: ada kasus tanpa pemetaan state; tidak ada yang dipindah"
         )
     click.echo("Uji coba: tidak ada yang diubah" if dry_run else f"Selesai: {len(plan.moves)} kasus dipindah")
+
+
+@cli.group()
+def cases() -> None:
+    """Kasus: tindakan massal."""
+
+
+@cases.command("fire")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "username", required=True, help="Username pelaksana (peran dan wilayahnya berlaku).")
+@pass_app
+def cases_fire(app: AppContext, file: Path, username: str) -> None:
+    """Fire the transitions listed in FILE (CSV: case_id, trigger, version[, reason]) as one user, each in
+    a transaction of its own; every refused row is reported with its reason, the others go ahead."""
+    from sqlalchemy import select
+
+    from spmp.accounts.models import User
+    from spmp.engine.bulk import BulkFileError, read_fire_items
+    from spmp.engine.fire import FireResult, fire_many
+
+    try:
+        rows = read_fire_items(file)
+    except BulkFileError as exc:
+        for line in exc.errors:
+            click.echo(line, err=True)
+        raise click.ClickException(f"{exc}; tidak ada yang dijalankan") from exc
+    with app.db.session() as session:
+        user = session.scalar(select(User).where(User.username == username, User.is_active.is_(True)))
+    if user is None:
+        raise click.ClickException(f"Pengguna aktif {username!r} tidak ditemukan")
+    items = [item for _line, item in rows]
+    refused = 0
+    with click.progressbar(length=len(rows), label="Transisi", file=sys.stderr) as bar:
+        for (line, item), result in zip(rows, fire_many(app.db, user, items), strict=True):
+            bar.update(1)
+            if not isinstance(result, FireResult):
+                refused += 1
+                click.echo(f"baris {line}: kasus #{item.case_id} {item.trigger}: {result}")
+    click.echo(f"Selesai: {len(rows) - refused} dijalankan, {refused} ditolak")
+    if refused:
+        sys.exit(1)
 
 
 @cli.group("audit")

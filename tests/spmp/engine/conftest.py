@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from spmp import clock
+from spmp import clock, migrate
+from spmp.db import Database
+from spmp.regions.reference import load_reference
 from tests.spmp.engine.support import MONDAY, make_world
 
 
@@ -20,3 +22,18 @@ def frozen():
 @pytest.fixture
 def world(session):
     return make_world(session)
+
+
+@pytest.fixture
+def cli_env(make_database, tmp_path, monkeypatch):
+    """A database of its own (commands commit for real), with a world, that ``spmp`` commands use."""
+    url = make_database("enginecli")
+    db = Database(url)
+    migrate.upgrade(db)
+    with db.transaction() as session:
+        load_reference(session)
+        world = make_world(session)
+    monkeypatch.setenv("SPMP_DATABASE_URL", url)
+    monkeypatch.setenv("SPMP_INSTANCE_PATH", str(tmp_path / "instance"))
+    yield db, world
+    db.dispose()

@@ -9,13 +9,11 @@ import yaml
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from spmp import audit, migrate
+from spmp import audit
 from spmp.cli import cli
-from spmp.db import Database
 from spmp.engine import ActionRefused, available_actions, definitions, fire, open_case
 from spmp.engine.cases import CaseDeadline, CaseRecord
 from spmp.engine.versioning import migrate_cases
-from spmp.regions.reference import load_reference
 from tests.spmp.engine.support import make_world
 
 V1 = {
@@ -138,20 +136,6 @@ def test_cases_keep_their_version_until_migrated(session, two_versions):
     assert kinds == ["due"]  # the v2 due rule of the new state
     fire(session, checked.id, "tutup", world["bpmp_head"], 3)
     assert audit.verify(session).ok
-
-
-@pytest.fixture
-def cli_env(make_database, tmp_path, monkeypatch):
-    url = make_database("enginecli")
-    db = Database(url)
-    migrate.upgrade(db)
-    with db.transaction() as session:
-        load_reference(session)
-        world = make_world(session)
-    monkeypatch.setenv("SPMP_DATABASE_URL", url)
-    monkeypatch.setenv("SPMP_INSTANCE_PATH", str(tmp_path / "instance"))
-    yield db, world
-    db.dispose()
 
 
 def test_cli_migrate_verify_anchor_diagram(cli_env, two_versions, tmp_path):
