@@ -23,7 +23,9 @@ TOTP_ISSUER = "SPMP"
 
 
 def _audit_account(session: Session, actor: User | None, action: str, user: User, changes: dict) -> None:
-    """Account administration goes into the same tamper-evident audit trail as the cases."""
+    """Account administration and logins go into the same tamper-evident audit trail as the cases
+    (failed attempts on an unknown username are not: they name no account, and the login rate limit
+    already meets them)."""
     from spmp import audit  # late import: audit imports the engine's fast SQL helpers
 
     session.flush()
@@ -158,11 +160,16 @@ def authenticate(session: Session, username: str, password: str, *, lockout_thre
     if user is None or not verify_password(user.password_hash, password):
         if user is not None:
             _record_failure(user, now, lockout_threshold)
-            session.flush()
-            if user.locked_until is not None and user.locked_until > now:
+            locked = user.locked_until is not None and user.locked_until > now
+            _audit_account(session, None, "login_failed", user, {
+                "reason": "kata sandi salah", "failed_logins": user.failed_logins,
+                "locked_until": user.locked_until if locked else None,
+            })  # fmt: skip
+            if locked:
                 return LoginResult(None, _locked_message(user.locked_until))
         return LoginResult(None, generic)
     if not user.is_active:
+        _audit_account(session, None, "login_failed", user, {"reason": "akun nonaktif"})
         return LoginResult(None, "Akun ini dinonaktifkan. Hubungi administrator.")
     user.failed_logins = 0
     user.locked_until = None
@@ -187,8 +194,9 @@ def _locked_message(until: datetime) -> str:
 
 
 def record_login(session: Session, user: User) -> None:
+    """A completed login (password and, where required, the second factor): noted and audited."""
     user.last_login_at = clock.now()
-    session.flush()
+    _audit_account(session, user, "login", user, {})
 
 
 def end_all_sessions(session: Session, user: User) -> None:

@@ -173,3 +173,32 @@ def test_account_administration_is_audited(session):
     assert all(e.actor_id == admin.id for e in events)
     role_change = events[1].changes_dict
     assert role_change["before"]["role"] == "pusat" and role_change["after"]["province_code"] == "53"
+
+
+def test_logins_and_failed_attempts_are_audited(session):
+    """A failed password on a known account (with the lockout it causes), a disabled account and a
+    completed login each leave an event in the chain; an unknown username leaves none."""
+    from spmp import audit
+    from spmp.audit import AuditEvent
+
+    user = accounts.create_user(session, username="rina", full_name="Rina", password=PASSWORD, role="pusat")
+    before = session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
+    for _ in range(2):
+        accounts.authenticate(session, "rina", "salah-salah-1", lockout_threshold=2)
+    accounts.authenticate(session, "tidak.ada", "salah-salah-1", lockout_threshold=2)
+    user.locked_until = None
+    result = accounts.authenticate(session, "rina", PASSWORD, lockout_threshold=2)
+    accounts.record_login(session, result.user)
+    accounts.set_active(session, user, False, actor=None)
+    accounts.authenticate(session, "rina", PASSWORD, lockout_threshold=2)
+    events = session.scalars(select(AuditEvent).where(AuditEvent.id > before).order_by(AuditEvent.id)).all()
+    assert [(e.action, e.actor_id, e.changes_dict.get("failed_logins")) for e in events] == [
+        ("user.login_failed", None, 1),
+        ("user.login_failed", None, 2),
+        ("user.login", user.id, None),
+        ("user.disable", None, None),
+        ("user.login_failed", None, None),
+    ]
+    assert events[0].changes_dict["locked_until"] is None and events[1].changes_dict["locked_until"]
+    assert events[-1].changes_dict == {"user_id": user.id, "username": "rina", "reason": "akun nonaktif"}
+    assert audit.verify(session).ok
