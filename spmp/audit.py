@@ -94,25 +94,16 @@ def event_hash(
     changes: str | None,
     prev_hash: str,
 ) -> str:
-    """sha256 over the canonical serialisation of an event's fields (a JSON array: unambiguous)."""
-    payload = [
-        event_id,
-        _ts(occurred_at),
-        actor_id,
-        case_id,
-        action,
-        from_state,
-        to_state,
-        reason,
-        changes,
-        prev_hash,
-    ]
-    data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(data.encode()).hexdigest()
+    """sha256 over the canonical serialisation of an event's fields, a JSON array (unambiguous):
+    ``[id,<hash_payload_middle(...)>,"prev_hash"]``."""
+    middle = hash_payload_middle(
+        occurred_at, actor_id, case_id, action, from_state, to_state, reason, changes
+    )
+    return hashlib.sha256(f"[{event_id},{middle},{json.dumps(prev_hash)}]".encode()).hexdigest()
 
 
 def hash_payload_middle(
-    occurred_at: datetime,
+    occurred_at: datetime | str,
     actor_id: int | None,
     case_id: int | None,
     action: str,
@@ -121,8 +112,9 @@ def hash_payload_middle(
     reason: str | None,
     changes: str | None,
 ) -> str:
-    """The part of ``event_hash``'s JSON array between the id and the previous hash. PostgreSQL's
-    ``audit_append`` (migration 0008) completes it under the append lock: ``[id,<this>,"prev"]``."""
+    """The fields of ``event_hash``'s array between the id and the previous hash, as JSON. PostgreSQL's
+    ``audit_append`` (migration 0008) puts the id and the previous hash around it under the append lock,
+    so both backends hash exactly the same bytes."""
     fields = [_ts(occurred_at), actor_id, case_id, action, from_state, to_state, reason, changes]
     return json.dumps(fields, separators=(",", ":"), ensure_ascii=False)[1:-1]
 
