@@ -9,6 +9,7 @@ from pathlib import Path
 from spmp.engine.fire import FireItem
 
 REQUIRED = ("case_id", "trigger", "version")
+MAX_ID = 2**31 - 1  # the columns are 32-bit integers
 
 
 class BulkFileError(ValueError):
@@ -54,10 +55,11 @@ def _item(row: dict, line: int, errors: list[str]) -> FireItem | None:
     problems = [f"kolom {name} kosong" for name in REQUIRED if not values[name]]
     numbers = {}
     for name in ("case_id", "version"):
-        if values[name] and not values[name].isdigit():
-            problems.append(f"kolom {name} harus bilangan bulat positif, bukan {values[name]!r}")
-        elif values[name]:
-            numbers[name] = int(values[name])
+        text = values[name]
+        if text and not (text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID):
+            problems.append(f"kolom {name} harus bilangan bulat positif, bukan {text!r}")
+        elif text:
+            numbers[name] = int(text)
     if problems:
         errors.append(f"baris {line}: {'; '.join(problems)}")
         return None

@@ -50,12 +50,19 @@ def test_a_malformed_file_fires_nothing_and_names_every_bad_row(cli_env, tmp_pat
     db, world = cli_env
     (first,) = _open(db, world, 1)
     csv = tmp_path / "salah.csv"
-    csv.write_text(f"case_id,trigger,version\n{first},cancel,1\nabc,cancel,1\n{first},,x\n", encoding="utf-8")
+    csv.write_text(
+        f"case_id,trigger,version\n{first},cancel,1\nabc,cancel,1\n{first},,x\n9999999999,cancel,²\n",
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(cli, ["cases", "fire", str(csv), "--as", world["bpmp_staff"].username])
     assert result.exit_code == 1
     assert "baris 3: kolom case_id harus bilangan bulat positif, bukan 'abc'" in result.output
     assert (
         "baris 4: kolom trigger kosong; kolom version harus bilangan bulat positif, bukan 'x'"
+        in result.output
+    )
+    assert (
+        "baris 5: kolom case_id harus bilangan bulat positif, bukan '9999999999'; kolom version"
         in result.output
     )
     assert "tidak ada yang dijalankan" in result.output
