@@ -285,6 +285,12 @@ def verify_totp(session: Session, user: User, code: str, secret: str | None = No
     return False
 
 
+def record_second_factor_failure(session: Session, user: User) -> None:
+    """A wrong or replayed verification code at login: audited like a wrong password (the login rate
+    limit, not a lockout, stands in the way of guessing)."""
+    _audit_account(session, None, "login_failed", user, {"reason": "kode verifikasi salah"})
+
+
 def enable_totp(session: Session, user: User, secret: str, code: str) -> None:
     if not verify_totp(session, user, code, secret):
         raise AccountError("Kode verifikasi salah atau kedaluwarsa.", "code")

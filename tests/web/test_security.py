@@ -8,9 +8,11 @@ from datetime import timedelta
 
 import pyotp
 import pytest
+from sqlalchemy import select
 
 from spmp import clock
 from spmp.accounts import operations as accounts
+from spmp.audit import AuditEvent
 from spmp.config import ConfigError, load_settings
 from tests.web.conftest import PASSWORD, csrf_token, login, post
 from web import create_app
@@ -213,6 +215,16 @@ def test_totp_wrong_and_replayed_code_refused(app, world):
     token = csrf_token(other, "/login/totp")
     replay = other.post("/login/totp", data={"code": code, "csrf_token": token})
     assert "Kode verifikasi salah" in replay.get_data(as_text=True)
+    # both refusals and the completed login are in the audit trail
+    with app.extensions["spmp_db"].session() as s:
+        events = s.scalars(
+            select(AuditEvent).where(AuditEvent.action.like("user.login%")).order_by(AuditEvent.id)
+        ).all()
+    assert [(e.action, e.changes_dict.get("reason")) for e in events[-3:]] == [
+        ("user.login_failed", "kode verifikasi salah"),
+        ("user.login", None),
+        ("user.login_failed", "kode verifikasi salah"),
+    ]
 
 
 def test_security_headers_and_cookie_flags(client, world):

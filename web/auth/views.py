@@ -90,6 +90,7 @@ def totp():
         if accounts.verify_totp(get_session(), user, form.code.data):
             pending = session[PENDING]
             return _complete_login(user, pending["next"], pending["remember"])
+        accounts.record_second_factor_failure(get_session(), user)
         flash("Kode verifikasi salah atau kedaluwarsa.", "danger")
     return render_template("auth/totp.html", form=form)
 
