@@ -9,9 +9,8 @@ from flask_wtf.csrf import CSRFError
 
 from spmp.config import Settings, load_settings
 from spmp.db import Database
-from web import assets
+from web import assets, security
 from web import db as request_db
-from web import security
 from web.extensions import csrf, limiter, login_manager
 
 

@@ -24,6 +24,8 @@ from web.db import discard_changes, get_session
 bp = Blueprint("cases", __name__, template_folder="templates")
 PAGE_SIZE = 50
 STALE = "Kasus ini telah berubah sejak halaman dibuka. Halaman dimuat ulang; periksa lalu ulangi bila perlu."
+
+
 def _case_or_404(case_id: int) -> CaseRecord:
     try:
         return cases.get_case(get_session(), current_user, case_id)
@@ -65,6 +67,7 @@ def index():
         args=args,
         catalogue=workflows(),
         get_definition=get_definition,
+        can_open=bool(_openable(workflows())),
     )
 
 
@@ -195,16 +198,20 @@ def pause(case_id: int):
     return _back(case_id)
 
 
-@bp.route("/kasus/baru", methods=["GET", "POST"])
-@login_required
-def open_new():
-    session = get_session()
-    catalogue = workflows()
-    openable = [
+def _openable(catalogue) -> list:
+    """The current workflows the user may open a case of (the "Buka kasus" link shows only if any)."""
+    return [
         catalogue.current(k)
         for k in sorted(catalogue.current_versions)
         if current_user.role in catalogue.current(k).open_roles
     ]
+
+
+@bp.route("/kasus/baru", methods=["GET", "POST"])
+@login_required
+def open_new():
+    session = get_session()
+    openable = _openable(workflows())
     if not openable:
         abort(403)
     form = OpenCaseForm()
