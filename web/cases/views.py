@@ -18,6 +18,7 @@ from spmp.engine.errors import ActionRefused, CaseNotFound, StaleCaseError
 from spmp.engine.fire import available_actions, fire
 from spmp.engine.queries import CaseFilters, case_deadlines, list_cases, users_by_id
 from spmp.schools.models import School
+from spmp.timeline import event_detail, event_title
 from web.cases.forms import CommentForm, EvidenceForm, OpenCaseForm, PauseForm
 from web.db import discard_changes, get_session
 from web.security import CSP
@@ -103,6 +104,8 @@ def detail(case_id: int):
         evidence_form=EvidenceForm(),
         pause_form=PauseForm(seen_version=case.version),
         can_pause=current_user.role in workflow.pause_roles,
+        event_title=event_title,
+        event_detail=event_detail,
     )
     return _with_diagram_csp(html)
 
