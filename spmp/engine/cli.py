@@ -39,10 +39,11 @@ def workflows_validate(directory: Path | None) -> None:
 @click.argument("key")
 @click.option("--version", type=int, help="Versi (bawaan: terkini).")
 @click.option("--current", help="State yang disorot.")
-def workflows_diagram(key: str, version: int | None, current: str | None) -> None:
-    """Print the Mermaid state diagram of workflow KEY."""
+@click.option("--svg", "as_svg", is_flag=True, help="SVG (Graphviz dot) seperti di halaman web, bukan teks Mermaid.")
+def workflows_diagram(key: str, version: int | None, current: str | None, as_svg: bool) -> None:
+    """Print the state diagram of workflow KEY (Mermaid text, or with --svg the page's SVG)."""
     from spmp.engine.definitions import get_definition
-    from spmp.engine.diagram import mermaid
+    from spmp.engine.diagram import mermaid, workflow_svg
 
     try:
         defn = get_definition(key, version)
@@ -50,7 +51,13 @@ def workflows_diagram(key: str, version: int | None, current: str | None) -> Non
         raise click.ClickException(
             f"Alur kerja {key!r} versi {version or 'terkini'} tidak ditemukan"
         ) from exc
-    click.echo(mermaid(defn, current), nl=False)
+    if not as_svg:
+        click.echo(mermaid(defn, current), nl=False)
+        return
+    svg = workflow_svg(defn, current)
+    if svg is None:
+        raise click.ClickException("Graphviz (dot) tidak terpasang: apt-get install graphviz")
+    click.echo(svg, nl=False)
 
 
 @workflows.command("migrate")
