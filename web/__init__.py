@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 
 from spmp.config import Settings, load_settings
 from spmp.db import Database
+from web import assets
 from web import db as request_db
 from web import security
 from web.extensions import csrf, limiter, login_manager
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.config.update(overrides)
     app.extensions["spmp_db"] = database or Database(settings.database_url)
 
+    assets.init_app(app)  # first, so that its compression runs after every other after_request hook
     csrf.init_app(app)
     limiter.init_app(app)
     _init_login(app)

@@ -162,6 +162,17 @@ def users_assign(app: AppContext, username, npsns) -> None:
     click.echo(f"{added} sekolah ditambahkan.")
 
 
+@users.command("reset-totp")
+@click.argument("username")
+@pass_app
+def users_reset_totp(app: AppContext, username: str) -> None:
+    """Remove a user's second factor (lost device); audited, ends all their sessions. A role that
+    requires TOTP enrols a new device at the next login."""
+    with app.db.transaction() as session:
+        accounts.reset_totp(session, _get_user(session, username))
+    click.echo("Verifikasi dua langkah diatur ulang; pengguna mendaftarkan perangkat baru saat masuk berikutnya.")
+
+
 @users.command("totp-code")
 @click.argument("username")
 @pass_app

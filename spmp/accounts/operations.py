@@ -268,21 +268,28 @@ def totp_uri(user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=TOTP_ISSUER)
 
 
-def verify_totp(session: Session, user: User, code: str, secret: str | None = None) -> bool:
-    """Check a 6-digit code (one step of clock drift allowed); a code is accepted only once."""
-    secret = secret or user.totp_secret
+def _matching_step(secret: str, code: str | None) -> int | None:
+    """The time step whose code ``code`` is (one step of clock drift allowed), or None."""
     code = (code or "").strip().replace(" ", "")
-    if not secret or not code.isdigit() or len(code) != 6:
-        return False
+    if not secret or not code.isdigit() or not code.isascii() or len(code) != 6:
+        return None
     totp = pyotp.TOTP(secret)
-    now = clock.now()
-    step = int(now.timestamp()) // totp.interval
+    step = int(clock.now().timestamp()) // totp.interval
     for candidate in (step, step - 1, step + 1):
-        if totp.at(candidate * totp.interval) == code and (user.totp_last_step or -1) < candidate:
-            user.totp_last_step = candidate
-            session.flush()
-            return True
-    return False
+        if totp.at(candidate * totp.interval) == code:
+            return candidate
+    return None
+
+
+def verify_totp(session: Session, user: User, code: str, secret: str | None = None) -> bool:
+    """Check a 6-digit code of the user's secret (one step of clock drift allowed); a code is accepted
+    only once."""
+    step = _matching_step(secret or user.totp_secret, code)
+    if step is None or (user.totp_last_step or -1) >= step:
+        return False
+    user.totp_last_step = step
+    session.flush()
+    return True
 
 
 def record_second_factor_failure(session: Session, user: User) -> None:
@@ -292,10 +299,53 @@ def record_second_factor_failure(session: Session, user: User) -> None:
 
 
 def enable_totp(session: Session, user: User, secret: str, code: str) -> None:
-    if not verify_totp(session, user, code, secret):
+    """First enrolment of a second factor, for an account that has none. An account that already has
+    one re-enrols with ``reenrol_totp`` (password and current code) or after an admin's ``reset_totp``."""
+    if user.totp_enabled:
+        raise AccountError(
+            "Verifikasi dua langkah sudah aktif. Untuk mengganti perangkat diperlukan kata sandi dan kode saat ini."
+        )
+    step = _matching_step(secret, code)
+    if step is None:
         raise AccountError("Kode verifikasi salah atau kedaluwarsa.", "code")
     user.totp_secret = secret
+    user.totp_last_step = step
     session.flush()
+    _audit_account(session, user, "totp_enrol", user, {"reenrol": False})
+
+
+def reenrol_totp(
+    session: Session, user: User, password: str, current_code: str, secret: str, code: str
+) -> None:
+    """Move the second factor to a new secret: needs the password AND a current code of the old one."""
+    if not user.totp_enabled:
+        raise AccountError("Verifikasi dua langkah belum aktif.")
+    if not verify_password(user.password_hash, password or ""):
+        _audit_account(session, user, "totp_enrol_refused", user, {"reason": "kata sandi salah"})
+        raise AccountError("Kata sandi salah.", "password")
+    if not verify_totp(session, user, current_code):
+        _audit_account(session, user, "totp_enrol_refused", user, {"reason": "kode saat ini salah"})
+        raise AccountError("Kode verifikasi saat ini salah atau kedaluwarsa.", "current_code")
+    step = _matching_step(secret, code)
+    if step is None:
+        raise AccountError("Kode verifikasi perangkat baru salah atau kedaluwarsa.", "code")
+    user.totp_secret = secret
+    user.totp_last_step = max(step, user.totp_last_step or -1)
+    session.flush()
+    _audit_account(session, user, "totp_enrol", user, {"reenrol": True})
+
+
+def reset_totp(session: Session, user: User, actor: User | None = None) -> None:
+    """An administrator's (or the server operator's, ``actor=None``) reset of a lost second factor: the
+    secret is removed and every session ended; a role that requires TOTP enrols anew at the next login."""
+    if actor is not None and actor.id == user.id:
+        raise AccountError("Anda tidak dapat mengatur ulang verifikasi dua langkah akun Anda sendiri.")
+    had = user.totp_enabled
+    user.totp_secret = None
+    user.totp_last_step = None
+    session.flush()
+    end_all_sessions(session, user)
+    _audit_account(session, actor, "totp_reset", user, {"had_second_factor": had})
 
 
 def disable_totp(session: Session, user: User) -> None:
@@ -304,6 +354,7 @@ def disable_totp(session: Session, user: User) -> None:
     user.totp_secret = None
     user.totp_last_step = None
     session.flush()
+    _audit_account(session, user, "totp_reset", user, {"had_second_factor": True})
 
 
 # --- Widyaprada caseload -------------------------------------------------------------------------------

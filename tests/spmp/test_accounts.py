@@ -202,3 +202,35 @@ def test_logins_and_failed_attempts_are_audited(session):
     assert events[0].changes_dict["locked_until"] is None and events[1].changes_dict["locked_until"]
     assert events[-1].changes_dict == {"user_id": user.id, "username": "rina", "reason": "akun nonaktif"}
     assert audit.verify(session).ok
+
+
+def test_users_reset_totp_cli_is_audited(make_database, monkeypatch, tmp_path):
+    import pyotp
+
+    from spmp import migrate
+    from spmp.audit import AuditEvent
+    from spmp.cli import cli
+    from spmp.db import Database
+    from spmp.regions.reference import load_reference
+
+    url = make_database("cli_totp")
+    database = Database(url)
+    migrate.upgrade(database)
+    with database.transaction() as session:
+        load_reference(session)
+        user = accounts.create_user(session, username="pusat.x", full_name="P", password=PASSWORD, role="pusat")
+        user.totp_secret = pyotp.random_base32()
+    monkeypatch.setenv("SPMP_DATABASE_URL", url)
+    monkeypatch.setenv("SPMP_INSTANCE_PATH", str(tmp_path))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["users", "reset-totp", "pusat.x"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["users", "reset-totp", "tidak.ada"])
+    assert result.exit_code != 0 and "tidak ditemukan" in result.output
+    with database.transaction() as session:
+        user = session.scalar(select(User).where(User.username == "pusat.x"))
+        assert user.totp_secret is None and user.session_epoch == 1
+        event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
+        assert event.action == "user.totp_reset" and event.actor_id is None
+        assert event.changes_dict["had_second_factor"] is True
+    database.dispose()

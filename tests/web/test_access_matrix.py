@@ -49,6 +49,7 @@ MATRIX = [
     ("GET", "/admin/unit", _only(ADMIN, 200, 403)),
     ("POST", "/admin/pengguna/{other_user}/aktif", _only(ADMIN, 302, 403)),
     ("POST", "/admin/pengguna/{other_user}/sekolah", _only(ADMIN, 302, 403)),
+    ("POST", "/admin/pengguna/{other_user}/totp", _only(ADMIN, 302, 403)),
     ("POST", "/admin/unit/cakupan/53", _only(ADMIN, 302, 403)),
     ("GET", "/tidak-ada-halaman-ini", _expect_everyone(404)),
     ("GET", "/kasus", _expect_everyone()),

@@ -275,3 +275,118 @@ def test_pending_second_factor_expires(client, world):
     response = client.get("/login/totp")
     assert response.status_code == 302 and response.location.endswith("/login")
     assert client.get("/").status_code == 302
+
+
+# --- issue 9 §2: the second factor cannot be replaced with the password alone ---------------------------
+def _audit_actions(session, like: str) -> list[tuple[str, int | None, dict]]:
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.action.like(like)).order_by(AuditEvent.id)
+    ).all()
+    return [(e.action, e.actor_id, e.changes_dict) for e in events]
+
+
+@pytest.mark.parametrize("role", ["admin", "pusat"])
+def test_totp_setup_after_password_step_cannot_replace_second_factor(client, world, session, role):
+    """The critical bypass: after only the password of an account WITH a second factor, the setup page
+    offered a fresh secret and its code logged in and replaced the owner's secret."""
+    user = world["users"][role]
+    owner_secret = user.totp_secret
+    response = login(client, user.username)  # the password only
+    assert response.location.endswith("/login/totp")
+    response = client.get("/login/totp/setup")
+    assert response.status_code == 302 and response.location.endswith("/login/totp")
+    # Even with a secret of the attacker's choosing planted in the session, nothing is enrolled.
+    attacker_secret = pyotp.random_base32()
+    with client.session_transaction() as sess:
+        sess["totp_setup_secret"] = attacker_secret
+        sess["totp_setup"] = {"user": user.id, "secret": attacker_secret}
+    token = csrf_token(client, "/login/totp")
+    response = client.post(
+        "/login/totp/setup", data={"code": pyotp.TOTP(attacker_secret).now(), "csrf_token": token}
+    )
+    assert response.status_code == 302 and response.location.endswith("/login/totp")
+    assert client.get("/").status_code == 302  # still not logged in
+    session.refresh(user)
+    assert user.totp_secret == owner_secret
+    assert _audit_actions(session, "user.totp%") == []
+
+
+def test_first_enrolment_is_audited(client, world, session):
+    admin = world["users"]["admin"]
+    admin.totp_secret = None
+    session.flush()
+    login(client, "admin1")
+    page = client.get("/login/totp/setup").get_data(as_text=True)
+    secret = page.split('class="secret">')[1].split("<")[0]
+    token = csrf_token(client, "/login/totp/setup")
+    response = client.post("/login/totp/setup", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
+    assert response.status_code == 302
+    assert [(a, actor, c["reenrol"]) for a, actor, c in _audit_actions(session, "user.totp%")] == [
+        ("user.totp_enrol", admin.id, False)
+    ]
+
+
+def test_logged_in_session_cannot_reenrol_without_password_and_current_code(app, world, session):
+    admin = world["users"]["admin"]
+    old_secret = admin.totp_secret
+    client = app.test_client()
+    assert login(client, admin).status_code == 302
+    later = clock.now() + timedelta(seconds=90)  # a code step after the one the login used
+    try:
+        clock.set_clock(lambda: later)
+        page = client.get("/login/totp/setup").get_data(as_text=True)
+        assert 'name="password"' in page and 'name="current_code"' in page
+        new_secret = page.split('class="secret">')[1].split("<")[0]
+        new_code = pyotp.TOTP(new_secret).at(later)
+        current_code = pyotp.TOTP(old_secret).at(later)
+        token = csrf_token(client, "/login/totp/setup")
+
+        def attempt(**fields):
+            data = {"password": "", "current_code": "", "code": new_code, "csrf_token": token, **fields}
+            return client.post("/login/totp/setup", data=data)
+
+        assert attempt().status_code == 200  # the new device's code alone
+        assert attempt(password=PASSWORD).status_code == 200  # no current code
+        assert attempt(current_code=current_code, password="salah-sekali-123").status_code == 200
+        wrong = "123456" if current_code != "123456" else "654321"
+        assert attempt(password=PASSWORD, current_code=wrong).status_code == 200
+        session.refresh(admin)
+        assert admin.totp_secret == old_secret
+        response = attempt(password=PASSWORD, current_code=current_code)
+        assert response.status_code == 302 and response.location.endswith("/akun")
+    finally:
+        clock.set_clock(None)
+    session.refresh(admin)
+    assert admin.totp_secret == new_secret
+    events = _audit_actions(session, "user.totp%")
+    assert [(a, c.get("reason"), c.get("reenrol")) for a, _, c in events] == [
+        ("user.totp_enrol_refused", "kata sandi salah", None),
+        ("user.totp_enrol_refused", "kode saat ini salah", None),
+        ("user.totp_enrol", None, True),
+    ]
+
+
+def test_admin_resets_a_lost_second_factor(app, world, session):
+    admin, pusat = world["users"]["admin"], world["users"]["pusat"]
+    victim_session = app.test_client()
+    assert login(victim_session, pusat).status_code == 302
+    client = app.test_client()
+    login(client, admin)
+    page = client.get(f"/admin/pengguna/{pusat.id}").get_data(as_text=True)
+    assert f"/admin/pengguna/{pusat.id}/totp" in page
+    response = post(client, f"/admin/pengguna/{pusat.id}/totp", token_from=f"/admin/pengguna/{pusat.id}")
+    assert response.status_code == 302
+    session.refresh(pusat)
+    assert pusat.totp_secret is None
+    assert victim_session.get("/").status_code == 302  # the reset ended the user's sessions
+    # an admin cannot reset their own second factor from a session (that would need no password or code)
+    response = post(client, f"/admin/pengguna/{admin.id}/totp", token_from=f"/admin/pengguna/{admin.id}")
+    assert response.status_code == 302
+    session.refresh(admin)
+    assert admin.totp_secret is not None
+    assert [(a, actor, c["username"]) for a, actor, c in _audit_actions(session, "user.totp%")] == [
+        ("user.totp_reset", admin.id, "pusat1")
+    ]
+    # the user enrols a new device after the password step
+    fresh = app.test_client()
+    assert login(fresh, "pusat1").location.endswith("/login/totp/setup")

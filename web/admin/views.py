@@ -169,6 +169,26 @@ def user_reset_password(user_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
+@bp.route("/pengguna/<int:user_id>/totp", methods=["POST"])
+@admin_required
+def user_reset_totp(user_id: int):
+    """Reset a lost second factor (audited); the user enrols anew at the next login."""
+    user = _load_user(user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_totp(get_session(), user, actor=current_user)
+        except accounts.AccountError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(
+                "Verifikasi dua langkah diatur ulang; semua sesi pengguna ini diakhiri. "
+                "Pengguna mendaftarkan perangkat baru saat masuk berikutnya.",
+                "success",
+            )
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
 @bp.route("/pengguna/<int:user_id>/sekolah", methods=["POST"])
 @admin_required
 def user_assign(user_id: int):
