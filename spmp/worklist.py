@@ -132,3 +132,24 @@ def _waiting_on(case: CaseRecord) -> str:
     if case.assignee_user is not None and case.assignee_user.role in roles:
         return case.assignee_user.full_name
     return ", ".join(ROLE_LABELS[Role(r)] for r in sorted(roles)) or "—"
+
+
+EXPORT_HEADER = ("Bagian", "Nomor kasus", "Kasus", "Jenis", "Tahap", "Sekolah", "NPSN", "Kabupaten/Kota",
+                 "Menunggu", "Tenggat")  # fmt: skip
+
+
+def export_rows(work: Worklist) -> list[tuple]:
+    """The worklist as rows for a CSV/XLSX download (both parts, as shown on the page)."""
+    from spmp.engine.definitions import get_definition
+
+    rows = []
+    for part, items in (("Menunggu tindakan saya", work.mine), ("Menunggu pihak lain", work.others)):
+        for item in items:
+            case, school = item.case, item.case.school
+            workflow = get_definition(case.type_key, case.type_version)
+            rows.append((
+                part, case.id, case.title, workflow.title, workflow.label(case.state),
+                school.name if school else None, school.npsn if school else None,
+                school.regency.name if school and school.regency else None, item.waiting_on or None, item.due_at,
+            ))  # fmt: skip
+    return rows

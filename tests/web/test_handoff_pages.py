@@ -71,3 +71,19 @@ def test_case_timeline_reads_in_indonesian(client, world, session):
     school_page = client.get(f"/sekolah/{world['inside'].id}/linimasa").get_data(as_text=True)
     assert "Supervisi semester ganjil: Jadwal diubah" in school_page
     assert "Terjadwal → Terjadwal" not in school_page
+
+
+def test_worklist_downloads_as_csv_and_xlsx(client, world, session):
+    wp = world["users"]["widyaprada"]
+    cases.open_case(session, world["users"]["bpmp_staff"], "school_visit", title="=Supervisi A",
+                    school_id=world["inside"].id, assignee_user_id=wp.id)  # fmt: skip
+    login(client, wp)
+    assert 'class="export-csv"' in client.get("/").get_data(as_text=True)
+    response = client.get("/?format=csv")
+    assert response.status_code == 200 and "pekerjaan-saya-" in response.headers["Content-Disposition"]
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[0].lstrip("\ufeff").startswith("Bagian,Nomor kasus,Kasus,Jenis,Tahap,Sekolah,NPSN")
+    assert lines[1].startswith("Menunggu tindakan saya,") and "'=Supervisi A" in lines[1]  # neutralised
+    assert f"{world['inside'].npsn},Kota Kupang" in lines[1]
+    assert client.get("/?format=xlsx").data[:2] == b"PK"
+    assert client.get("/?format=pdf").status_code == 400
