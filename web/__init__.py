@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from spmp.config import Settings, load_settings
 from spmp.db import Database
 from web import db as request_db
-from web import security
+from web import ids, security
 from web.extensions import csrf, limiter, login_manager
 
 
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     limiter.init_app(app)
     _init_login(app)
     request_db.init_app(app)
+    ids.init_app(app)  # before the blueprints: their routes use <id:...>
     _register_blueprints(app)
     _register_hooks(app, settings)
     _register_errors(app)

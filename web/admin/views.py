@@ -17,6 +17,7 @@ from spmp.regions.operations import CoverageError, all_units, coverage_table, mo
 from web.admin.forms import AssignForm, CoverageForm, PasswordResetForm, UserCreateForm, UserRoleForm
 from web.auth.forms import ConfirmForm
 from web.db import discard_changes, get_session
+from web.ids import id_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 PAGE_SIZE = 50
@@ -65,7 +66,7 @@ def _field_error(form, exc: accounts.AccountError) -> None:
 def users():
     q = (request.args.get("q") or "").strip().lower()
     role = request.args.get("peran") or ""
-    page = list_users(get_session(), q, role, request.args.get("setelah", type=int) or 0, PAGE_SIZE)
+    page = list_users(get_session(), q, role, id_arg(request.args, "setelah") or 0, PAGE_SIZE)
     return render_template(
         "admin/users.html", users=page.users, next_after=page.next_after, q=q, role=role, roles=ROLE_LABELS
     )
@@ -104,7 +105,7 @@ def _load_user(user_id: int) -> User:
     return user
 
 
-@bp.route("/pengguna/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/pengguna/<id:user_id>", methods=["GET", "POST"])
 @admin_required
 def user_detail(user_id: int):
     session = get_session()
@@ -140,7 +141,7 @@ def user_detail(user_id: int):
     )
 
 
-@bp.route("/pengguna/<int:user_id>/aktif", methods=["POST"])
+@bp.route("/pengguna/<id:user_id>/aktif", methods=["POST"])
 @admin_required
 def user_toggle_active(user_id: int):
     user = _load_user(user_id)
@@ -154,7 +155,7 @@ def user_toggle_active(user_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
-@bp.route("/pengguna/<int:user_id>/sandi", methods=["POST"])
+@bp.route("/pengguna/<id:user_id>/sandi", methods=["POST"])
 @admin_required
 def user_reset_password(user_id: int):
     user = _load_user(user_id)
@@ -169,7 +170,7 @@ def user_reset_password(user_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
-@bp.route("/pengguna/<int:user_id>/sekolah", methods=["POST"])
+@bp.route("/pengguna/<id:user_id>/sekolah", methods=["POST"])
 @admin_required
 def user_assign(user_id: int):
     user = _load_user(user_id)
@@ -185,7 +186,7 @@ def user_assign(user_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
-@bp.route("/pengguna/<int:user_id>/sekolah/<int:school_id>/hapus", methods=["POST"])
+@bp.route("/pengguna/<id:user_id>/sekolah/<id:school_id>/hapus", methods=["POST"])
 @admin_required
 def user_unassign(user_id: int, school_id: int):
     user = _load_user(user_id)

@@ -20,6 +20,7 @@ from spmp.engine.queries import CaseFilters, case_deadlines, list_cases, users_b
 from spmp.schools.models import School
 from web.cases.forms import CommentForm, EvidenceForm, OpenCaseForm, PauseForm
 from web.db import discard_changes, get_session
+from web.ids import id_arg, id_list, parse_version
 from web.security import CSP
 
 bp = Blueprint("cases", __name__, template_folder="templates")
@@ -67,7 +68,7 @@ def index():
         mine=request.args.get("milik") == "saya",
         open_only=request.args.get("terbuka") == "1",
     )
-    page = list_cases(get_session(), current_user, filters, request.args.get("sebelum", type=int), PAGE_SIZE)
+    page = list_cases(get_session(), current_user, filters, id_arg(request.args, "sebelum"), PAGE_SIZE)
     args = {k: v for k, v in request.args.items() if k != "sebelum" and v}
     return render_template(
         "cases/index.html",
@@ -79,7 +80,7 @@ def index():
     )
 
 
-@bp.route("/kasus/<int:case_id>")
+@bp.route("/kasus/<id:case_id>")
 @login_required
 def detail(case_id: int):
     session = get_session()
@@ -107,10 +108,10 @@ def detail(case_id: int):
     return _with_diagram_csp(html)
 
 
-@bp.route("/kasus/<int:case_id>/aksi/<trigger>", methods=["POST"])
+@bp.route("/kasus/<id:case_id>/aksi/<trigger>", methods=["POST"])
 @login_required
 def act(case_id: int, trigger: str):
-    seen = request.form.get("seen_version", type=int)
+    seen = parse_version(request.form.get("seen_version"))
     if seen is None:
         abort(400, description="Versi kasus tidak terbaca. Muat ulang halaman.")
     inputs = {
@@ -118,7 +119,7 @@ def act(case_id: int, trigger: str):
         for k, v in request.form.items()
         if k.startswith("input_") and v.strip()
     }
-    evidence_ids = [int(v) for v in request.form.getlist("evidence_id") if v.isdigit()] or None
+    evidence_ids = id_list(request.form.getlist("evidence_id")) or None
     try:
         result = fire(
             get_session(),
@@ -138,7 +139,7 @@ def act(case_id: int, trigger: str):
     return _back(case_id)
 
 
-@bp.route("/kasus/<int:case_id>/komentar", methods=["POST"])
+@bp.route("/kasus/<id:case_id>/komentar", methods=["POST"])
 @login_required
 def comment(case_id: int):
     form = CommentForm()
@@ -153,7 +154,7 @@ def comment(case_id: int):
     return _back(case_id)
 
 
-@bp.route("/kasus/<int:case_id>/bukti", methods=["POST"])
+@bp.route("/kasus/<id:case_id>/bukti", methods=["POST"])
 @login_required
 def upload(case_id: int):
     form = EvidenceForm()
@@ -173,7 +174,7 @@ def upload(case_id: int):
     return _back(case_id)
 
 
-@bp.route("/bukti/<int:evidence_id>")
+@bp.route("/bukti/<id:evidence_id>")
 @login_required
 def download(evidence_id: int):
     settings = current_app.config["SPMP_SETTINGS"]
@@ -190,11 +191,13 @@ def download(evidence_id: int):
     return response
 
 
-@bp.route("/kasus/<int:case_id>/jeda", methods=["POST"])
+@bp.route("/kasus/<id:case_id>/jeda", methods=["POST"])
 @login_required
 def pause(case_id: int):
     form = PauseForm()
-    seen = int(form.seen_version.data or 0)
+    if not form.validate_on_submit():
+        abort(400, description="Versi kasus tidak terbaca. Muat ulang halaman.")
+    seen = form.seen_version.data
     try:
         if request.form.get("resume"):
             cases.resume_case(get_session(), current_user, case_id, seen, form.reason.data or None)

@@ -28,6 +28,7 @@ from spmp.spmi import queries
 from spmp.spmi.importer import import_indicators
 from spmp.spmi.models import BANDS, SNP
 from web.db import discard_changes, get_session
+from web.ids import parse_id
 from web.navigation import EXTRA_MENU
 from web.spmi import forms
 
@@ -156,7 +157,7 @@ def _render_cycle(cycle, submitted: dict | None = None, status: int = 200):
     ), status  # fmt: skip
 
 
-@bp.route("/spmi/siklus/<int:cycle_id>")
+@bp.route("/spmi/siklus/<id:cycle_id>")
 @login_required
 def cycle(cycle_id: int):
     return _render_cycle(_cycle_or_404(cycle_id))
@@ -215,7 +216,7 @@ STEPS = {
 }
 
 
-@bp.route("/spmi/siklus/<int:cycle_id>/<step>", methods=["POST"])
+@bp.route("/spmi/siklus/<id:cycle_id>/<step>", methods=["POST"])
 @login_required
 def save_step(cycle_id: int, step: str):
     """One PBD form: validate (messages next to the fields), call the operation, back to the page."""
@@ -243,7 +244,7 @@ def save_step(cycle_id: int, step: str):
     return redirect(url_for("spmi.cycle", cycle_id=cycle.id, _anchor=key))
 
 
-@bp.route("/spmi/siklus/<int:cycle_id>/prioritas/<int:priority_id>/hapus", methods=["POST"])
+@bp.route("/spmi/siklus/<id:cycle_id>/prioritas/<id:priority_id>/hapus", methods=["POST"])
 @login_required
 def remove_priority(cycle_id: int, priority_id: int):
     cycle = _cycle_or_404(cycle_id)
@@ -264,10 +265,7 @@ def _version() -> int:
     form = forms.StepForm()
     if not form.validate_on_submit():
         abort(400, description="Formulir tidak lengkap. Muat ulang halaman lalu coba lagi.")
-    try:
-        return int(form.version.data)
-    except ValueError:
-        abort(400, description="Formulir tidak lengkap. Muat ulang halaman lalu coba lagi.")
+    return form.version.data
 
 
 def _step(cycle_id: int, call, done: str):
@@ -286,7 +284,7 @@ def _step(cycle_id: int, call, done: str):
     return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
 
 
-@bp.route("/spmi/siklus/<int:cycle_id>/ajukan", methods=["POST"])
+@bp.route("/spmi/siklus/<id:cycle_id>/ajukan", methods=["POST"])
 @login_required
 def submit(cycle_id: int):
     return _step(
@@ -296,7 +294,7 @@ def submit(cycle_id: int):
     )
 
 
-@bp.route("/spmi/siklus/<int:cycle_id>/setujui", methods=["POST"])
+@bp.route("/spmi/siklus/<id:cycle_id>/setujui", methods=["POST"])
 @login_required
 def approve(cycle_id: int):
     comment = request.form.get("comment")
@@ -312,12 +310,12 @@ def _notes_from_form() -> list[ops.NoteInput]:
         if not name.startswith("note-") or not body.strip():
             continue
         _, kind, *rest = name.split("-", 2)
-        item_id = int(rest[0]) if rest and rest[0].isdigit() else None
+        item_id = parse_id(rest[0]) if rest else None
         notes.append(ops.NoteInput(kind, item_id, body))
     return notes
 
 
-@bp.route("/spmi/siklus/<int:cycle_id>/kembalikan", methods=["POST"])
+@bp.route("/spmi/siklus/<id:cycle_id>/kembalikan", methods=["POST"])
 @login_required
 def send_back(cycle_id: int):
     notes = _notes_from_form()
@@ -389,7 +387,7 @@ def bulk_open():
 
 
 # --- indicators ---------------------------------------------------------------------------------------
-@bp.route("/spmi/sekolah/<int:school_id>/indikator", methods=["GET", "POST"])
+@bp.route("/spmi/sekolah/<id:school_id>/indikator", methods=["GET", "POST"])
 @login_required
 def indicators(school_id: int):
     """Import a school's Rapor Pendidikan indicators (its operator/principal, or B/BPMP for it)."""
