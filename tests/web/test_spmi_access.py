@@ -17,6 +17,7 @@ PROGRESS = {"bpmp_staff", "bpmp_head", "dinas_province", "dinas_regency", *NATIO
 BULK = {"bpmp_staff", "bpmp_head", *NATIONAL}
 SEES_INSIDE = set(ROLES) - {"facilitator"}  # a facilitator sees only cases assigned to them
 RECORD = {"bpmp_staff", "bpmp_head", *NATIONAL}
+REVIEW = {"widyaprada", "bpmp_staff", "bpmp_head", *NATIONAL}
 VISIT = RECORD | {"dinas_province", "dinas_regency", "widyaprada", "facilitator"}
 
 
@@ -34,6 +35,13 @@ MATRIX = [
     ("GET", "/spmi/tinjauan", _only({"widyaprada", "bpmp_staff", "bpmp_head", *NATIONAL}, 200, 403)),
     ("GET", "/spmi/progres", _only(PROGRESS, 200, 403)),
     ("GET", "/spmi/progres/53.71", _only(PROGRESS, 200, 403)),
+    ("GET", "/spmi/progres/99.99", _only(PROGRESS, 404, 403)),
+    ("GET", "/spmi/progres?terlambat=1&format=csv", _only(PROGRESS, 200, 403)),
+    ("GET", "/spmi/progres/53.71?format=xlsx", _only(PROGRESS, 200, 403)),
+    ("GET", "/spmi/terlambat", _only(PROGRESS, 200, 403)),
+    ("GET", "/spmi/terlambat?format=csv", _only(PROGRESS, 200, 403)),
+    ("GET", "/spmi/progres/buka", _only(BULK, 200, 403)),
+    ("GET", "/spmi/tinjauan?terlambat=1&format=xlsx", _only(REVIEW, 200, 403)),
     ("GET", "/sekolah/{inside}/linimasa", _only(set(ROLES), 200, 404)),
     ("GET", "/sekolah/{outside}/linimasa", _only(NATIONAL, 200, 404)),
     ("GET", "/sekolah/{inside}/spme", _only(set(ROLES), 200, 404)),

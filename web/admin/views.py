@@ -11,12 +11,13 @@ from wtforms import SelectChoice
 
 from spmp.accounts import operations as accounts
 from spmp.accounts.models import ROLE_LABELS, Role, User
-from spmp.accounts.queries import list_users
+from spmp.accounts.queries import USER_EXPORT_HEADER, filtered_users, list_users, user_export_rows
 from spmp.regions.models import Province, Unit
 from spmp.regions.operations import CoverageError, all_units, coverage_table, move_province
 from web.admin.forms import AssignForm, CoverageForm, PasswordResetForm, UserCreateForm, UserRoleForm
 from web.auth.forms import ConfirmForm
 from web.db import discard_changes, get_session
+from web.export import export_response, requested_format
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 PAGE_SIZE = 50
@@ -65,6 +66,11 @@ def _field_error(form, exc: accounts.AccountError) -> None:
 def users():
     q = (request.args.get("q") or "").strip().lower()
     role = request.args.get("peran") or ""
+    fmt = requested_format()
+    if fmt:
+        statement = filtered_users(q, role)
+        return export_response(fmt, "pengguna", USER_EXPORT_HEADER,
+                               lambda session: user_export_rows(session, statement), title="Pengguna")  # fmt: skip
     page = list_users(get_session(), q, role, request.args.get("setelah", type=int) or 0, PAGE_SIZE)
     return render_template(
         "admin/users.html", users=page.users, next_after=page.next_after, q=q, role=role, roles=ROLE_LABELS

@@ -16,10 +16,19 @@ from spmp.engine.definitions import get_definition, workflows
 from spmp.engine.diagram import mermaid
 from spmp.engine.errors import ActionRefused, CaseNotFound, StaleCaseError
 from spmp.engine.fire import available_actions, fire
-from spmp.engine.queries import CaseFilters, case_deadlines, list_cases, users_by_id
+from spmp.engine.queries import (
+    CASE_EXPORT_HEADER,
+    CaseFilters,
+    case_deadlines,
+    case_export_rows,
+    case_export_statement,
+    list_cases,
+    users_by_id,
+)
 from spmp.schools.models import School
 from web.cases.forms import CommentForm, EvidenceForm, OpenCaseForm, PauseForm
 from web.db import discard_changes, get_session
+from web.export import export_response, requested_format
 from web.security import CSP
 
 bp = Blueprint("cases", __name__, template_folder="templates")
@@ -66,7 +75,13 @@ def index():
         state=request.args.get("status") or None,
         mine=request.args.get("milik") == "saya",
         open_only=request.args.get("terbuka") == "1",
+        late_only=request.args.get("terlambat") == "1",
     )
+    fmt = requested_format()
+    if fmt:
+        statement = case_export_statement(current_user, filters)
+        return export_response(fmt, "daftar-kasus", CASE_EXPORT_HEADER,
+                               lambda session: case_export_rows(session, statement), title="Kasus")  # fmt: skip
     page = list_cases(get_session(), current_user, filters, request.args.get("sebelum", type=int), PAGE_SIZE)
     args = {k: v for k, v in request.args.items() if k != "sebelum" and v}
     return render_template(
