@@ -13,7 +13,7 @@ from spmp.engine import evidence as evidence_ops
 from spmp.engine import operations as cases
 from spmp.engine.cases import CaseRecord
 from spmp.engine.definitions import get_definition, workflows
-from spmp.engine.diagram import mermaid
+from spmp.engine.diagram import workflow_svg
 from spmp.engine.errors import ActionRefused, CaseNotFound, StaleCaseError
 from spmp.engine.fire import available_actions, fire
 from spmp.engine.queries import (
@@ -29,21 +29,10 @@ from spmp.schools.models import School
 from web.cases.forms import CommentForm, EvidenceForm, OpenCaseForm, PauseForm
 from web.db import discard_changes, get_session
 from web.export import export_response, requested_format
-from web.security import CSP
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 PAGE_SIZE = 50
 STALE = "Kasus ini telah berubah sejak halaman dibuka. Halaman dimuat ulang; periksa lalu ulangi bila perlu."
-# Mermaid puts a <style> element into the SVG it draws: allow inline styles (never scripts) on diagram pages.
-DIAGRAM_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
-
-
-def _with_diagram_csp(html: str):
-    response = current_app.make_response(html)
-    response.headers["Content-Security-Policy"] = DIAGRAM_CSP
-    return response
-
-
 def _case_or_404(case_id: int) -> CaseRecord:
     try:
         return cases.get_case(get_session(), current_user, case_id)
@@ -103,7 +92,7 @@ def detail(case_id: int):
     deadlines = case_deadlines(session, case.id)
     events = audit.case_timeline(session, case.id)
     actors = users_by_id(session, (e.actor_id for e in events))
-    html = render_template(
+    return render_template(
         "cases/detail.html",
         case=case,
         workflow=workflow,
@@ -113,13 +102,12 @@ def detail(case_id: int):
         actors=actors,
         comments=cases.list_comments(session, current_user, case.id),
         evidence=evidence_ops.list_evidence(session, current_user, case.id),
-        diagram=mermaid(workflow, case.state),
+        diagram=workflow_svg(workflow, case.state),
         comment_form=CommentForm(),
         evidence_form=EvidenceForm(),
         pause_form=PauseForm(seen_version=case.version),
         can_pause=current_user.role in workflow.pause_roles,
     )
-    return _with_diagram_csp(html)
 
 
 @bp.route("/kasus/<int:case_id>/aksi/<trigger>", methods=["POST"])
@@ -264,6 +252,6 @@ def open_new():
 def catalogue():
     catalogue = workflows()
     items = [
-        (catalogue.current(k), mermaid(catalogue.current(k))) for k in sorted(catalogue.current_versions)
+        (catalogue.current(k), workflow_svg(catalogue.current(k))) for k in sorted(catalogue.current_versions)
     ]
-    return _with_diagram_csp(render_template("cases/catalogue.html", items=items))
+    return render_template("cases/catalogue.html", items=items)
