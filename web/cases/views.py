@@ -13,27 +13,27 @@ from spmp.engine import evidence as evidence_ops
 from spmp.engine import operations as cases
 from spmp.engine.cases import CaseRecord
 from spmp.engine.definitions import get_definition, workflows
-from spmp.engine.diagram import mermaid
+from spmp.engine.diagram import workflow_svg
 from spmp.engine.errors import ActionRefused, CaseNotFound, StaleCaseError
 from spmp.engine.fire import available_actions, fire
-from spmp.engine.queries import CaseFilters, case_deadlines, list_cases, users_by_id
+from spmp.engine.queries import (
+    CASE_EXPORT_HEADER,
+    CaseFilters,
+    case_deadlines,
+    case_export_rows,
+    case_export_statement,
+    list_cases,
+    users_by_id,
+)
 from spmp.schools.models import School
 from web.cases.forms import CommentForm, EvidenceForm, OpenCaseForm, PauseForm
 from web.db import discard_changes, get_session
+from web.export import export_response, requested_format
 from web.ids import id_arg, id_list, parse_version
-from web.security import CSP
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 PAGE_SIZE = 50
 STALE = "Kasus ini telah berubah sejak halaman dibuka. Halaman dimuat ulang; periksa lalu ulangi bila perlu."
-# Mermaid puts a <style> element into the SVG it draws: allow inline styles (never scripts) on diagram pages.
-DIAGRAM_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
-
-
-def _with_diagram_csp(html: str):
-    response = current_app.make_response(html)
-    response.headers["Content-Security-Policy"] = DIAGRAM_CSP
-    return response
 
 
 def _case_or_404(case_id: int) -> CaseRecord:
@@ -67,7 +67,13 @@ def index():
         state=request.args.get("status") or None,
         mine=request.args.get("milik") == "saya",
         open_only=request.args.get("terbuka") == "1",
+        late_only=request.args.get("terlambat") == "1",
     )
+    fmt = requested_format()
+    if fmt:
+        statement = case_export_statement(current_user, filters)
+        return export_response(fmt, "daftar-kasus", CASE_EXPORT_HEADER,
+                               lambda session: case_export_rows(session, statement), title="Kasus")  # fmt: skip
     page = list_cases(get_session(), current_user, filters, id_arg(request.args, "sebelum"), PAGE_SIZE)
     args = {k: v for k, v in request.args.items() if k != "sebelum" and v}
     return render_template(
@@ -89,7 +95,7 @@ def detail(case_id: int):
     deadlines = case_deadlines(session, case.id)
     events = audit.case_timeline(session, case.id)
     actors = users_by_id(session, (e.actor_id for e in events))
-    html = render_template(
+    return render_template(
         "cases/detail.html",
         case=case,
         workflow=workflow,
@@ -99,13 +105,12 @@ def detail(case_id: int):
         actors=actors,
         comments=cases.list_comments(session, current_user, case.id),
         evidence=evidence_ops.list_evidence(session, current_user, case.id),
-        diagram=mermaid(workflow, case.state),
+        diagram=workflow_svg(workflow, case.state),
         comment_form=CommentForm(),
         evidence_form=EvidenceForm(),
         pause_form=PauseForm(seen_version=case.version),
         can_pause=current_user.role in workflow.pause_roles,
     )
-    return _with_diagram_csp(html)
 
 
 @bp.route("/kasus/<id:case_id>/aksi/<trigger>", methods=["POST"])
@@ -252,6 +257,6 @@ def open_new():
 def catalogue():
     catalogue = workflows()
     items = [
-        (catalogue.current(k), mermaid(catalogue.current(k))) for k in sorted(catalogue.current_versions)
+        (catalogue.current(k), workflow_svg(catalogue.current(k))) for k in sorted(catalogue.current_versions)
     ]
-    return _with_diagram_csp(render_template("cases/catalogue.html", items=items))
+    return render_template("cases/catalogue.html", items=items)
