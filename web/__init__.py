@@ -10,9 +10,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from spmp.config import Settings, check_web_settings, load_settings
 from spmp.db import Database
-from web import assets
+from web import assets, ids, security
 from web import db as request_db
-from web import security
 from web.extensions import csrf, limiter, login_manager
 
 
@@ -55,6 +54,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     limiter.init_app(app)
     _init_login(app)
     request_db.init_app(app)
+    ids.init_app(app)  # before the blueprints: their routes use <id:...>
     _register_blueprints(app)
     _register_hooks(app, settings)
     _register_errors(app)
