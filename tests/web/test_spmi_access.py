@@ -44,6 +44,9 @@ MATRIX = [
     ("GET", "/spmi/sekolah/{outside}/indikator", _only(NATIONAL, 200, 404)),
     ("GET", "/spme/akreditasi-berakhir", _only(VISIT, 200, 403)),
     ("GET", "/spmi/indikator", _only(BULK, 200, 403)),
+    ("GET", "/spmi/indikator/templat.xlsx", _only(BULK, 200, 403)),
+    ("GET", "/spmi/sekolah/{inside}/indikator/templat.xlsx", _only(SCHOOL | BULK, 200, 403)),
+    ("GET", "/spmi/sekolah/{outside}/indikator/templat.xlsx", _only(NATIONAL, 200, 404)),
     ("POST", "/sekolah/{outside}/visitasi", _only(NATIONAL, 302, 404)),
 ]
 
