@@ -17,7 +17,7 @@ def users() -> None:
 
 
 def _get_user(session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username.lower()))
+    user = session.scalar(select(User).where(User.username == accounts.normalize_username(username)))
     if user is None:
         raise click.ClickException(f"Pengguna {username!r} tidak ditemukan.")
     return user
@@ -170,7 +170,9 @@ def users_reset_totp(app: AppContext, username: str) -> None:
     requires TOTP enrols a new device at the next login."""
     with app.db.transaction() as session:
         accounts.reset_totp(session, _get_user(session, username))
-    click.echo("Verifikasi dua langkah diatur ulang; pengguna mendaftarkan perangkat baru saat masuk berikutnya.")
+    click.echo(
+        "Verifikasi dua langkah diatur ulang; pengguna mendaftarkan perangkat baru saat masuk berikutnya."
+    )
 
 
 @users.command("totp-code")

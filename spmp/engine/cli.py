@@ -105,8 +105,9 @@ def cases() -> None:
 @click.option("--as", "username", required=True, help="Username pelaksana (peran dan wilayahnya berlaku).")
 @pass_app
 def cases_fire(app: AppContext, file: Path, username: str) -> None:
-    """Fire the transitions listed in FILE (CSV: case_id, trigger, version[, reason]) as one user, each in
-    a transaction of its own; every refused row is reported with its reason, the others go ahead."""
+    """Fire the transitions listed in FILE (CSV/XLSX/JSON: case_id, trigger, version[, reason]) as one
+    user, each in a transaction of its own, after the whole file was checked (a bad row fires nothing);
+    every refused row is reported with its reason, the others go ahead."""
     from sqlalchemy import select
 
     from spmp.accounts.models import User
@@ -116,8 +117,10 @@ def cases_fire(app: AppContext, file: Path, username: str) -> None:
     try:
         rows = read_fire_items(file)
     except BulkFileError as exc:
-        for line in exc.errors:
+        for line in exc.errors[:100]:
             click.echo(line, err=True)
+        if exc.total > 100:
+            click.echo(f"... dan {exc.total - 100:,} masalah lain", err=True)
         raise click.ClickException(f"{exc}; tidak ada yang dijalankan") from exc
     with app.db.session() as session:
         user = session.scalar(select(User).where(User.username == username, User.is_active.is_(True)))

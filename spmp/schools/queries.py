@@ -33,7 +33,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from spmp.access import school_scope
 from spmp.export import stream_rows
-from spmp.regions.models import Province, Regency
+from spmp.regions.models import Regency
+from spmp.regions.names import region_names
 from spmp.regions.reference import current_t3_regencies
 from spmp.schools.models import ACCREDITATION_LABELS, INTERNET_LABELS, School
 
@@ -71,8 +72,11 @@ def decode_cursor(cursor: str) -> tuple[str, int]:
             raise ValueError("cursor too long")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         school_id, name_key = raw.split(":", 1)
-        if not school_id.isdigit():
+        # ASCII digits within 32 bits: "²" passes isdigit(), and an id beyond 64 bits overflows SQLite.
+        if not (school_id.isascii() and school_id.isdigit() and len(school_id) <= 10):
             raise ValueError("cursor id is not a number")
+        if int(school_id) > 2**31 - 1:
+            raise ValueError("cursor id out of range")
         return name_key, int(school_id)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise ValueError("invalid directory cursor") from exc
@@ -159,8 +163,8 @@ def directory_export_statement(user, filters: DirectoryFilters):
 def directory_export_rows(session: Session, statement):
     """Rows of :data:`EXPORT_HEADER` for ``statement`` (from :func:`directory_export_statement`), with
     regency and province *names* (looked up once, not joined per row) and readable labels."""
-    regencies = dict(session.execute(select(Regency.code, Regency.name)).all())
-    provinces = dict(session.execute(select(Province.code, Province.name)).all())
+    names = region_names(session)
+    regencies, provinces = names.regencies, names.provinces
     t3 = set(session.scalars(select(Regency.code).where(Regency.code.in_(current_t3_regencies()))))
     rows = stream_rows(session, statement)
     for npsn, name, bentuk, status, regency, province, address, village, rank, watts, internet in rows:

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from spmp.accounts import operations as accounts
 from spmp.accounts.models import User
+from web.auth import throttle
 from web.auth.forms import ConfirmForm, LoginForm, PasswordChangeForm, TotpForm, TotpReenrolForm
 from web.db import get_session
 from web.extensions import limiter
@@ -35,7 +36,11 @@ def login():
     if form.validate_on_submit():
         db = get_session()
         result = accounts.authenticate(
-            db, form.username.data, form.password.data, lockout_threshold=settings.lockout_threshold
+            db,
+            form.username.data,
+            form.password.data,
+            lockout_threshold=settings.lockout_threshold,
+            address=throttle.client_address(),
         )
         if result.user is None:
             flash(result.error, "danger")
@@ -52,6 +57,7 @@ def login():
                 "next": next_url,
                 "remember": remember,
                 "at": int(time.time()),
+                "nonce": throttle.new_pending_nonce(),
             }
             return redirect(url_for("auth.totp" if result.user.totp_enabled else "auth.totp_setup"))
         return _complete_login(result.user, next_url, remember)
@@ -69,7 +75,7 @@ def _complete_login(user: User, next_url: str | None, remember: bool):
 
 def _pending_user() -> User | None:
     pending = session.get(PENDING)
-    if not pending:
+    if not pending or "nonce" not in pending:
         return None
     if time.time() - pending.get("at", 0) > PENDING_SECONDS:
         session.pop(PENDING, None)
@@ -88,11 +94,20 @@ def totp():
         return redirect(url_for("auth.login"))
     form = TotpForm()
     if form.validate_on_submit():
-        if accounts.verify_totp(get_session(), user, form.code.data):
-            pending = session[PENDING]
+        pending = session[PENDING]
+        result = accounts.check_second_factor(
+            get_session(),
+            user,
+            form.code.data,
+            pending_key=throttle.pending_key(pending),
+            address=throttle.client_address(),
+        )
+        if result.ok:
             return _complete_login(user, pending["next"], pending["remember"])
-        accounts.record_second_factor_failure(get_session(), user)
-        flash("Kode verifikasi salah atau kedaluwarsa.", "danger")
+        flash(result.error, "danger")
+        if result.restart:
+            session.pop(PENDING, None)
+            return redirect(url_for("auth.login"))
     return render_template("auth/totp.html", form=form)
 
 

@@ -71,7 +71,7 @@ def _export(fmt: str, filters: DirectoryFilters):
     )
 
 
-@bp.route("/sekolah/<int:school_id>")
+@bp.route("/sekolah/<id:school_id>")
 @login_required
 def detail(school_id: int):
     school = get_school(get_session(), current_user, school_id)
