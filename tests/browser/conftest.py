@@ -109,10 +109,15 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-def start_server(database_url: str, instance_path: Path):
+def start_server(database_url: str, instance_path: Path, **env_extra: str):
     """Start ``spmp web`` on a free port over ``database_url``; returns (base URL, stop function)."""
     port = _free_port()
-    env = {**os.environ, "SPMP_DATABASE_URL": database_url, "SPMP_INSTANCE_PATH": str(instance_path)}
+    env = {
+        **os.environ,
+        "SPMP_DATABASE_URL": database_url,
+        "SPMP_INSTANCE_PATH": str(instance_path),
+        **env_extra,
+    }
     log_path = instance_path / "server.log"
     log = open(log_path, "wb")  # noqa: SIM115 - open for the server's lifetime
     process = subprocess.Popen(

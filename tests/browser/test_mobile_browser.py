@@ -56,7 +56,10 @@ def demo_site(make_database, tmp_path_factory):
         case_id = _demo_case_id(session)
         users = [d.username for d in demo_users(session)]
     database.dispose()
-    base, stop = start_server(url, tmp_path_factory.mktemp("mobile-instance"))
+    # Every demo role logs in from 127.0.0.1 within a minute: lift the per-address login limit.
+    base, stop = start_server(
+        url, tmp_path_factory.mktemp("mobile-instance"), SPMP_LOGIN_RATE_LIMIT="1000 per minute"
+    )
     yield {"base": base, "case_id": case_id, "users": users}
     stop()
 
