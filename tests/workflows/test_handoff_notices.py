@@ -257,6 +257,10 @@ def test_a_refused_step_tells_nobody(session, spmi_world, tmp_path):  # noqa: F8
         fire(session, cycle.case_id, "submit", w["operator"], cycle.case.version - 1)
     with pytest.raises(ActionRefused):  # a pause needs a reason
         pause_case(session, w["staff"], cycle.case_id, cycle.case.version, " ")
+    with pytest.raises(ActionRefused, match="unit pemilik kasus"):  # a school user cannot be the assignee
+        assign_case(
+            session, w["staff"], cycle.case_id, cycle.case.version, assignee_user_id=w["other_operator"].id
+        )
     visit = spme.open_visit_case(session, w["staff"], w["school"].id)
     inbox.new()
     with pytest.raises(ActionRefused):  # evidence missing
