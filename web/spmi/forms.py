@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
@@ -16,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from spmp.spmi.models import SNP
+from web.forms import FlaskForm
 
 REQUIRED = "Wajib diisi."
 SNP_CHOICES = [SelectChoice("", "— pilih standar —"), *(SelectChoice(k, v) for k, v in SNP.items())]
