@@ -26,6 +26,7 @@ from spmp.engine.queries import (
     users_by_id,
 )
 from spmp.schools.models import School
+from spmp.timeline import event_detail, event_title
 from web.cases.forms import CommentForm, EvidenceForm, OpenCaseForm, PauseForm
 from web.db import discard_changes, get_session
 from web.export import export_response, requested_format
@@ -83,6 +84,7 @@ def index():
         args=args,
         catalogue=workflows(),
         get_definition=get_definition,
+        can_open=bool(_openable(workflows())),
     )
 
 
@@ -110,6 +112,8 @@ def detail(case_id: int):
         evidence_form=EvidenceForm(),
         pause_form=PauseForm(seen_version=case.version),
         can_pause=current_user.role in workflow.pause_roles,
+        event_title=event_title,
+        event_detail=event_detail,
     )
 
 
@@ -215,16 +219,20 @@ def pause(case_id: int):
     return _back(case_id)
 
 
-@bp.route("/kasus/baru", methods=["GET", "POST"])
-@login_required
-def open_new():
-    session = get_session()
-    catalogue = workflows()
-    openable = [
+def _openable(catalogue) -> list:
+    """The current workflows the user may open a case of (the "Buka kasus" link shows only if any)."""
+    return [
         catalogue.current(k)
         for k in sorted(catalogue.current_versions)
         if current_user.role in catalogue.current(k).open_roles
     ]
+
+
+@bp.route("/kasus/baru", methods=["GET", "POST"])
+@login_required
+def open_new():
+    session = get_session()
+    openable = _openable(workflows())
     if not openable:
         abort(403)
     form = OpenCaseForm()
