@@ -34,7 +34,7 @@ from sqlalchemy.schema import AddConstraint, DropConstraint
 from spmp import clock
 from spmp.db import Database
 from spmp.regions.models import Regency
-from spmp.schools.models import ACCREDITATION, BENTUK, BENTUK_LABELS, INTERNET, School
+from spmp.schools.models import ACCREDITATION, INTERNET, BentukPendidikan, School
 
 # Dapodik export field names, in the order the sample file and the demo generator write them.
 COLUMNS = (
@@ -95,9 +95,6 @@ FIRST_REHAB_YEAR = 1945
 
 _TRUE = {"1", "ya", "y", "true", "t", "yes"}
 _FALSE = {"0", "tidak", "n", "false", "f", "no", ""}
-_BENTUK_BY_SPELLING = {b.lower(): b for b in BENTUK} | {
-    label.lower(): b for b, label in BENTUK_LABELS.items()
-}
 _ACCREDITATION_BY_SPELLING = {a.lower(): a for a in ACCREDITATION} | {"tidak terakreditasi": "TT"}
 _INTERNET_BY_SPELLING = {i: i for i in INTERNET} | {"tidak ada": "tidak_ada", "tidak-ada": "tidak_ada"}
 _NPSN_RE = re.compile(r"\d{8}")
@@ -247,7 +244,9 @@ def _parse_date(raw: str) -> date | None:
 class _RowParser:
     """Turns one raw row (column -> text) into School column values, collecting every field error."""
 
-    def __init__(self, regencies: dict[str, tuple[str, str]], current_year: int) -> None:
+    def __init__(
+        self, regencies: dict[str, tuple[str, str]], bentuk: dict[str, str], current_year: int
+    ) -> None:
         self.regencies = regencies
         self.current_year = current_year
         choices = _parse_choice
@@ -257,7 +256,7 @@ class _RowParser:
             (
                 "bentuk_pendidikan",
                 "bentuk",
-                choices(_BENTUK_BY_SPELLING, "salah satu dari " + ", ".join(BENTUK)),
+                choices(bentuk, "bentuk pendidikan Dapodik (SD, SMP, SMA, SMK, SLB, TK, PKBM, ...)"),
             ),
             (
                 "status_sekolah",
@@ -352,6 +351,18 @@ def row_hash(values: dict) -> str:
 
 
 _imported_values = operator.itemgetter(*IMPORTED_FIELDS)
+
+
+def bentuk_lookup(session: Session) -> dict[str, str]:
+    """Accepted bentuk_pendidikan spellings (lower case) -> code: the code, its name and its aliases."""
+    lookup: dict[str, str] = {}
+    for code, name, aliases in session.execute(
+        select(BentukPendidikan.code, BentukPendidikan.name, BentukPendidikan.aliases)
+    ):
+        for spelling in (code, name, *aliases.split("|")):
+            if spelling.strip():
+                lookup[" ".join(spelling.lower().split())] = code
+    return lookup
 
 
 def regency_lookup(session: Session) -> dict[str, tuple[str, str]]:
@@ -617,7 +628,7 @@ def import_rows(
 ) -> ImportReport:
     """Validate and write ``(row number, {column: text})`` rows (see :func:`import_schools`)."""
     report = ImportReport()
-    parser = _RowParser(regency_lookup(session), clock.now().year)
+    parser = _RowParser(regency_lookup(session), bentuk_lookup(session), clock.now().year)
     session.flush()
     # A savepoint makes "nothing written" hold even if the caller commits after a failed import.
     savepoint = session.begin_nested()
