@@ -6,16 +6,18 @@ from datetime import timedelta
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from spmp.config import Settings, load_settings
+from spmp.config import Settings, check_web_settings, load_settings
 from spmp.db import Database
+from web import assets, ids, security
 from web import db as request_db
-from web import security
 from web.extensions import csrf, limiter, login_manager
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None, **overrides) -> Flask:
     settings = settings or load_settings()
+    check_web_settings(settings)
     app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=False)
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -37,11 +39,22 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.config.update(overrides)
     app.extensions["spmp_db"] = database or Database(settings.database_url)
+    if settings.trusted_proxies:
+        # Behind N reverse proxies: the client's address is the one the proxies put in X-Forwarded-For
+        # (the login limits count per address), the scheme and host theirs.
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=settings.trusted_proxies,
+            x_proto=settings.trusted_proxies,
+            x_host=settings.trusted_proxies,
+        )
 
+    assets.init_app(app)  # first, so that its compression runs after every other after_request hook
     csrf.init_app(app)
     limiter.init_app(app)
     _init_login(app)
     request_db.init_app(app)
+    ids.init_app(app)  # before the blueprints: their routes use <id:...>
     _register_blueprints(app)
     _register_hooks(app, settings)
     _register_errors(app)

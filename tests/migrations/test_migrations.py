@@ -109,6 +109,9 @@ def test_deadline_slots_and_audit_rebuild_keep_existing_data(make_database):
         db.dispose()
 
 
+BEFORE_BENTUK = "0010"  # the revision before bentuk_pendidikan
+
+
 def test_bentuk_becomes_reference_data_and_keeps_referenced_schools(make_database):
     """0010 drops the CHECK of 11 forms and makes school.bentuk a foreign key to bentuk_pendidikan, on a
     database whose schools are referenced by users (a SQLite table rebuild would fail their keys)."""
@@ -122,7 +125,7 @@ def test_bentuk_becomes_reference_data_and_keeps_referenced_schools(make_databas
     db = Database(make_database("migrations_bentuk"))
     at = datetime(2026, 3, 2, 2, 0)
     try:
-        migrate.upgrade(db, "0009")
+        migrate.upgrade(db, BEFORE_BENTUK)
         with db.transaction() as s:
             s.execute(text("INSERT INTO province (code, name) VALUES ('53', 'Nusa Tenggara Timur')"))
             s.execute(
@@ -160,10 +163,10 @@ def test_bentuk_becomes_reference_data_and_keeps_referenced_schools(make_databas
         with pytest.raises(IntegrityError), db.transaction() as s:
             s.execute(text("UPDATE school SET bentuk = 'XYZ' WHERE id = 1"))
         with pytest.raises(Exception, match="downgrade dibatalkan"):
-            migrate.downgrade(db, "0009")
+            migrate.downgrade(db, BEFORE_BENTUK)
         with db.transaction() as s:
             s.execute(text("UPDATE school SET bentuk = 'SD' WHERE id = 1"))
-        migrate.downgrade(db, "0009")
+        migrate.downgrade(db, BEFORE_BENTUK)
         with pytest.raises(IntegrityError), db.transaction() as s:
             s.execute(text("UPDATE school SET bentuk = 'SDLB' WHERE id = 1"))
     finally:

@@ -16,6 +16,16 @@ class TotpForm(FlaskForm):
     code = StringField("Kode verifikasi (6 digit)", validators=[DataRequired(REQUIRED), Length(min=6, max=7)])
 
 
+class TotpReenrolForm(FlaskForm):
+    """Moving an active second factor to a new device: the password and a code of the current device too."""
+
+    password = PasswordField("Kata sandi", validators=[DataRequired(REQUIRED), Length(max=128)])
+    current_code = StringField(
+        "Kode dari perangkat saat ini", validators=[DataRequired(REQUIRED), Length(min=6, max=7)]
+    )
+    code = StringField("Kode dari perangkat baru", validators=[DataRequired(REQUIRED), Length(min=6, max=7)])
+
+
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField("Kata sandi saat ini", validators=[DataRequired(REQUIRED)])
     new_password = PasswordField("Kata sandi baru", validators=[DataRequired(REQUIRED), Length(max=128)])

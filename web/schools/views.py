@@ -8,9 +8,11 @@ from sqlalchemy import select
 
 from spmp.access import visible_provinces
 from spmp.regions.models import Regency
+from spmp.schools import queries as school_queries
 from spmp.schools.models import STATUS, BentukPendidikan
 from spmp.schools.queries import DirectoryFilters, get_school, search_schools
 from web.db import get_session
+from web.export import export_response, requested_format
 
 bp = Blueprint("schools", __name__, template_folder="templates")
 
@@ -40,6 +42,9 @@ def directory():
     session = get_session()
     bentuk_options = _bentuk_options(session)
     filters = _filters_from_args(request.args, bentuk_options)
+    fmt = requested_format()
+    if fmt:
+        return _export(fmt, filters)
     try:
         page = search_schools(session, current_user, filters, after=request.args.get("setelah") or None)
     except ValueError:
@@ -62,7 +67,19 @@ def directory():
     )
 
 
-@bp.route("/sekolah/<int:school_id>")
+def _export(fmt: str, filters: DirectoryFilters):
+    """The whole filtered directory (not just one page) as a streamed file."""
+    statement = school_queries.directory_export_statement(current_user, filters)
+    return export_response(
+        fmt,
+        "direktori-sekolah",
+        school_queries.EXPORT_HEADER,
+        lambda session: school_queries.directory_export_rows(session, statement),
+        title="Direktori Sekolah",
+    )
+
+
+@bp.route("/sekolah/<id:school_id>")
 @login_required
 def detail(school_id: int):
     school = get_school(get_session(), current_user, school_id)

@@ -12,16 +12,16 @@ section 7) instead of rebuilding ``school``: a rebuild drops the table, which fa
 every user and case that references a school (PRAGMA foreign_keys cannot be switched off inside the
 migration's transaction).
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-05 17:50:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
