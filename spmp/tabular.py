@@ -42,6 +42,10 @@ class TableError(ValueError):
     """The file cannot be read as a table; the message is short and names line and column if known."""
 
 
+class HeaderNotFound(TableError):
+    """No row within the first :data:`MAX_TITLE_ROWS` rows was accepted as the header."""
+
+
 # --- small checks ------------------------------------------------------------------------------------
 def ascii_int(text: str | None, *, low: int | None = None, high: int | None = None) -> int | None:
     """The integer written in ``text`` with ASCII digits only (no sign), within [low, high]; None
@@ -351,7 +355,7 @@ def read_table(
         if len(titles) >= MAX_TITLE_ROWS:
             break
     if titles:
-        raise TableError(f"baris judul kolom (header) tidak ditemukan dalam {len(titles)} baris pertama")
+        raise HeaderNotFound(f"baris judul kolom (header) tidak ditemukan dalam {len(titles)} baris pertama")
     raise TableError("berkas kosong: tidak ada header maupun data")
 
 

@@ -153,6 +153,9 @@ MATRIX = [
     ("POST", "/spmi/sekolah/{outside}/indikator", _only(NATIONAL, 400, 404)),
     ("GET", "/spmi/indikator", _only(BULK, 200, 403)),
     ("POST", "/spmi/indikator", _only(BULK, 400, 403)),
+    ("GET", "/spmi/indikator/templat.xlsx", _only(BULK, 200, 403)),
+    ("GET", "/spmi/sekolah/{inside}/indikator/templat.xlsx", _only(SCHOOL | BULK, 200, 403)),
+    ("GET", "/spmi/sekolah/{outside}/indikator/templat.xlsx", _only(NATIONAL, 200, 404)),
     # --- SPME ---------------------------------------------------------------------------------------------
     ("GET", "/sekolah/{inside}/linimasa", _expect_everyone()),
     ("GET", "/sekolah/{outside}/linimasa", _only(NATIONAL, 200, 404)),

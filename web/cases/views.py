@@ -26,6 +26,7 @@ from spmp.engine.queries import (
     users_by_id,
 )
 from spmp.schools.models import School
+from spmp.timeline import event_detail, event_title
 from web.cases.forms import CommentForm, EvidenceForm, OpenCaseForm, PauseForm
 from web.db import discard_changes, get_session
 from web.export import export_response, requested_format
@@ -110,6 +111,8 @@ def detail(case_id: int):
         evidence_form=EvidenceForm(),
         pause_form=PauseForm(seen_version=case.version),
         can_pause=current_user.role in workflow.pause_roles,
+        event_title=event_title,
+        event_detail=event_detail,
     )
 
 
