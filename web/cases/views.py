@@ -84,6 +84,7 @@ def index():
         args=args,
         catalogue=workflows(),
         get_definition=get_definition,
+        can_open=bool(_openable(workflows())),
     )
 
 
@@ -218,16 +219,20 @@ def pause(case_id: int):
     return _back(case_id)
 
 
-@bp.route("/kasus/baru", methods=["GET", "POST"])
-@login_required
-def open_new():
-    session = get_session()
-    catalogue = workflows()
-    openable = [
+def _openable(catalogue) -> list:
+    """The current workflows the user may open a case of (the "Buka kasus" link shows only if any)."""
+    return [
         catalogue.current(k)
         for k in sorted(catalogue.current_versions)
         if current_user.role in catalogue.current(k).open_roles
     ]
+
+
+@bp.route("/kasus/baru", methods=["GET", "POST"])
+@login_required
+def open_new():
+    session = get_session()
+    openable = _openable(workflows())
     if not openable:
         abort(403)
     form = OpenCaseForm()

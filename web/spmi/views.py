@@ -153,7 +153,7 @@ def _render_cycle(cycle, submitted: dict | None = None, status: int = 200):
         "spmi/cycle.html", cycle=cycle, case=case, content=content, definition=definition, actions=actions,
         forms=_step_forms(content, submitted), can_edit=can_edit, phase=case.state, previous=previous,
         snp=SNP, bands=BANDS, step_form=forms.StepForm(formdata=None, version=case.version),
-        states=queries.STATE_ORDER,
+        states=queries.STATE_ORDER, can_import_indicators=current_user.role in (*SCHOOL_ROLES, *BULK_ROLES),
     ), status  # fmt: skip
 
 
