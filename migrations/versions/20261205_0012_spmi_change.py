@@ -1,8 +1,8 @@
 """spmi changes: what the school added, edited, moved or removed in its cycle, so a Widyaprada re-reviewing a
 returned phase sees what changed since the return
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-05 18:30:00
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 
 import spmp.db
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
