@@ -15,3 +15,12 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install --quiet -e '.[dev]'
   touch "$stamp"
 fi
+
+# Workflow diagrams are drawn on the server by Graphviz (Debian's package). Without it pages still work
+# (a note instead of the diagram), so a failed install only warns.
+if ! command -v dot >/dev/null; then
+  echo "==> Memasang Graphviz (diagram alur kerja)"
+  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq graphviz >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq graphviz >/dev/null 2>&1; } || true
+  else sudo -n apt-get install -y -qq graphviz >/dev/null 2>&1 || true; fi
+  command -v dot >/dev/null || echo "    (Graphviz tidak terpasang: halaman kasus tampil tanpa diagram; apt-get install graphviz)"
+fi

@@ -58,6 +58,8 @@ class Settings:
     audit_anchor_file: Path | None = None  # tree heads appended outside the database
     audit_seal_interval_seconds: int = 5
     audit_unsealed_alarm_seconds: int = 120
+    # How many reverse proxies in front of the web server to trust for X-Forwarded-For/-Proto/-Host.
+    trusted_proxies: int = 0
 
     @property
     def is_production(self) -> bool:
@@ -110,4 +112,26 @@ def load_settings() -> Settings:
         audit_anchor_file=Path(_env("AUDIT_ANCHOR_FILE") or instance_path / "audit-anchors.jsonl").resolve(),
         audit_seal_interval_seconds=_env_int("AUDIT_SEAL_INTERVAL_SECONDS", 5),
         audit_unsealed_alarm_seconds=_env_int("AUDIT_UNSEALED_ALARM_SECONDS", 120),
+        trusted_proxies=_trusted_proxies(),
     )
+
+
+def _trusted_proxies() -> int:
+    value = _env_int("TRUSTED_PROXIES", 0)
+    if not 0 <= value <= 10:
+        raise ConfigError(f"SPMP_TRUSTED_PROXIES must be a number of proxies from 0 to 10, got {value}")
+    return value
+
+
+# Flask-Limiter storage schemes whose counts live inside one process: N workers would allow N times the limit.
+PER_PROCESS_LIMITER_STORES = ("memory://",)
+
+
+def check_web_settings(settings: Settings) -> None:
+    """What the web server refuses to start with in production: a login rate limit kept per process."""
+    if settings.is_production and settings.ratelimit_storage_uri.startswith(PER_PROCESS_LIMITER_STORES):
+        raise ConfigError(
+            "SPMP_RATELIMIT_STORAGE_URI is a per-process store "
+            f"({settings.ratelimit_storage_uri!r}): with several workers each would count its own login "
+            "attempts. Production mode needs a shared store, e.g. SPMP_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379"
+        )

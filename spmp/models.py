@@ -1,6 +1,6 @@
 """Imports every model so that metadata (and Alembic's autogenerate) sees all tables."""
 
-from spmp.accounts.models import SchoolAssignment, User  # noqa: F401
+from spmp.accounts.models import LoginThrottle, SchoolAssignment, User  # noqa: F401
 from spmp.audit import AuditEvent  # noqa: F401
 from spmp.audit.seals import AuditNode, AuditPending, AuditSeal, AuditTreeHead  # noqa: F401
 from spmp.db import Base  # noqa: F401

@@ -17,7 +17,7 @@ def users() -> None:
 
 
 def _get_user(session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username.lower()))
+    user = session.scalar(select(User).where(User.username == accounts.normalize_username(username)))
     if user is None:
         raise click.ClickException(f"Pengguna {username!r} tidak ditemukan.")
     return user
@@ -160,6 +160,19 @@ def users_assign(app: AppContext, username, npsns) -> None:
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{added} sekolah ditambahkan.")
+
+
+@users.command("reset-totp")
+@click.argument("username")
+@pass_app
+def users_reset_totp(app: AppContext, username: str) -> None:
+    """Remove a user's second factor (lost device); audited, ends all their sessions. A role that
+    requires TOTP enrols a new device at the next login."""
+    with app.db.transaction() as session:
+        accounts.reset_totp(session, _get_user(session, username))
+    click.echo(
+        "Verifikasi dua langkah diatur ulang; pengguna mendaftarkan perangkat baru saat masuk berikutnya."
+    )
 
 
 @users.command("totp-code")

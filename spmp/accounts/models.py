@@ -112,6 +112,20 @@ class User(Base):
         return self.totp_secret is not None
 
 
+class LoginThrottle(Base):
+    """Failed sign-in steps counted per key (``pw:<username>``, ``pw:<username>|<address>``,
+    ``totp:<user id>``, ``totp:<user id>|<address>``, ``pending:<nonce>``, ``notice:<user id>``) and the
+    lock each one has earned. In the database, so every worker shares the counts (see accounts/throttle.py)."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (CheckConstraint("failures >= 0", name="failures"),)
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class SchoolAssignment(Base):
     """A school in a Widyaprada's (or facilitator's) caseload; within their unit's area."""
 

@@ -3,6 +3,8 @@ Widyaprada school assignment. Each takes a session, flushes, and never commits."
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,13 +14,12 @@ from sqlalchemy.orm import Session
 
 from spmp import clock
 from spmp.access import school_scope, unit_provinces
-from spmp.accounts.models import SCHOOL_ROLES, UNIT_ROLES, Role, SchoolAssignment, User
+from spmp.accounts import throttle
+from spmp.accounts.models import SCHOOL_ROLES, UNIT_ROLES, LoginThrottle, Role, SchoolAssignment, User
 from spmp.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
 from spmp.regions.models import Province, Regency, Unit
 from spmp.schools.models import School
 
-LOCKOUT_BASE_MINUTES = 1
-LOCKOUT_MAX_MINUTES = 60
 TOTP_ISSUER = "SPMP"
 
 
@@ -35,6 +36,10 @@ def _audit_account(session: Session, actor: User | None, action: str, user: User
         actor_id=actor.id if actor else None,
         changes={"user_id": user.id, "username": user.username, **changes},
     )
+
+
+# After NFKC and lower-casing: ASCII only, so no look-alike ("аdmin" with a Cyrillic а) of another name.
+USERNAME_PATTERN = re.compile(r"[a-z0-9._-]{1,80}", re.ASCII)
 
 
 class AccountError(ValueError):
@@ -97,10 +102,12 @@ def create_user(
     actor: User | None = None,
 ) -> User:
     """Create an active user with a role scoped to an org unit (``actor``: who did it, None for the CLI)."""
-    username = username.strip().lower()
-    if not username or len(username) > 80 or not all(c.isalnum() or c in "._-@" for c in username):
+    username = normalize_username(username)
+    if not USERNAME_PATTERN.fullmatch(username):
         raise AccountError(
-            "Nama pengguna hanya boleh huruf, angka, titik, garis bawah, minus dan @.", "username"
+            "Nama pengguna 1–80 karakter: hanya huruf latin a–z, angka 0–9, titik, garis bawah dan minus "
+            "(huruf yang mirip dari abjad lain, misalnya Kiril, tidak diterima).",
+            "username",
         )
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AccountError(f"Nama pengguna {username!r} sudah dipakai.", "username")
@@ -145,32 +152,60 @@ class LoginResult:
     error: str | None = None
 
 
-def _lock_minutes(failures: int, threshold: int) -> int:
-    """Exponential back-off once the threshold is reached: 1, 2, 4 ... up to 60 minutes."""
-    return min(LOCKOUT_BASE_MINUTES * 2 ** max(failures - threshold, 0), LOCKOUT_MAX_MINUTES)
+# Wrong passwords for one username are counted from each address (locks that pair after the threshold)
+# and from all addresses together (locks the account after ACCOUNT_FACTOR times as many). Both back off
+# and are capped at throttle.MAX_MINUTES, so nobody can keep an account locked for long, and a stranger
+# typing wrong passwords from elsewhere locks only their own address first.
+ACCOUNT_FACTOR = 4
+# Wrong second-factor codes: per pending login (then the password step must be repeated), per account and
+# address, and per account.
+TOTP_PENDING_LIMIT = 5
+TOTP_PAIR_THRESHOLD = 5
+TOTP_ACCOUNT_THRESHOLD = 10
+NOTICE_QUIET = timedelta(minutes=15)
+GENERIC_LOGIN_ERROR = "Nama pengguna atau kata sandi salah."
 
 
-def authenticate(session: Session, username: str, password: str, *, lockout_threshold: int) -> LoginResult:
-    """Check a username and password. Counts failures per account and locks it with back-off."""
-    generic = "Nama pengguna atau kata sandi salah."
-    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+def normalize_username(raw: str) -> str:
+    """The form a username is stored and looked up in: NFKC, trimmed, lower case."""
+    return unicodedata.normalize("NFKC", raw or "").strip().lower()
+
+
+def authenticate(
+    session: Session, username: str, password: str, *, lockout_threshold: int, address: str = "-"
+) -> LoginResult:
+    """Check a username and password. An unknown username gets the same work (a hash is always checked),
+    the same counting and the same messages as a known one, so neither timing nor wording tells them
+    apart. Failures are counted per username and address and per username (see ACCOUNT_FACTOR)."""
+    name = normalize_username(username)[:80]
     now = clock.now()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        return LoginResult(None, _locked_message(user.locked_until))
-    if user is None or not verify_password(user.password_hash, password):
+    user = session.scalar(select(User).where(User.username == name))
+    # Always verify (against a dummy hash for an unknown user), before anything else can answer.
+    password_ok = verify_password(user.password_hash if user is not None else None, password)
+    keys = [f"pw:{name}|{address}", f"pw:{name}"]
+    locked = throttle.locked_until(session, keys, now)
+    if locked is not None:
+        return LoginResult(None, _locked_message(locked))
+    if user is None or not password_ok:
+        pair_count, pair_lock = throttle.fail(session, keys[0], lockout_threshold, now)
+        _, account_lock = throttle.fail(session, keys[1], lockout_threshold * ACCOUNT_FACTOR, now)
+        lock = max((t for t in (pair_lock, account_lock) if t is not None), default=None)
         if user is not None:
-            _record_failure(user, now, lockout_threshold)
-            locked = user.locked_until is not None and user.locked_until > now
+            user.failed_logins += 1
+            if lock is not None:
+                user.locked_until = lock
             _audit_account(session, None, "login_failed", user, {
-                "reason": "kata sandi salah", "failed_logins": user.failed_logins,
-                "locked_until": user.locked_until if locked else None,
+                "reason": "kata sandi salah", "failed_logins": user.failed_logins, "address": address,
+                "locked_until": lock, "locked": None if lock is None else (
+                    "akun" if lock == account_lock else "akun dan alamat"),
             })  # fmt: skip
-            if locked:
-                return LoginResult(None, _locked_message(user.locked_until))
-        return LoginResult(None, generic)
+            if lock is not None:
+                _notify_lockout(session, user, lock, address, "kata sandi salah", lock == account_lock, now)
+        return LoginResult(None, _locked_message(lock) if lock is not None else GENERIC_LOGIN_ERROR)
     if not user.is_active:
         _audit_account(session, None, "login_failed", user, {"reason": "akun nonaktif"})
         return LoginResult(None, "Akun ini dinonaktifkan. Hubungi administrator.")
+    throttle.clear(session, keys)
     user.failed_logins = 0
     user.locked_until = None
     if needs_rehash(user.password_hash):
@@ -179,18 +214,38 @@ def authenticate(session: Session, username: str, password: str, *, lockout_thre
     return LoginResult(user)
 
 
-def _record_failure(user: User, now: datetime, threshold: int) -> None:
-    user.failed_logins += 1
-    if user.failed_logins >= threshold:
-        user.locked_until = now + timedelta(minutes=_lock_minutes(user.failed_logins, threshold))
-
-
 def _locked_message(until: datetime) -> str:
     wib = until + timedelta(hours=7)
     return (
         "Akun terkunci sementara karena terlalu banyak percobaan masuk yang gagal. "
         f"Coba lagi setelah pukul {wib:%H:%M} WIB."
     )
+
+
+def _notify_lockout(
+    session: Session, user: User, until: datetime, address: str, reason: str, everywhere: bool, now: datetime
+) -> None:
+    """Tell the account's owner and every active administrator (in-app and e-mail outbox) that the
+    account was locked, at most once per account per NOTICE_QUIET."""
+    from spmp.notifications.operations import notify  # late import: notifications imports accounts
+
+    if not throttle.first_time_since(session, f"notice:{user.id}", now, NOTICE_QUIET):
+        return
+    wib = until + timedelta(hours=7)
+    admins = session.scalars(
+        select(User).where(User.role == Role.ADMIN, User.is_active.is_(True), User.id != user.id)
+    ).all()
+    title = f"Akun {user.username} dikunci sementara"
+    detail = (
+        f"Terlalu banyak percobaan masuk yang gagal ({reason}) pada akun {user.username}, "
+        f"terakhir dari alamat {address}. "
+        + ("Akun ini" if everywhere else "Percobaan dari alamat itu")
+        + f" ditolak sementara sampai pukul {wib:%H:%M} WIB."
+    )
+    notify(session, user, "info", title, detail + (
+        " Jika itu bukan Anda, segera ganti kata sandi dan beri tahu administrator."), now)  # fmt: skip
+    for admin in admins:
+        notify(session, admin, "info", title, detail, now)
 
 
 def record_login(session: Session, user: User) -> None:
@@ -221,6 +276,7 @@ def set_password(session: Session, user: User, new: str, actor: User | None = No
     user.password_changed_at = clock.now()
     user.failed_logins = 0
     user.locked_until = None
+    throttle.clear_account(session, user.username, user.id)
     session.flush()
     end_all_sessions(session, user)
     _audit_account(
@@ -250,9 +306,10 @@ def change_role(session: Session, user: User, role: str, scope: Scope, actor: Us
 
 def set_active(session: Session, user: User, active: bool, actor: User | None = None) -> None:
     user.is_active = active
-    if active:
+    if active:  # enabling is also how an administrator lifts a lockout
         user.failed_logins = 0
         user.locked_until = None
+        throttle.clear_account(session, user.username, user.id)
     session.flush()
     if not active:
         end_all_sessions(session, user)
@@ -268,34 +325,136 @@ def totp_uri(user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=TOTP_ISSUER)
 
 
-def verify_totp(session: Session, user: User, code: str, secret: str | None = None) -> bool:
-    """Check a 6-digit code (one step of clock drift allowed); a code is accepted only once."""
-    secret = secret or user.totp_secret
+def _matching_step(secret: str, code: str | None) -> int | None:
+    """The time step whose code ``code`` is (one step of clock drift allowed), or None."""
     code = (code or "").strip().replace(" ", "")
-    if not secret or not code.isdigit() or len(code) != 6:
-        return False
+    if not secret or not code.isdigit() or not code.isascii() or len(code) != 6:
+        return None
     totp = pyotp.TOTP(secret)
-    now = clock.now()
-    step = int(now.timestamp()) // totp.interval
+    step = int(clock.now().timestamp()) // totp.interval
     for candidate in (step, step - 1, step + 1):
-        if totp.at(candidate * totp.interval) == code and (user.totp_last_step or -1) < candidate:
-            user.totp_last_step = candidate
-            session.flush()
-            return True
-    return False
+        if totp.at(candidate * totp.interval) == code:
+            return candidate
+    return None
 
 
-def record_second_factor_failure(session: Session, user: User) -> None:
-    """A wrong or replayed verification code at login: audited like a wrong password (the login rate
-    limit, not a lockout, stands in the way of guessing)."""
-    _audit_account(session, None, "login_failed", user, {"reason": "kode verifikasi salah"})
+def verify_totp(session: Session, user: User, code: str, secret: str | None = None) -> bool:
+    """Check a 6-digit code of the user's secret (one step of clock drift allowed); a code is accepted
+    only once."""
+    step = _matching_step(secret or user.totp_secret, code)
+    if step is None or (user.totp_last_step or -1) >= step:
+        return False
+    user.totp_last_step = step
+    session.flush()
+    return True
+
+
+@dataclass(frozen=True)
+class SecondFactorResult:
+    ok: bool
+    error: str | None = None
+    restart: bool = False  # the pending login is used up: back to the password step
+
+
+def check_second_factor(
+    session: Session, user: User, code: str, *, pending_key: str, address: str = "-"
+) -> SecondFactorResult:
+    """The code step of a login. Wrong codes are counted per pending login (TOTP_PENDING_LIMIT, then the
+    password must be given again), per account and address and per account (back-off, capped, owner and
+    admins told); each is audited."""
+    now = clock.now()
+    used = session.get(LoginThrottle, pending_key)
+    if used is not None and used.failures >= TOTP_PENDING_LIMIT:
+        return SecondFactorResult(
+            False, "Terlalu banyak kode verifikasi yang salah. Silakan masuk kembali.", True
+        )
+    keys = [f"totp:{user.id}|{address}", f"totp:{user.id}"]
+    locked = throttle.locked_until(session, keys, now)
+    if locked is not None:
+        wib = locked + timedelta(hours=7)
+        return SecondFactorResult(
+            False, f"Terlalu banyak kode verifikasi yang salah. Coba lagi setelah pukul {wib:%H:%M} WIB."
+        )
+    if verify_totp(session, user, code):
+        throttle.clear(session, [*keys, pending_key])
+        return SecondFactorResult(True)
+    pending_count, _ = throttle.fail(session, pending_key, TOTP_PENDING_LIMIT, now)
+    _, pair_lock = throttle.fail(session, keys[0], TOTP_PAIR_THRESHOLD, now)
+    account_count, account_lock = throttle.fail(session, keys[1], TOTP_ACCOUNT_THRESHOLD, now)
+    lock = max((t for t in (pair_lock, account_lock) if t is not None), default=None)
+    _audit_account(session, None, "login_failed", user, {
+        "reason": "kode verifikasi salah", "failures": account_count, "address": address,
+        "locked_until": lock,
+    })  # fmt: skip
+    if lock is not None:
+        _notify_lockout(session, user, lock, address, "kode verifikasi salah", lock == account_lock, now)
+    if pending_count >= TOTP_PENDING_LIMIT:
+        return SecondFactorResult(
+            False, "Terlalu banyak kode verifikasi yang salah. Silakan masuk kembali.", restart=True
+        )
+    return SecondFactorResult(False, "Kode verifikasi salah atau kedaluwarsa.")
 
 
 def enable_totp(session: Session, user: User, secret: str, code: str) -> None:
-    if not verify_totp(session, user, code, secret):
+    """First enrolment of a second factor, for an account that has none. An account that already has
+    one re-enrols with ``reenrol_totp`` (password and current code) or after an admin's ``reset_totp``."""
+    if user.totp_enabled:
+        raise AccountError(
+            "Verifikasi dua langkah sudah aktif. Untuk mengganti perangkat diperlukan kata sandi dan kode saat ini."
+        )
+    step = _matching_step(secret, code)
+    if step is None:
         raise AccountError("Kode verifikasi salah atau kedaluwarsa.", "code")
     user.totp_secret = secret
+    user.totp_last_step = step
     session.flush()
+    _audit_account(session, user, "totp_enrol", user, {"reenrol": False})
+
+
+def reenrol_totp(
+    session: Session, user: User, password: str, current_code: str, secret: str, code: str
+) -> None:
+    """Move the second factor to a new secret: needs the password AND a current code of the old one."""
+    if not user.totp_enabled:
+        raise AccountError("Verifikasi dua langkah belum aktif.")
+    now = clock.now()
+    key = f"totp:{user.id}"  # shares the account's count of wrong codes at login
+    locked = throttle.locked_until(session, [key], now)
+    if locked is not None:
+        wib = locked + timedelta(hours=7)
+        raise AccountError(f"Terlalu banyak percobaan yang salah. Coba lagi setelah pukul {wib:%H:%M} WIB.")
+    for ok, reason, message, field in (
+        (lambda: verify_password(user.password_hash, password or ""), "kata sandi salah", "Kata sandi salah.",
+         "password"),
+        (lambda: verify_totp(session, user, current_code), "kode saat ini salah",
+         "Kode verifikasi saat ini salah atau kedaluwarsa.", "current_code"),
+    ):  # fmt: skip
+        if not ok():
+            _, lock = throttle.fail(session, key, TOTP_ACCOUNT_THRESHOLD, now)
+            _audit_account(
+                session, user, "totp_enrol_refused", user, {"reason": reason, "locked_until": lock}
+            )
+            raise AccountError(message, field)
+    step = _matching_step(secret, code)
+    if step is None:
+        raise AccountError("Kode verifikasi perangkat baru salah atau kedaluwarsa.", "code")
+    user.totp_secret = secret
+    user.totp_last_step = max(step, user.totp_last_step or -1)
+    session.flush()
+    _audit_account(session, user, "totp_enrol", user, {"reenrol": True})
+
+
+def reset_totp(session: Session, user: User, actor: User | None = None) -> None:
+    """An administrator's (or the server operator's, ``actor=None``) reset of a lost second factor: the
+    secret is removed and every session ended; a role that requires TOTP enrols anew at the next login."""
+    if actor is not None and actor.id == user.id:
+        raise AccountError("Anda tidak dapat mengatur ulang verifikasi dua langkah akun Anda sendiri.")
+    had = user.totp_enabled
+    user.totp_secret = None
+    user.totp_last_step = None
+    session.flush()
+    end_all_sessions(session, user)
+    _audit_account(session, actor, "totp_reset", user, {"had_second_factor": had})
 
 
 def disable_totp(session: Session, user: User) -> None:
@@ -304,6 +463,7 @@ def disable_totp(session: Session, user: User) -> None:
     user.totp_secret = None
     user.totp_last_step = None
     session.flush()
+    _audit_account(session, user, "totp_reset", user, {"had_second_factor": True})
 
 
 # --- Widyaprada caseload -------------------------------------------------------------------------------

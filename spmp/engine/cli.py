@@ -39,10 +39,11 @@ def workflows_validate(directory: Path | None) -> None:
 @click.argument("key")
 @click.option("--version", type=int, help="Versi (bawaan: terkini).")
 @click.option("--current", help="State yang disorot.")
-def workflows_diagram(key: str, version: int | None, current: str | None) -> None:
-    """Print the Mermaid state diagram of workflow KEY."""
+@click.option("--svg", "as_svg", is_flag=True, help="SVG (Graphviz dot) seperti di halaman web, bukan teks Mermaid.")
+def workflows_diagram(key: str, version: int | None, current: str | None, as_svg: bool) -> None:
+    """Print the state diagram of workflow KEY (Mermaid text, or with --svg the page's SVG)."""
     from spmp.engine.definitions import get_definition
-    from spmp.engine.diagram import mermaid
+    from spmp.engine.diagram import mermaid, workflow_svg
 
     try:
         defn = get_definition(key, version)
@@ -50,7 +51,13 @@ def workflows_diagram(key: str, version: int | None, current: str | None) -> Non
         raise click.ClickException(
             f"Alur kerja {key!r} versi {version or 'terkini'} tidak ditemukan"
         ) from exc
-    click.echo(mermaid(defn, current), nl=False)
+    if not as_svg:
+        click.echo(mermaid(defn, current), nl=False)
+        return
+    svg = workflow_svg(defn, current)
+    if svg is None:
+        raise click.ClickException("Graphviz (dot) tidak terpasang: apt-get install graphviz")
+    click.echo(svg, nl=False)
 
 
 @workflows.command("migrate")
@@ -98,8 +105,9 @@ def cases() -> None:
 @click.option("--as", "username", required=True, help="Username pelaksana (peran dan wilayahnya berlaku).")
 @pass_app
 def cases_fire(app: AppContext, file: Path, username: str) -> None:
-    """Fire the transitions listed in FILE (CSV: case_id, trigger, version[, reason]) as one user, each in
-    a transaction of its own; every refused row is reported with its reason, the others go ahead."""
+    """Fire the transitions listed in FILE (CSV/XLSX/JSON: case_id, trigger, version[, reason]) as one
+    user, each in a transaction of its own, after the whole file was checked (a bad row fires nothing);
+    every refused row is reported with its reason, the others go ahead."""
     from sqlalchemy import select
 
     from spmp.accounts.models import User
@@ -109,8 +117,10 @@ def cases_fire(app: AppContext, file: Path, username: str) -> None:
     try:
         rows = read_fire_items(file)
     except BulkFileError as exc:
-        for line in exc.errors:
+        for line in exc.errors[:100]:
             click.echo(line, err=True)
+        if exc.total > 100:
+            click.echo(f"... dan {exc.total - 100:,} masalah lain", err=True)
         raise click.ClickException(f"{exc}; tidak ada yang dijalankan") from exc
     with app.db.session() as session:
         user = session.scalar(select(User).where(User.username == username, User.is_active.is_(True)))

@@ -125,9 +125,17 @@ def write_blob(root: Path, data: bytes) -> str:
     return digest
 
 
-def _safe_name(filename: str) -> str:
+def _safe_name(filename: str, limit: int = 255) -> str:
+    """The file name to show: no folders, only printable characters, and at most ``limit`` characters;
+    a name that is too long is shortened before its extension, which stays."""
     name = Path(filename.replace("\\", "/")).name.strip() or "berkas"
-    return "".join(c for c in name if c.isprintable())[:255]
+    name = "".join(c for c in name if c.isprintable())
+    if len(name) <= limit:
+        return name
+    suffix = Path(name).suffix
+    if len(suffix) > 16:  # not an extension worth keeping
+        suffix = ""
+    return name[: limit - len(suffix)].rstrip() + suffix
 
 
 def store_evidence(

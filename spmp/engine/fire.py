@@ -24,7 +24,7 @@ from sqlalchemy.orm.util import identity_key
 from spmp import audit, clock
 from spmp.accounts.models import ROLE_LABELS, Role, User
 from spmp.db import Database
-from spmp.engine import deadlines
+from spmp.engine import deadlines, notify
 from spmp.engine.cases import CaseEvidence, CaseRecord
 from spmp.engine.definitions import TransitionDef, WorkflowDefinition, get_definition
 from spmp.engine.errors import ActionRefused, CaseNotFound, EngineError, StaleCaseError
@@ -317,6 +317,11 @@ def _apply(sql: FastSQL, get_session, workflow, transition, case, request: _Requ
         sql, action="fire", actor_id=request.user.id, case_id=case.id, from_state=case.state, to_state=dest,
         reason=request.reason, changes=changes, occurred_at=now,
     )  # fmt: skip
+    # The hand-off notices, in the same transaction (after the version check and the actions, which may
+    # have changed the assignee they go to).
+    notify.send(sql.connection, transition.notify, notify.NoticeEvent(
+        case.id, request.user, workflow, case.state, dest, transition.label, request.reason, request.inputs,
+        event_id, get_session), now)  # fmt: skip
     new_values = {
         "state": dest,
         "version": case.version + 1,

@@ -14,7 +14,7 @@ from spmp import audit, clock
 from spmp.access import can_see_school
 from spmp.accounts.models import NATIONAL_ROLES, User
 from spmp.db import UTCDateTime
-from spmp.engine import deadlines
+from spmp.engine import deadlines, notify
 from spmp.engine.cases import CaseComment, CaseRecord
 from spmp.engine.definitions import WorkflowDefinition, get_definition
 from spmp.engine.errors import ActionRefused, CaseNotFound, StaleCaseError
@@ -105,6 +105,7 @@ def open_case(
         session, action="open", actor_id=user.id, case_id=case.id, to_state=workflow.initial,
         reason=reason, changes=changes, occurred_at=now,
     )  # fmt: skip
+    notify.send_case_event(session, workflow, "open", user, case.id, None, workflow.initial, reason, now)
     return case
 
 
@@ -161,6 +162,10 @@ def assign_case(
     _bump(session, case, {"assignee_user_id": assignee_user_id, "assignee_unit_id": assignee_unit_id})
     after = {"user_id": assignee_user_id, "unit_id": assignee_unit_id}
     _audit(session, user, case, "assign", reason, {"assignee": [before, after]})
+    if before != after:
+        notify.send_case_event(
+            session, workflow, "assign", user, case.id, case.state, case.state, reason, clock.now()
+        )
     return case
 
 
@@ -176,6 +181,9 @@ def pause_case(session: Session, user: User, case_id: int, seen_version: int, re
     _bump(session, case, {"is_paused": True, "paused_at": now, "pause_reason": reason.strip()})
     deadlines.pause(FastSQL.of(session), case.id)
     _audit(session, user, case, "pause", reason.strip(), {"is_paused": [False, True]}, now)
+    notify.send_case_event(
+        session, workflow, "pause", user, case.id, case.state, case.state, reason.strip(), now
+    )
     return case
 
 
@@ -196,6 +204,7 @@ def resume_case(
         "deadlines_shifted": shifted,
     }
     _audit(session, user, case, "resume", reason, changes, now)
+    notify.send_case_event(session, workflow, "resume", user, case.id, case.state, case.state, reason, now)
     return case
 
 

@@ -32,8 +32,11 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from spmp.access import school_scope
+from spmp.export import stream_rows
+from spmp.regions.models import Regency
+from spmp.regions.names import region_names
 from spmp.regions.reference import current_t3_regencies
-from spmp.schools.models import School
+from spmp.schools.models import ACCREDITATION_LABELS, INTERNET_LABELS, School
 
 MAX_LIMIT = 200
 _MAX_CURSOR_LENGTH = 600  # name_key is at most 200 characters; anything longer is not our cursor
@@ -69,8 +72,11 @@ def decode_cursor(cursor: str) -> tuple[str, int]:
             raise ValueError("cursor too long")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         school_id, name_key = raw.split(":", 1)
-        if not school_id.isdigit():
+        # ASCII digits within 32 bits: "²" passes isdigit(), and an id beyond 64 bits overflows SQLite.
+        if not (school_id.isascii() and school_id.isdigit() and len(school_id) <= 10):
             raise ValueError("cursor id is not a number")
+        if int(school_id) > 2**31 - 1:
+            raise ValueError("cursor id out of range")
         return name_key, int(school_id)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise ValueError("invalid directory cursor") from exc
@@ -139,6 +145,32 @@ def search_schools(
         last = rows[limit - 1]
         return DirectoryPage(rows[:limit], encode_cursor(last.name_key, last.id))
     return DirectoryPage(rows, None)
+
+
+EXPORT_HEADER = ("NPSN", "Nama sekolah", "Jenjang", "Status", "Kabupaten/Kota", "Provinsi", "Alamat",
+                 "Desa/Kelurahan", "Daerah 3T", "Akreditasi", "Daya listrik (W)", "Akses internet")  # fmt: skip
+
+
+def directory_export_statement(user, filters: DirectoryFilters):
+    """The whole filtered directory for ``user`` (scoped), in directory order, as plain columns: what the
+    XLSX/CSV download streams. Built while the user is known; executed later (web/export.py)."""
+    columns = (School.npsn, School.name, School.bentuk, School.status, School.regency_code,
+               School.province_code, School.address, School.village, School.accreditation_rank,
+               School.electricity_watts, School.internet_access)  # fmt: skip
+    return select(*columns).where(school_scope(user), *_filters(filters)).order_by(School.name_key, School.id)
+
+
+def directory_export_rows(session: Session, statement):
+    """Rows of :data:`EXPORT_HEADER` for ``statement`` (from :func:`directory_export_statement`), with
+    regency and province *names* (looked up once, not joined per row) and readable labels."""
+    names = region_names(session)
+    regencies, provinces = names.regencies, names.provinces
+    t3 = set(session.scalars(select(Regency.code).where(Regency.code.in_(current_t3_regencies()))))
+    rows = stream_rows(session, statement)
+    for npsn, name, bentuk, status, regency, province, address, village, rank, watts, internet in rows:
+        yield (npsn, name, bentuk, status.capitalize(), regencies.get(regency, regency),
+               provinces.get(province, province), address, village, "Ya" if regency in t3 else "Tidak",
+               ACCREDITATION_LABELS.get(rank, rank), watts, INTERNET_LABELS.get(internet, internet))  # fmt: skip
 
 
 def get_school(session: Session, user, school_id: int) -> School | None:

@@ -4,15 +4,20 @@ Widyaprada's review queue, and B/BPMP progress by regency and phase (scoped thro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from spmp import clock
 from spmp.accounts.models import User
+from spmp.engine.calendar import WIB
 from spmp.engine.cases import CaseDeadline, CaseEvidence, CaseRecord
+from spmp.engine.definitions import get_definition
 from spmp.engine.permissions import case_scope
-from spmp.regions.models import Regency
+from spmp.engine.queries import late_condition
+from spmp.export import stream_rows
+from spmp.regions.names import region_names
 from spmp.schools.models import School
 from spmp.spmi.models import (
     RaporIndicator,
@@ -142,16 +147,22 @@ def previous_cycle(session: Session, user: User, cycle: SpmiCycle) -> SpmiCycle 
 
 
 # --- review queue ----------------------------------------------------------------------------------------
-def review_queue(session: Session, user: User, limit: int = 200) -> list[tuple[SpmiCycle, CaseRecord]]:
-    """Submissions waiting for review among the user's cycles, oldest submission first."""
+def review_queue(
+    session: Session, user: User, limit: int | None = 200, late_only: bool = False
+) -> list[tuple[SpmiCycle, CaseRecord]]:
+    """Submissions waiting for review among the user's cycles, oldest submission first (``late_only``:
+    those whose review is past its due date)."""
     query = (
         select(SpmiCycle, CaseRecord)
         .join(CaseRecord, CaseRecord.id == SpmiCycle.case_id)
         .where(case_scope(user), CaseRecord.state.in_(REVIEW_STATES), CaseRecord.closed_at.is_(None))
         .order_by(CaseRecord.state_entered_at, CaseRecord.id)
-        .limit(limit)
         .options(selectinload(SpmiCycle.school))
     )
+    if late_only:
+        query = query.where(late_condition(clock.now()))
+    if limit:
+        query = query.limit(limit)
     return [(c, r) for c, r in session.execute(query).all()]
 
 
@@ -160,6 +171,7 @@ def review_queue(session: Session, user: User, limit: int = 200) -> list[tuple[S
 class RegencyProgress:
     regency_code: str
     regency_name: str
+    province_name: str = ""
     by_state: dict[str, int] = field(default_factory=dict)
     total: int = 0
     late: int = 0
@@ -172,54 +184,100 @@ class RegencyProgress:
         return 100.0 * self.by_state.get(state, 0) / self.total if self.total else 0.0
 
 
-def progress_by_regency(session: Session, user: User, year: int) -> list[RegencyProgress]:
-    """Counts of the year's cycles by regency and state, and how many are past their due date.
+def progress_by_regency(
+    session: Session, user: User, year: int, late_only: bool = False
+) -> list[RegencyProgress]:
+    """Counts of the year's cycles by regency and state, and how many are late (``late_condition``).
 
-    One aggregate query over case_record (scoped) left-joined to each case's "due" deadline row."""
-    now = clock.now()
-    late = case((and_(CaseDeadline.due_at.is_not(None), CaseDeadline.due_at < now), 1), else_=0)
+    One aggregate query over case_record (scoped). ``late_only`` counts only the late cycles."""
+    is_late = late_condition(clock.now())
     query = (
-        select(CaseRecord.regency_code, CaseRecord.state, func.count(), func.sum(late))
+        select(CaseRecord.regency_code, CaseRecord.state, func.count(), func.sum(case((is_late, 1), else_=0)))
         .select_from(SpmiCycle)
         .join(CaseRecord, CaseRecord.id == SpmiCycle.case_id)
-        .outerjoin(CaseDeadline, and_(CaseDeadline.case_id == CaseRecord.id, CaseDeadline.kind == "due"))
         .where(SpmiCycle.year == year, CaseRecord.type_key == WORKFLOW_KEY, case_scope(user))
         .group_by(CaseRecord.regency_code, CaseRecord.state)
     )
+    if late_only:
+        query = query.where(is_late)
     rows = session.execute(query).all()
-    names = dict(
-        session.execute(
-            select(Regency.code, Regency.name).where(Regency.code.in_({r[0] for r in rows}))
-        ).all()
-    )
+    names = region_names(session)
     result: dict[str, RegencyProgress] = {}
     for regency_code, state, count, late_count in rows:
         entry = result.get(regency_code) or RegencyProgress(
-            regency_code, names.get(regency_code, regency_code)
+            regency_code, names.regency(regency_code), names.province((regency_code or "")[:2])
         )
         result[regency_code] = entry
         entry.by_state[state] = entry.by_state.get(state, 0) + count
         entry.total += count
         entry.late += int(late_count or 0)
-    return sorted(result.values(), key=lambda r: r.regency_name)
+    return sorted(result.values(), key=lambda r: (r.province_name, r.regency_name))
 
 
-def progress_schools(
-    session: Session, user: User, year: int, regency_code: str, state: str | None = None, limit: int = 500
-) -> list[tuple[SpmiCycle, CaseRecord, School, object]]:
-    """Drill-down: the cycles of one regency (optionally in one state) with their due date."""
+@dataclass(frozen=True)
+class CycleFilters:
+    """Which cycles a monitoring list shows: one year, optionally one regency, one state, only late ones."""
+
+    year: int
+    regency_code: str | None = None
+    state: str | None = None
+    late_only: bool = False
+
+
+@dataclass(frozen=True)
+class CycleRow:
+    cycle_id: int
+    npsn: str
+    school_name: str
+    regency_code: str | None
+    state: str
+    due_at: datetime | None
+    is_late: bool
+
+
+def cycle_list_statement(user: User, filters: CycleFilters, now: datetime | None = None):
+    """The cycles of a monitoring list (drill-down, late list) for ``user``, by school name, as columns
+    of :class:`CycleRow`. Built while the user is known; the downloads execute it later."""
+    now = now or clock.now()
+    columns = (SpmiCycle.id, School.npsn, School.name, CaseRecord.regency_code, CaseRecord.state,
+               CaseDeadline.due_at, case((late_condition(now), 1), else_=0))  # fmt: skip
     query = (
-        select(SpmiCycle, CaseRecord, School, CaseDeadline.due_at)
+        select(*columns)
         .join(CaseRecord, CaseRecord.id == SpmiCycle.case_id)
         .join(School, School.id == SpmiCycle.school_id)
         .outerjoin(CaseDeadline, and_(CaseDeadline.case_id == CaseRecord.id, CaseDeadline.kind == "due"))
-        .where(SpmiCycle.year == year, CaseRecord.regency_code == regency_code, case_scope(user))
+        .where(SpmiCycle.year == filters.year, CaseRecord.type_key == WORKFLOW_KEY, case_scope(user))
         .order_by(School.name_key, School.id)
-        .limit(limit)
     )
-    if state:
-        query = query.where(CaseRecord.state == state)
-    return [tuple(r) for r in session.execute(query).all()]
+    if filters.regency_code:
+        query = query.where(CaseRecord.regency_code == filters.regency_code)
+    if filters.state:
+        query = query.where(CaseRecord.state == filters.state)
+    if filters.late_only:
+        query = query.where(late_condition(now))
+    return query
+
+
+def progress_schools(session: Session, user: User, filters: CycleFilters, limit: int = 500) -> list[CycleRow]:
+    """Drill-down and late list: the cycles matching ``filters`` (at most ``limit`` on a page)."""
+    rows = session.execute(cycle_list_statement(user, filters).limit(limit)).all()
+    return [CycleRow(*row[:6], bool(row[6])) for row in rows]
+
+
+CYCLE_EXPORT_HEADER = ("NPSN", "Sekolah", "Kabupaten/Kota", "Provinsi", "Tahap", "Tenggat (WIB)",
+                       "Terlambat", "Hari terlambat")  # fmt: skip
+
+
+def cycle_export_rows(session: Session, statement, now: datetime | None = None):
+    """Rows of :data:`CYCLE_EXPORT_HEADER` for ``statement`` (from :func:`cycle_list_statement`)."""
+    now = now or clock.now()
+    names = region_names(session)
+    definition = get_definition(WORKFLOW_KEY)
+    for _id, npsn, name, regency, state, due_at, late in stream_rows(session, statement):
+        days = (now - due_at).days if late and due_at else None
+        yield (npsn, name, names.regency(regency), names.province((regency or "")[:2]),
+               definition.label(state), due_at.astimezone(WIB).replace(tzinfo=None) if due_at else None,
+               bool(late), days)  # fmt: skip
 
 
 __all__ = ["PHASES", "REVIEW_STATES", "STATE_ORDER", "cycle_content", "progress_by_regency", "review_queue"]

@@ -45,7 +45,7 @@ def test_schedule_visit_on_case_page(page, live_server, visit_case):
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.goto(f"{live_server}/kasus/{visit_case}")
-    page.wait_for_selector("#diagram svg", timeout=15_000)  # mermaid drew the state diagram
+    page.wait_for_selector("#diagram svg", timeout=15_000)  # the server drew the state diagram
     assert page.locator("#case-state").inner_text() == "Draf"
     page.fill("input[name=input_visit_date]", "2026-12-03")
     page.click("button[data-trigger=schedule]")

@@ -45,23 +45,138 @@ def test_duplicate_username_refused(session):
 
 
 def test_lockout_back_off_grows_and_caps(session):
+    """Wrong passwords from one address lock that address out for the account with back-off 1, 2, 4 ...
+    capped at 15 minutes (it was 60: a stranger could keep any account locked for an hour)."""
     user = accounts.create_user(session, username="siti", full_name="Siti", password=PASSWORD, role="pusat")
+    start = clock.now()
+    now = start
+    try:
+        clock.set_clock(lambda: now)
+        for _ in range(5):
+            result = accounts.authenticate(session, "siti", "salah-salah-1", lockout_threshold=5, address="a")
+            assert result.user is None
+        assert user.locked_until - start == timedelta(minutes=1)
+        assert "Akun terkunci sementara" in result.error
+        # right password, still locked from this address
+        assert accounts.authenticate(session, "siti", PASSWORD, lockout_threshold=5, address="a").user is None
+        locks = []
+        for _ in range(10):
+            now = now + timedelta(minutes=20)
+            accounts.authenticate(session, "siti", "salah-salah-1", lockout_threshold=5, address="a")
+            locks.append(user.locked_until - now)
+        assert locks[:4] == [timedelta(minutes=m) for m in (2, 4, 8, 15)]
+        assert max(locks) == timedelta(minutes=15)
+        now = now + timedelta(minutes=16)
+        assert accounts.authenticate(session, "siti", PASSWORD, lockout_threshold=5, address="a").user is user
+    finally:
+        clock.set_clock(None)
+
+
+def test_lockout_is_per_address_before_per_account(session):
+    """issue 9 §2, lockout as a weapon: wrong passwords from one address do not lock the owner out
+    elsewhere; only ACCOUNT_FACTOR times as many from many addresses lock the account, for 15 minutes
+    at most."""
+    user = accounts.create_user(session, username="tono", full_name="Tono", password=PASSWORD, role="pusat")
     start = clock.now()
     try:
         clock.set_clock(lambda: start)
-        for _ in range(5):
-            assert accounts.authenticate(session, "siti", "salah-salah-1", lockout_threshold=5).user is None
-        first_lock = user.locked_until - start
-        assert first_lock == timedelta(minutes=1)
-        clock.set_clock(lambda: start + timedelta(minutes=2))
-        accounts.authenticate(session, "siti", "salah-salah-1", lockout_threshold=5)
-        assert user.locked_until - (start + timedelta(minutes=2)) == timedelta(minutes=2)
-        for _ in range(20):
-            user.locked_until = None
-            accounts.authenticate(session, "siti", "salah-salah-1", lockout_threshold=5)
-        assert user.locked_until - (start + timedelta(minutes=2)) == timedelta(minutes=60)
+        for _ in range(12):
+            accounts.authenticate(session, "tono", "salah-salah-1", lockout_threshold=5, address="attacker")
+        assert (
+            accounts.authenticate(session, "tono", PASSWORD, lockout_threshold=5, address="owner").user
+            is user
+        )
+        for i in range(20 + 5):  # many addresses, a few attempts each
+            accounts.authenticate(
+                session, "tono", "salah-salah-1", lockout_threshold=5, address=f"bot{i % 5}"
+            )
+        refused = accounts.authenticate(session, "tono", PASSWORD, lockout_threshold=5, address="owner")
+        assert refused.user is None and "Akun terkunci sementara" in refused.error
+        assert user.locked_until - start <= timedelta(minutes=15)
+        clock.set_clock(lambda: start + timedelta(minutes=15, seconds=1))
+        assert (
+            accounts.authenticate(session, "tono", PASSWORD, lockout_threshold=5, address="owner").user
+            is user
+        )
     finally:
         clock.set_clock(None)
+
+
+def test_lockout_notifies_owner_and_admins_once(session):
+    from spmp.notifications.models import Notification, OutboxMessage
+
+    admin = accounts.create_user(session, username="adm9", full_name="Adm", password=PASSWORD, role="admin")
+    admin.email = "adm9@contoh.id"
+    user = accounts.create_user(
+        session, username="wati", full_name="Wati", password=PASSWORD, role="pusat", email="wati@contoh.id"
+    )
+    start = clock.now()
+    try:
+        clock.set_clock(lambda: start)
+        for _ in range(7):  # locks at the 5th; the 6th and 7th are refused while locked
+            accounts.authenticate(
+                session, "wati", "salah-salah-1", lockout_threshold=5, address="198.51.100.7"
+            )
+        clock.set_clock(lambda: start + timedelta(minutes=2))
+        accounts.authenticate(session, "wati", "salah-salah-1", lockout_threshold=5, address="198.51.100.7")
+    finally:
+        clock.set_clock(None)
+    notes = session.scalars(select(Notification).where(Notification.user_id.in_([admin.id, user.id]))).all()
+    assert sorted(n.user_id for n in notes) == sorted([admin.id, user.id])  # once, not per attempt
+    assert all("wati" in n.title and "198.51.100.7" in n.body for n in notes)
+    mails = session.scalars(select(OutboxMessage).where(OutboxMessage.user_id.in_([admin.id, user.id]))).all()
+    assert sorted(m.recipient for m in mails) == ["adm9@contoh.id", "wati@contoh.id"]
+
+
+def test_unknown_and_known_usernames_take_the_same_time(session, monkeypatch):
+    """issue 9 §2, enumeration: with real argon2 parameters a wrong password took ~243 ms for an existing
+    user and ~7 ms for an unknown one (the dummy hash was never checked)."""
+    import statistics
+    import time
+
+    from argon2 import PasswordHasher
+
+    from spmp.accounts import passwords
+
+    real = PasswordHasher()
+    monkeypatch.setattr(passwords, "_hasher", real)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", real.hash("dummy"))
+    accounts.create_user(session, username="ratna", full_name="Ratna", password=PASSWORD, role="pusat")
+
+    def timed(name: str, i: int) -> float:
+        began = time.perf_counter()
+        result = accounts.authenticate(session, name, "salah-salah-1", lockout_threshold=1000, address=str(i))
+        elapsed = time.perf_counter() - began
+        assert result.error == "Nama pengguna atau kata sandi salah."
+        return elapsed
+
+    known, unknown = [], []
+    for i in range(5):
+        known.append(timed("ratna", i))
+        unknown.append(timed("tidak.ada.orangnya", i))
+    k, u = statistics.median(known), statistics.median(unknown)
+    print(f"wrong password, median of 5: known user {k * 1000:.1f} ms, unknown user {u * 1000:.1f} ms")
+    assert abs(k - u) < 0.25 * k, f"known {k * 1000:.0f} ms, unknown {u * 1000:.0f} ms"
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [("ＡＤＭＩＮ２", "admin2"), ("  Budi.Santoso_01-x ", "budi.santoso_01-x")],
+)
+def test_usernames_are_nfkc_ascii(session, raw, stored):
+    assert (
+        accounts.create_user(session, username=raw, full_name="X", password=PASSWORD, role="pusat").username
+        == stored
+    )
+
+
+@pytest.mark.parametrize(
+    "raw", ["\u0430dmin", "adm\u0456n", "budi@sekolah", "andi santoso", "r\u00f6ssler", "x" * 81, ""]
+)
+def test_lookalike_and_non_ascii_usernames_refused(session, raw):
+    """issue 9 §2: "аdmin" with a Cyrillic а was accepted beside "admin"."""
+    with pytest.raises(accounts.AccountError, match="huruf latin"):
+        accounts.create_user(session, username=raw, full_name="X", password=PASSWORD, role="pusat")
 
 
 def test_widyaprada_assignment_limited_to_unit_area(session):
@@ -183,12 +298,17 @@ def test_logins_and_failed_attempts_are_audited(session):
 
     user = accounts.create_user(session, username="rina", full_name="Rina", password=PASSWORD, role="pusat")
     before = session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
-    for _ in range(2):
-        accounts.authenticate(session, "rina", "salah-salah-1", lockout_threshold=2)
-    accounts.authenticate(session, "tidak.ada", "salah-salah-1", lockout_threshold=2)
-    user.locked_until = None
-    result = accounts.authenticate(session, "rina", PASSWORD, lockout_threshold=2)
-    accounts.record_login(session, result.user)
+    start = clock.now()
+    try:
+        clock.set_clock(lambda: start)
+        for _ in range(2):
+            accounts.authenticate(session, "rina", "salah-salah-1", lockout_threshold=2)
+        accounts.authenticate(session, "tidak.ada", "salah-salah-1", lockout_threshold=2)
+        clock.set_clock(lambda: start + timedelta(minutes=2))
+        result = accounts.authenticate(session, "rina", PASSWORD, lockout_threshold=2)
+        accounts.record_login(session, result.user)
+    finally:
+        clock.set_clock(None)
     accounts.set_active(session, user, False, actor=None)
     accounts.authenticate(session, "rina", PASSWORD, lockout_threshold=2)
     events = session.scalars(select(AuditEvent).where(AuditEvent.id > before).order_by(AuditEvent.id)).all()
@@ -202,3 +322,69 @@ def test_logins_and_failed_attempts_are_audited(session):
     assert events[0].changes_dict["locked_until"] is None and events[1].changes_dict["locked_until"]
     assert events[-1].changes_dict == {"user_id": user.id, "username": "rina", "reason": "akun nonaktif"}
     assert log_ok(session)
+
+
+def test_users_reset_totp_cli_is_audited(make_database, monkeypatch, tmp_path):
+    import pyotp
+
+    from spmp import migrate
+    from spmp.audit import AuditEvent
+    from spmp.cli import cli
+    from spmp.db import Database
+    from spmp.regions.reference import load_reference
+
+    url = make_database("cli_totp")
+    database = Database(url)
+    migrate.upgrade(database)
+    with database.transaction() as session:
+        load_reference(session)
+        user = accounts.create_user(
+            session, username="pusat.x", full_name="P", password=PASSWORD, role="pusat"
+        )
+        user.totp_secret = pyotp.random_base32()
+    monkeypatch.setenv("SPMP_DATABASE_URL", url)
+    monkeypatch.setenv("SPMP_INSTANCE_PATH", str(tmp_path))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["users", "reset-totp", "pusat.x"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["users", "reset-totp", "tidak.ada"])
+    assert result.exit_code != 0 and "tidak ditemukan" in result.output
+    with database.transaction() as session:
+        user = session.scalar(select(User).where(User.username == "pusat.x"))
+        assert user.totp_secret is None and user.session_epoch == 1
+        event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
+        assert event.action == "user.totp_reset" and event.actor_id is None
+        assert event.changes_dict["had_second_factor"] is True
+    database.dispose()
+
+
+def test_admin_password_reset_or_enable_lifts_a_lockout(session):
+    user = accounts.create_user(session, username="joko_1", full_name="J", password=PASSWORD, role="pusat")
+    for address in ("a", "b", "c", "d", "e") * 5:
+        accounts.authenticate(session, "joko_1", "salah-salah-1", lockout_threshold=5, address=address)
+    assert accounts.authenticate(session, "joko_1", PASSWORD, lockout_threshold=5, address="z").user is None
+    accounts.set_password(session, user, "kata-sandi-baru-789")
+    assert accounts.authenticate(session, "joko_1", "kata-sandi-baru-789", lockout_threshold=5).user is user
+    for _ in range(5):
+        accounts.authenticate(session, "joko_1", "salah-salah-1", lockout_threshold=5, address="a")
+    accounts.set_active(session, user, False)
+    accounts.set_active(session, user, True)
+    assert accounts.authenticate(
+        session, "joko_1", "kata-sandi-baru-789", lockout_threshold=5, address="a"
+    ).user
+
+
+def test_reenrolment_guesses_count_against_the_account(session):
+    import pyotp
+
+    user = accounts.create_user(session, username="sari", full_name="S", password=PASSWORD, role="pusat")
+    user.totp_secret = pyotp.random_base32()
+    new_secret = pyotp.random_base32()
+    right = pyotp.TOTP(user.totp_secret).now()
+    wrong = "123456" if right != "123456" else "654321"
+    for _ in range(accounts.TOTP_ACCOUNT_THRESHOLD):
+        with pytest.raises(accounts.AccountError, match="saat ini salah"):
+            accounts.reenrol_totp(session, user, PASSWORD, wrong, new_secret, pyotp.TOTP(new_secret).now())
+    with pytest.raises(accounts.AccountError, match="Terlalu banyak"):
+        accounts.reenrol_totp(session, user, PASSWORD, right, new_secret, pyotp.TOTP(new_secret).now())
+    assert user.totp_secret != new_secret

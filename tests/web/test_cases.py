@@ -55,7 +55,9 @@ def test_case_page_shows_enabled_and_disabled_actions_with_reasons(client, world
         re.S,
     )
     assert disabled and disabled.group(1).strip()
-    assert 'class="mermaid"' in html and "class draft current" in html
+    # The diagram is SVG drawn on the server; the current state carries the class the stylesheet marks.
+    assert '<svg role="img"' in html and 'id="st_draft" class="node state current"' in html
+    assert "mermaid" not in html
 
 
 def test_fire_action_moves_case_and_writes_timeline(client, world, visit, session):
@@ -197,8 +199,26 @@ def test_catalogue_shows_every_workflow_with_diagram(client, world):
     login(client, world["users"]["bpmp_staff"])
     response = client.get("/alur-kerja")
     assert response.status_code == 200
-    assert "Kunjungan Supervisi" in response.get_data(as_text=True)
-    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    html = response.get_data(as_text=True)
+    assert "Kunjungan Supervisi" in html and html.count('<svg role="img"') >= 3
+    # No diagram library any more: the only script is the small draft keeper of forms (web/static/forms.js).
+    assert re.findall(r"<script[^>]*>", html) == [
+        re.search(r'<script src="/static/forms\.js[^>]*>', html).group(0)
+    ]
+    assert response.headers["Content-Security-Policy"].count("style-src 'self';") == 1  # no unsafe-inline
+
+
+def test_case_page_works_without_graphviz(client, world, visit, monkeypatch):
+    from spmp.engine import diagram
+
+    diagram._render_svg.cache_clear()
+    monkeypatch.setattr(diagram.shutil, "which", lambda name: None)
+    login(client, world["users"]["widyaprada"])
+    response = client.get(f"/kasus/{visit.id}")
+    diagram._render_svg.cache_clear()
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Diagram tidak tersedia" in html and "<svg" not in html
+    assert 'data-trigger="schedule"' in html  # the actions still work
 
 
 def test_dashboard_lists_my_open_cases_with_due_dates(client, world, visit, outside_visit):

@@ -11,12 +11,14 @@ from wtforms import SelectChoice
 
 from spmp.accounts import operations as accounts
 from spmp.accounts.models import ROLE_LABELS, Role, User
-from spmp.accounts.queries import list_users
+from spmp.accounts.queries import USER_EXPORT_HEADER, filtered_users, list_users, user_export_rows
 from spmp.regions.models import Province, Unit
 from spmp.regions.operations import CoverageError, all_units, coverage_table, move_province
 from web.admin.forms import AssignForm, CoverageForm, PasswordResetForm, UserCreateForm, UserRoleForm
 from web.auth.forms import ConfirmForm
 from web.db import discard_changes, get_session
+from web.export import export_response, requested_format
+from web.ids import id_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 PAGE_SIZE = 50
@@ -65,7 +67,12 @@ def _field_error(form, exc: accounts.AccountError) -> None:
 def users():
     q = (request.args.get("q") or "").strip().lower()
     role = request.args.get("peran") or ""
-    page = list_users(get_session(), q, role, request.args.get("setelah", type=int) or 0, PAGE_SIZE)
+    fmt = requested_format()
+    if fmt:
+        statement = filtered_users(q, role)
+        return export_response(fmt, "pengguna", USER_EXPORT_HEADER,
+                               lambda session: user_export_rows(session, statement), title="Pengguna")  # fmt: skip
+    page = list_users(get_session(), q, role, id_arg(request.args, "setelah") or 0, PAGE_SIZE)
     return render_template(
         "admin/users.html", users=page.users, next_after=page.next_after, q=q, role=role, roles=ROLE_LABELS
     )
@@ -104,7 +111,7 @@ def _load_user(user_id: int) -> User:
     return user
 
 
-@bp.route("/pengguna/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/pengguna/<id:user_id>", methods=["GET", "POST"])
 @admin_required
 def user_detail(user_id: int):
     session = get_session()
@@ -140,7 +147,7 @@ def user_detail(user_id: int):
     )
 
 
-@bp.route("/pengguna/<int:user_id>/aktif", methods=["POST"])
+@bp.route("/pengguna/<id:user_id>/aktif", methods=["POST"])
 @admin_required
 def user_toggle_active(user_id: int):
     user = _load_user(user_id)
@@ -154,7 +161,7 @@ def user_toggle_active(user_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
-@bp.route("/pengguna/<int:user_id>/sandi", methods=["POST"])
+@bp.route("/pengguna/<id:user_id>/sandi", methods=["POST"])
 @admin_required
 def user_reset_password(user_id: int):
     user = _load_user(user_id)
@@ -169,7 +176,27 @@ def user_reset_password(user_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
-@bp.route("/pengguna/<int:user_id>/sekolah", methods=["POST"])
+@bp.route("/pengguna/<id:user_id>/totp", methods=["POST"])
+@admin_required
+def user_reset_totp(user_id: int):
+    """Reset a lost second factor (audited); the user enrols anew at the next login."""
+    user = _load_user(user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_totp(get_session(), user, actor=current_user)
+        except accounts.AccountError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(
+                "Verifikasi dua langkah diatur ulang; semua sesi pengguna ini diakhiri. "
+                "Pengguna mendaftarkan perangkat baru saat masuk berikutnya.",
+                "success",
+            )
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/pengguna/<id:user_id>/sekolah", methods=["POST"])
 @admin_required
 def user_assign(user_id: int):
     user = _load_user(user_id)
@@ -185,7 +212,7 @@ def user_assign(user_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
-@bp.route("/pengguna/<int:user_id>/sekolah/<int:school_id>/hapus", methods=["POST"])
+@bp.route("/pengguna/<id:user_id>/sekolah/<id:school_id>/hapus", methods=["POST"])
 @admin_required
 def user_unassign(user_id: int, school_id: int):
     user = _load_user(user_id)

@@ -1,6 +1,7 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
+
+from web.forms import FlaskForm
 
 REQUIRED = "Wajib diisi."
 
@@ -14,6 +15,16 @@ class LoginForm(FlaskForm):
 
 class TotpForm(FlaskForm):
     code = StringField("Kode verifikasi (6 digit)", validators=[DataRequired(REQUIRED), Length(min=6, max=7)])
+
+
+class TotpReenrolForm(FlaskForm):
+    """Moving an active second factor to a new device: the password and a code of the current device too."""
+
+    password = PasswordField("Kata sandi", validators=[DataRequired(REQUIRED), Length(max=128)])
+    current_code = StringField(
+        "Kode dari perangkat saat ini", validators=[DataRequired(REQUIRED), Length(min=6, max=7)]
+    )
+    code = StringField("Kode dari perangkat baru", validators=[DataRequired(REQUIRED), Length(min=6, max=7)])
 
 
 class PasswordChangeForm(FlaskForm):

@@ -9,13 +9,15 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from spmp.accounts import operations as accounts
 from spmp.accounts.models import User
-from web.auth.forms import ConfirmForm, LoginForm, PasswordChangeForm, TotpForm
+from web.auth import throttle
+from web.auth.forms import ConfirmForm, LoginForm, PasswordChangeForm, TotpForm, TotpReenrolForm
 from web.db import get_session
 from web.extensions import limiter
 from web.security import is_safe_next, safe_next, start_session_clock
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 PENDING = "pending_login"
+SETUP = "totp_setup"
 # The password step is only good for a few minutes: a half-finished login must not wait forever.
 PENDING_SECONDS = 300
 
@@ -34,7 +36,11 @@ def login():
     if form.validate_on_submit():
         db = get_session()
         result = accounts.authenticate(
-            db, form.username.data, form.password.data, lockout_threshold=settings.lockout_threshold
+            db,
+            form.username.data,
+            form.password.data,
+            lockout_threshold=settings.lockout_threshold,
+            address=throttle.client_address(),
         )
         if result.user is None:
             flash(result.error, "danger")
@@ -51,6 +57,7 @@ def login():
                 "next": next_url,
                 "remember": remember,
                 "at": int(time.time()),
+                "nonce": throttle.new_pending_nonce(),
             }
             return redirect(url_for("auth.totp" if result.user.totp_enabled else "auth.totp_setup"))
         return _complete_login(result.user, next_url, remember)
@@ -68,7 +75,7 @@ def _complete_login(user: User, next_url: str | None, remember: bool):
 
 def _pending_user() -> User | None:
     pending = session.get(PENDING)
-    if not pending:
+    if not pending or "nonce" not in pending:
         return None
     if time.time() - pending.get("at", 0) > PENDING_SECONDS:
         session.pop(PENDING, None)
@@ -87,31 +94,57 @@ def totp():
         return redirect(url_for("auth.login"))
     form = TotpForm()
     if form.validate_on_submit():
-        if accounts.verify_totp(get_session(), user, form.code.data):
-            pending = session[PENDING]
+        pending = session[PENDING]
+        result = accounts.check_second_factor(
+            get_session(),
+            user,
+            form.code.data,
+            pending_key=throttle.pending_key(pending),
+            address=throttle.client_address(),
+        )
+        if result.ok:
             return _complete_login(user, pending["next"], pending["remember"])
-        accounts.record_second_factor_failure(get_session(), user)
-        flash("Kode verifikasi salah atau kedaluwarsa.", "danger")
+        flash(result.error, "danger")
+        if result.restart:
+            session.pop(PENDING, None)
+            return redirect(url_for("auth.login"))
     return render_template("auth/totp.html", form=form)
 
 
 @bp.route("/login/totp/setup", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def totp_setup():
-    user = _pending_user() if not current_user.is_authenticated else current_user
+    """Enrol a second factor. After the password step only an account WITHOUT one may enrol (an account
+    that has one is sent to the code step: the password alone never replaces it). A logged-in user who
+    already has one re-enrols with the password and a current code (``reenrol_totp``)."""
+    logged_in = current_user.is_authenticated
+    user = current_user if logged_in else _pending_user()
     if user is None:
         return redirect(url_for("auth.login"))
-    secret = session.get("totp_setup_secret") or accounts.new_totp_secret()
-    session["totp_setup_secret"] = secret
-    form = TotpForm()
+    if not logged_in and user.totp_enabled:
+        return redirect(url_for("auth.totp"))
+    reenrol = user.totp_enabled
+    # The secret being enrolled is bound to the account it was offered to.
+    offered = session.get(SETUP)
+    if not offered or offered.get("user") != user.id:
+        offered = {"user": user.id, "secret": accounts.new_totp_secret()}
+        session[SETUP] = offered
+    secret = offered["secret"]
+    form = TotpReenrolForm() if reenrol else TotpForm()
     if form.validate_on_submit():
+        db = get_session()
         try:
-            accounts.enable_totp(get_session(), user, secret, form.code.data)
+            if reenrol:
+                accounts.reenrol_totp(
+                    db, user, form.password.data, form.current_code.data, secret, form.code.data
+                )
+            else:
+                accounts.enable_totp(db, user, secret, form.code.data)
         except accounts.AccountError as exc:
-            flash(str(exc), "danger")
+            getattr(form, exc.field or "code").errors.append(str(exc))
         else:
-            session.pop("totp_setup_secret", None)
-            if current_user.is_authenticated:
+            session.pop(SETUP, None)
+            if logged_in:
                 flash("Verifikasi dua langkah aktif.", "success")
                 return redirect(url_for("auth.account"))
             pending = session[PENDING]
@@ -122,6 +155,7 @@ def totp_setup():
         secret=secret,
         uri=accounts.totp_uri(user, secret),
         required=user.totp_required,
+        reenrol=reenrol,
     )
 
 

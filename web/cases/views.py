@@ -13,26 +13,28 @@ from spmp.engine import evidence as evidence_ops
 from spmp.engine import operations as cases
 from spmp.engine.cases import CaseRecord
 from spmp.engine.definitions import get_definition, workflows
-from spmp.engine.diagram import mermaid
+from spmp.engine.diagram import workflow_svg
 from spmp.engine.errors import ActionRefused, CaseNotFound, StaleCaseError
 from spmp.engine.fire import available_actions, fire
-from spmp.engine.queries import CaseFilters, case_deadlines, list_cases, users_by_id
+from spmp.engine.queries import (
+    CASE_EXPORT_HEADER,
+    CaseFilters,
+    case_deadlines,
+    case_export_rows,
+    case_export_statement,
+    list_cases,
+    users_by_id,
+)
 from spmp.schools.models import School
+from spmp.timeline import event_detail, event_title
 from web.cases.forms import CommentForm, EvidenceForm, OpenCaseForm, PauseForm
 from web.db import discard_changes, get_session
-from web.security import CSP
+from web.export import export_response, requested_format
+from web.ids import id_arg, id_list, parse_version
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 PAGE_SIZE = 50
 STALE = "Kasus ini telah berubah sejak halaman dibuka. Halaman dimuat ulang; periksa lalu ulangi bila perlu."
-# Mermaid puts a <style> element into the SVG it draws: allow inline styles (never scripts) on diagram pages.
-DIAGRAM_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
-
-
-def _with_diagram_csp(html: str):
-    response = current_app.make_response(html)
-    response.headers["Content-Security-Policy"] = DIAGRAM_CSP
-    return response
 
 
 def _case_or_404(case_id: int) -> CaseRecord:
@@ -66,8 +68,14 @@ def index():
         state=request.args.get("status") or None,
         mine=request.args.get("milik") == "saya",
         open_only=request.args.get("terbuka") == "1",
+        late_only=request.args.get("terlambat") == "1",
     )
-    page = list_cases(get_session(), current_user, filters, request.args.get("sebelum", type=int), PAGE_SIZE)
+    fmt = requested_format()
+    if fmt:
+        statement = case_export_statement(current_user, filters)
+        return export_response(fmt, "daftar-kasus", CASE_EXPORT_HEADER,
+                               lambda session: case_export_rows(session, statement), title="Kasus")  # fmt: skip
+    page = list_cases(get_session(), current_user, filters, id_arg(request.args, "sebelum"), PAGE_SIZE)
     args = {k: v for k, v in request.args.items() if k != "sebelum" and v}
     return render_template(
         "cases/index.html",
@@ -76,10 +84,11 @@ def index():
         args=args,
         catalogue=workflows(),
         get_definition=get_definition,
+        can_open=bool(_openable(workflows())),
     )
 
 
-@bp.route("/kasus/<int:case_id>")
+@bp.route("/kasus/<id:case_id>")
 @login_required
 def detail(case_id: int):
     session = get_session()
@@ -88,7 +97,7 @@ def detail(case_id: int):
     deadlines = case_deadlines(session, case.id)
     events = audit.case_timeline(session, case.id)
     actors = users_by_id(session, (e.actor_id for e in events))
-    html = render_template(
+    return render_template(
         "cases/detail.html",
         case=case,
         workflow=workflow,
@@ -98,19 +107,20 @@ def detail(case_id: int):
         actors=actors,
         comments=cases.list_comments(session, current_user, case.id),
         evidence=evidence_ops.list_evidence(session, current_user, case.id),
-        diagram=mermaid(workflow, case.state),
+        diagram=workflow_svg(workflow, case.state),
         comment_form=CommentForm(),
         evidence_form=EvidenceForm(),
         pause_form=PauseForm(seen_version=case.version),
         can_pause=current_user.role in workflow.pause_roles,
+        event_title=event_title,
+        event_detail=event_detail,
     )
-    return _with_diagram_csp(html)
 
 
-@bp.route("/kasus/<int:case_id>/aksi/<trigger>", methods=["POST"])
+@bp.route("/kasus/<id:case_id>/aksi/<trigger>", methods=["POST"])
 @login_required
 def act(case_id: int, trigger: str):
-    seen = request.form.get("seen_version", type=int)
+    seen = parse_version(request.form.get("seen_version"))
     if seen is None:
         abort(400, description="Versi kasus tidak terbaca. Muat ulang halaman.")
     inputs = {
@@ -118,7 +128,7 @@ def act(case_id: int, trigger: str):
         for k, v in request.form.items()
         if k.startswith("input_") and v.strip()
     }
-    evidence_ids = [int(v) for v in request.form.getlist("evidence_id") if v.isdigit()] or None
+    evidence_ids = id_list(request.form.getlist("evidence_id")) or None
     try:
         result = fire(
             get_session(),
@@ -138,7 +148,7 @@ def act(case_id: int, trigger: str):
     return _back(case_id)
 
 
-@bp.route("/kasus/<int:case_id>/komentar", methods=["POST"])
+@bp.route("/kasus/<id:case_id>/komentar", methods=["POST"])
 @login_required
 def comment(case_id: int):
     form = CommentForm()
@@ -153,7 +163,7 @@ def comment(case_id: int):
     return _back(case_id)
 
 
-@bp.route("/kasus/<int:case_id>/bukti", methods=["POST"])
+@bp.route("/kasus/<id:case_id>/bukti", methods=["POST"])
 @login_required
 def upload(case_id: int):
     form = EvidenceForm()
@@ -173,7 +183,7 @@ def upload(case_id: int):
     return _back(case_id)
 
 
-@bp.route("/bukti/<int:evidence_id>")
+@bp.route("/bukti/<id:evidence_id>")
 @login_required
 def download(evidence_id: int):
     settings = current_app.config["SPMP_SETTINGS"]
@@ -190,11 +200,13 @@ def download(evidence_id: int):
     return response
 
 
-@bp.route("/kasus/<int:case_id>/jeda", methods=["POST"])
+@bp.route("/kasus/<id:case_id>/jeda", methods=["POST"])
 @login_required
 def pause(case_id: int):
     form = PauseForm()
-    seen = int(form.seen_version.data or 0)
+    if not form.validate_on_submit():
+        abort(400, description="Versi kasus tidak terbaca. Muat ulang halaman.")
+    seen = form.seen_version.data
     try:
         if request.form.get("resume"):
             cases.resume_case(get_session(), current_user, case_id, seen, form.reason.data or None)
@@ -207,16 +219,20 @@ def pause(case_id: int):
     return _back(case_id)
 
 
-@bp.route("/kasus/baru", methods=["GET", "POST"])
-@login_required
-def open_new():
-    session = get_session()
-    catalogue = workflows()
-    openable = [
+def _openable(catalogue) -> list:
+    """The current workflows the user may open a case of (the "Buka kasus" link shows only if any)."""
+    return [
         catalogue.current(k)
         for k in sorted(catalogue.current_versions)
         if current_user.role in catalogue.current(k).open_roles
     ]
+
+
+@bp.route("/kasus/baru", methods=["GET", "POST"])
+@login_required
+def open_new():
+    session = get_session()
+    openable = _openable(workflows())
     if not openable:
         abort(403)
     form = OpenCaseForm()
@@ -249,6 +265,6 @@ def open_new():
 def catalogue():
     catalogue = workflows()
     items = [
-        (catalogue.current(k), mermaid(catalogue.current(k))) for k in sorted(catalogue.current_versions)
+        (catalogue.current(k), workflow_svg(catalogue.current(k))) for k in sorted(catalogue.current_versions)
     ]
-    return _with_diagram_csp(render_template("cases/catalogue.html", items=items))
+    return render_template("cases/catalogue.html", items=items)

@@ -8,9 +8,11 @@ from sqlalchemy import select
 
 from spmp.access import visible_provinces
 from spmp.regions.models import Regency
+from spmp.schools import queries as school_queries
 from spmp.schools.models import BENTUK, BENTUK_LABELS, STATUS
 from spmp.schools.queries import DirectoryFilters, get_school, search_schools
 from web.db import get_session
+from web.export import export_response, requested_format
 
 bp = Blueprint("schools", __name__, template_folder="templates")
 
@@ -32,6 +34,9 @@ def _filters_from_args(args) -> DirectoryFilters:
 def directory():
     session = get_session()
     filters = _filters_from_args(request.args)
+    fmt = requested_format()
+    if fmt:
+        return _export(fmt, filters)
     try:
         page = search_schools(session, current_user, filters, after=request.args.get("setelah") or None)
     except ValueError:
@@ -54,7 +59,19 @@ def directory():
     )
 
 
-@bp.route("/sekolah/<int:school_id>")
+def _export(fmt: str, filters: DirectoryFilters):
+    """The whole filtered directory (not just one page) as a streamed file."""
+    statement = school_queries.directory_export_statement(current_user, filters)
+    return export_response(
+        fmt,
+        "direktori-sekolah",
+        school_queries.EXPORT_HEADER,
+        lambda session: school_queries.directory_export_rows(session, statement),
+        title="Direktori Sekolah",
+    )
+
+
+@bp.route("/sekolah/<id:school_id>")
 @login_required
 def detail(school_id: int):
     school = get_school(get_session(), current_user, school_id)

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from spmp import clock
+from spmp import clock, tabular
 from spmp.accounts.models import NATIONAL_ROLES, Role
 from spmp.engine import (
     ActionRefused,
@@ -21,13 +21,17 @@ from spmp.engine import (
 )
 from spmp.engine import evidence as evidence_ops
 from spmp.engine.calendar import WIB
+from spmp.regions.names import regency_with_province, region_names
 from spmp.schools.importer import ImportFileError
 from spmp.schools.queries import get_school
+from spmp.spmi import indicator_template as indicator_templates
 from spmp.spmi import operations as ops
 from spmp.spmi import queries
 from spmp.spmi.importer import import_indicators
 from spmp.spmi.models import BANDS, SNP
 from web.db import discard_changes, get_session
+from web.export import export_response, requested_format
+from web.ids import parse_id
 from web.navigation import EXTRA_MENU
 from web.spmi import forms
 
@@ -48,9 +52,6 @@ EXTRA_MENU.extend([
 @bp.app_context_processor
 def _time_helpers():
     """Times are stored in UTC; people in Indonesia read them in WIB (the ministry's deadlines are WIB)."""
-
-    def in_wib(value):
-        return value.astimezone(WIB) if isinstance(value, datetime) else value
 
     return {"in_wib": in_wib}
 
@@ -152,11 +153,11 @@ def _render_cycle(cycle, submitted: dict | None = None, status: int = 200):
         "spmi/cycle.html", cycle=cycle, case=case, content=content, definition=definition, actions=actions,
         forms=_step_forms(content, submitted), can_edit=can_edit, phase=case.state, previous=previous,
         snp=SNP, bands=BANDS, step_form=forms.StepForm(formdata=None, version=case.version),
-        states=queries.STATE_ORDER,
+        states=queries.STATE_ORDER, can_import_indicators=current_user.role in (*SCHOOL_ROLES, *BULK_ROLES),
     ), status  # fmt: skip
 
 
-@bp.route("/spmi/siklus/<int:cycle_id>")
+@bp.route("/spmi/siklus/<id:cycle_id>")
 @login_required
 def cycle(cycle_id: int):
     return _render_cycle(_cycle_or_404(cycle_id))
@@ -215,7 +216,7 @@ STEPS = {
 }
 
 
-@bp.route("/spmi/siklus/<int:cycle_id>/<step>", methods=["POST"])
+@bp.route("/spmi/siklus/<id:cycle_id>/<step>", methods=["POST"])
 @login_required
 def save_step(cycle_id: int, step: str):
     """One PBD form: validate (messages next to the fields), call the operation, back to the page."""
@@ -243,7 +244,7 @@ def save_step(cycle_id: int, step: str):
     return redirect(url_for("spmi.cycle", cycle_id=cycle.id, _anchor=key))
 
 
-@bp.route("/spmi/siklus/<int:cycle_id>/prioritas/<int:priority_id>/hapus", methods=["POST"])
+@bp.route("/spmi/siklus/<id:cycle_id>/prioritas/<id:priority_id>/hapus", methods=["POST"])
 @login_required
 def remove_priority(cycle_id: int, priority_id: int):
     cycle = _cycle_or_404(cycle_id)
@@ -264,10 +265,7 @@ def _version() -> int:
     form = forms.StepForm()
     if not form.validate_on_submit():
         abort(400, description="Formulir tidak lengkap. Muat ulang halaman lalu coba lagi.")
-    try:
-        return int(form.version.data)
-    except ValueError:
-        abort(400, description="Formulir tidak lengkap. Muat ulang halaman lalu coba lagi.")
+    return form.version.data
 
 
 def _step(cycle_id: int, call, done: str):
@@ -286,7 +284,7 @@ def _step(cycle_id: int, call, done: str):
     return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
 
 
-@bp.route("/spmi/siklus/<int:cycle_id>/ajukan", methods=["POST"])
+@bp.route("/spmi/siklus/<id:cycle_id>/ajukan", methods=["POST"])
 @login_required
 def submit(cycle_id: int):
     return _step(
@@ -296,7 +294,7 @@ def submit(cycle_id: int):
     )
 
 
-@bp.route("/spmi/siklus/<int:cycle_id>/setujui", methods=["POST"])
+@bp.route("/spmi/siklus/<id:cycle_id>/setujui", methods=["POST"])
 @login_required
 def approve(cycle_id: int):
     comment = request.form.get("comment")
@@ -312,12 +310,12 @@ def _notes_from_form() -> list[ops.NoteInput]:
         if not name.startswith("note-") or not body.strip():
             continue
         _, kind, *rest = name.split("-", 2)
-        item_id = int(rest[0]) if rest and rest[0].isdigit() else None
+        item_id = parse_id(rest[0]) if rest else None
         notes.append(ops.NoteInput(kind, item_id, body))
     return notes
 
 
-@bp.route("/spmi/siklus/<int:cycle_id>/kembalikan", methods=["POST"])
+@bp.route("/spmi/siklus/<id:cycle_id>/kembalikan", methods=["POST"])
 @login_required
 def send_back(cycle_id: int):
     notes = _notes_from_form()
@@ -329,13 +327,32 @@ def send_back(cycle_id: int):
 
 
 # --- Widyaprada review queue ---------------------------------------------------------------------------
+QUEUE_HEADER = ("NPSN", "Sekolah", "Kabupaten/Kota", "Siklus", "Tahap", "Diajukan (WIB)", "Menunggu (hari)")
+
+
 @bp.route("/spmi/tinjauan")
 @login_required
 def review_queue():
     _require((Role.WIDYAPRADA, *NATIONAL_ROLES, Role.BPMP_HEAD, Role.BPMP_STAFF))
-    items = queries.review_queue(get_session(), current_user)
+    late_only = _late_arg()
     definition = get_definition(ops.WORKFLOW_KEY)
-    return render_template("spmi/queue.html", items=items, definition=definition, now=clock.now())
+    fmt = requested_format()
+    if fmt:
+        items = queries.review_queue(get_session(), current_user, limit=None, late_only=late_only)
+        return export_response(fmt, "antrian-tinjauan-spmi", QUEUE_HEADER,
+                               lambda session: _queue_rows(session, items, definition), title="Antrian tinjauan")  # fmt: skip
+    items = queries.review_queue(get_session(), current_user, late_only=late_only)
+    return render_template("spmi/queue.html", items=items, definition=definition, now=clock.now(),
+                           late_only=late_only, names=region_names(get_session()))  # fmt: skip
+
+
+def _queue_rows(session, items, definition):
+    """The queue is short (one person's or one unit's submissions): loaded in the view, written here."""
+    names, now = region_names(session), clock.now()
+    for cycle, case in items:
+        yield (cycle.school.npsn, cycle.school.name, names.regency(case.regency_code), cycle.label,
+               definition.label(case.state), in_wib(case.state_entered_at).replace(tzinfo=None),
+               (now - case.state_entered_at).days)  # fmt: skip
 
 
 # --- B/BPMP progress -------------------------------------------------------------------------------------
@@ -344,60 +361,145 @@ def _year_arg() -> int:
     return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else _current_year()
 
 
+def _late_arg() -> bool:
+    return request.args.get("terlambat") == "1"
+
+
+def in_wib(value):
+    return value.astimezone(WIB) if isinstance(value, datetime) else value
+
+
+PROGRESS_HEADER = ("Provinsi", "Kabupaten/Kota", "Siklus")
+
+
 @bp.route("/spmi/progres")
 @login_required
 def progress():
     _require(PROGRESS_ROLES)
-    year = _year_arg()
-    rows = queries.progress_by_regency(get_session(), current_user, year)
+    year, late_only = _year_arg(), _late_arg()
+    rows = queries.progress_by_regency(get_session(), current_user, year, late_only=late_only)
     definition = get_definition(ops.WORKFLOW_KEY)
-    form = forms.BulkOpenForm(formdata=None, year=year) if current_user.role in BULK_ROLES else None
+    fmt = requested_format()
+    if fmt:
+        header = (*PROGRESS_HEADER, *(definition.label(s) for s in queries.STATE_ORDER), "Terlambat",
+                  "Tepat waktu (%)")  # fmt: skip
+        data = [(r.province_name, r.regency_name, r.total, *(r.by_state.get(s, 0) for s in queries.STATE_ORDER),
+                 r.late, round(r.on_time_percent, 1)) for r in rows]  # fmt: skip
+        return export_response(fmt, f"progres-spmi-{year}", header, lambda _session: data,
+                               title=f"Progres SPMI {year}")  # fmt: skip
     return render_template("spmi/progress.html", rows=rows, year=year, definition=definition,
-                           states=queries.STATE_ORDER, form=form)  # fmt: skip
+                           states=queries.STATE_ORDER, late_only=late_only,
+                           can_bulk_open=current_user.role in BULK_ROLES)  # fmt: skip
+
+
+def _cycle_list(filters: queries.CycleFilters, template: str, filename: str, title: str, **context):
+    """A monitoring list of cycles (drill-down, late list): the page, or the whole list as a download."""
+    fmt = requested_format()
+    if fmt:
+        statement = queries.cycle_list_statement(current_user, filters)
+        return export_response(fmt, filename, queries.CYCLE_EXPORT_HEADER,
+                               lambda session: queries.cycle_export_rows(session, statement), title=title)  # fmt: skip
+    rows = queries.progress_schools(get_session(), current_user, filters)
+    return render_template(template, rows=rows, filters=filters, year=filters.year, state=filters.state,
+                           late_only=filters.late_only, definition=get_definition(ops.WORKFLOW_KEY),
+                           now=clock.now(), names=region_names(get_session()), title=title,
+                           **context)  # fmt: skip
 
 
 @bp.route("/spmi/progres/<regency_code>")
 @login_required
 def progress_regency(regency_code: str):
     _require(PROGRESS_ROLES)
-    year = _year_arg()
+    region = regency_with_province(get_session(), regency_code)
+    if region is None:
+        abort(404)
     state = request.args.get("status") or None
     if state and state not in queries.STATE_ORDER:
         abort(404)
-    rows = queries.progress_schools(get_session(), current_user, year, regency_code, state)
-    definition = get_definition(ops.WORKFLOW_KEY)
-    return render_template("spmi/progress_regency.html", rows=rows, year=year, state=state,
-                           regency_code=regency_code, definition=definition, now=clock.now())  # fmt: skip
+    filters = queries.CycleFilters(_year_arg(), regency_code, state, _late_arg())
+    return _cycle_list(filters, "spmi/progress_regency.html", f"progres-spmi-{regency_code}",
+                       f"Progres SPMI {region[0]}", regency_code=regency_code, regency_name=region[0],
+                       province_name=region[1])  # fmt: skip
 
 
-@bp.route("/spmi/progres/buka", methods=["POST"])
+@bp.route("/spmi/terlambat")
+@login_required
+def late_cycles():
+    """Every late cycle in the user's area (a B/BPMP: all its provinces), with the regency of each."""
+    _require(PROGRESS_ROLES)
+    filters = queries.CycleFilters(_year_arg(), late_only=True)
+    return _cycle_list(filters, "spmi/late.html", "siklus-terlambat", "Siklus SPMI terlambat")
+
+
+@bp.route("/spmi/progres/buka", methods=["GET", "POST"])
 @login_required
 def bulk_open():
+    """Opening the year's cycles for every school in the user's area: a page of its own, so that a
+    monitoring page never carries a button that writes thousands of cycles."""
     _require(BULK_ROLES)
+    if request.method == "GET":
+        form = forms.BulkOpenForm(year=_year_arg())
+        return render_template("spmi/bulk_open.html", form=form)
     form = forms.BulkOpenForm()
     if not form.validate_on_submit():
-        flash("; ".join(form.year.errors) or "Formulir tidak valid.", "danger")
-        return redirect(url_for("spmi.progress"))
+        return render_template("spmi/bulk_open.html", form=form), 400
     try:
         report = ops.open_cycles_bulk(get_session(), current_user, form.year.data)
     except EngineError as exc:
         discard_changes()
-        flash(str(exc), "danger")
-        return redirect(url_for("spmi.progress"))
+        form.year.errors.append(str(exc))
+        return render_template("spmi/bulk_open.html", form=form), 400
     flash(report.summary() + f" ({report.seconds:.1f} detik).", "success")
     return redirect(url_for("spmi.progress", tahun=form.year.data))
 
 
 # --- indicators ---------------------------------------------------------------------------------------
-@bp.route("/spmi/sekolah/<int:school_id>/indikator", methods=["GET", "POST"])
-@login_required
-def indicators(school_id: int):
-    """Import a school's Rapor Pendidikan indicators (its operator/principal, or B/BPMP for it)."""
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _import_school_or_404(school_id: int):
     school = get_school(get_session(), current_user, school_id)
     if school is None:
         abort(404)
     _require((*SCHOOL_ROLES, *BULK_ROLES))
-    return _indicator_import(school, url_for("spmi.indicators", school_id=school.id))
+    return school
+
+
+@bp.route("/spmi/sekolah/<id:school_id>/indikator", methods=["GET", "POST"])
+@login_required
+def indicators(school_id: int):
+    """Import a school's Rapor Pendidikan indicators (its operator/principal, or B/BPMP for it); with
+    ``?siklus=<id>`` (from the cycle page) it goes back to that cycle afterwards."""
+    school = _import_school_or_404(school_id)
+    back_cycle = _cycle_of_school(request.args.get("siklus"), school.id)
+    done_url = (
+        url_for("spmi.cycle", cycle_id=back_cycle.id)
+        if back_cycle
+        else url_for("spmi.indicators", school_id=school.id)
+    )
+    return _indicator_import(school, done_url, back_cycle)
+
+
+def _cycle_of_school(cycle_id: str | None, school_id: int):
+    """The cycle to go back to, if ``cycle_id`` is one of this school's cycles that the user may see."""
+    number = tabular.ascii_int(cycle_id, low=1, high=2**31 - 1)
+    if number is None:
+        return None
+    try:
+        cycle = ops.get_cycle(get_session(), current_user, number)
+    except CaseNotFound:
+        return None
+    return cycle if cycle.school_id == school_id else None
+
+
+@bp.route("/spmi/sekolah/<id:school_id>/indikator/templat.xlsx")
+@login_required
+def indicator_template(school_id: int):
+    """The school's XLSX template, in the layout of the Rapor Pendidikan download."""
+    school = _import_school_or_404(school_id)
+    year = tabular.ascii_int(request.args.get("tahun"), low=2000, high=2100) or _current_year()
+    data = indicator_templates.school_template(school, year)
+    return _xlsx_download(data, f"templat-rapor-{school.npsn}-{year}.xlsx")
 
 
 @bp.route("/spmi/indikator", methods=["GET", "POST"])
@@ -408,10 +510,25 @@ def indicators_bulk():
     return _indicator_import(None, url_for("spmi.indicators_bulk"))
 
 
-def _indicator_import(school, done_url: str):
-    """The import form and its report: for one school, or (``school`` None) by NPSN in bulk."""
+@bp.route("/spmi/indikator/templat.xlsx")
+@login_required
+def indicator_bulk_template():
+    """The XLSX template of a bulk file (SPMP's own columns)."""
+    _require(BULK_ROLES)
+    return _xlsx_download(indicator_templates.bulk_template(), "templat-indikator-massal.xlsx")
+
+
+def _xlsx_download(data: bytes, filename: str):
+    response = current_app.response_class(data, mimetype=XLSX)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _indicator_import(school, done_url: str, back_cycle=None):
+    """The import form and its report: for one school, or (``school`` None) by NPSN in bulk. Every
+    problem of the file is shown on the page (never a 500): the importer raises ImportFileError only."""
     form = (
-        forms.IndicatorImportForm(year=_current_year())
+        forms.IndicatorImportForm(year=back_cycle.year if back_cycle else _current_year())
         if request.method == "GET"
         else forms.IndicatorImportForm()
     )
@@ -428,4 +545,6 @@ def _indicator_import(school, done_url: str):
                 flash(report.summary(), "success")
                 return redirect(done_url)
     status = 400 if request.method == "POST" and (form.errors or (report and not report.ok)) else 200
-    return render_template("spmi/indicators.html", school=school, form=form, report=report), status
+    return render_template(
+        "spmi/indicators.html", school=school, form=form, report=report, back_cycle=back_cycle
+    ), status

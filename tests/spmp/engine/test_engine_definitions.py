@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from spmp.engine import definitions
+from spmp.engine import definitions, diagram
 from spmp.engine.definitions import DefinitionError, load_directory, load_file
-from spmp.engine.diagram import mermaid
+from spmp.engine.diagram import mermaid, workflow_svg
 
 VALID = {
     "key": "demo",
@@ -173,3 +173,23 @@ def test_mermaid_lists_states_and_highlights_current():
     assert "[*] --> draft" in text and "closed --> [*]" in text
     assert text.rstrip().endswith("class scheduled current")
     assert "class " not in mermaid(definitions.get_definition("school_visit"))
+
+
+def test_workflow_svg_is_small_cached_and_marks_only_the_current_state():
+    workflow = definitions.get_definition("school_visit")
+    diagram._render_svg.cache_clear()
+    plain = workflow_svg(workflow)
+    assert plain.startswith('<svg role="img"') and "<?xml" not in plain and "<script" not in plain
+    assert len(plain.encode()) < 12_000  # a few KB instead of the 3.5 MB Mermaid renderer
+    assert ">Terjadwal</text>" in plain and ">Serahkan laporan kunjungan</text>" in plain
+    assert "current" not in plain
+    marked = workflow_svg(workflow, "scheduled")
+    assert marked.count(" current") == 1 and 'id="st_scheduled" class="node state current"' in marked
+    assert diagram._render_svg.cache_info().misses == 1  # dot ran once for this workflow version
+
+
+def test_workflow_svg_is_none_without_graphviz(monkeypatch):
+    diagram._render_svg.cache_clear()
+    monkeypatch.setattr(diagram.shutil, "which", lambda name: None)
+    assert workflow_svg(definitions.get_definition("school_visit"), "draft") is None
+    diagram._render_svg.cache_clear()

@@ -142,3 +142,14 @@ def test_foreign_evidence_ids_are_refused(session, world, tmp_path):
             inputs={"summary": "x"},
             evidence_ids=[other.id],
         )
+
+
+def test_long_file_name_keeps_its_extension(session, world, tmp_path):
+    """issue 9 §2: a name longer than the column was cut at 255 characters, losing its extension."""
+    case = open_visit(session, world)
+    long_name = "laporan kunjungan supervisi " * 20 + ".pdf"
+    evidence = store_evidence(session, world["widyaprada"], case.id, long_name, PDF, tmp_path)
+    assert len(evidence.filename) <= 255
+    assert evidence.filename.endswith(".pdf") and evidence.filename.startswith("laporan kunjungan")
+    short = store_evidence(session, world["widyaprada"], case.id, "foto.png", PNG, tmp_path)
+    assert short.filename == "foto.png"

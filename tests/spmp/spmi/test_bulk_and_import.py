@@ -67,8 +67,10 @@ def test_progress_by_regency_and_drill_down(session, spmi_world):
     rows = {r.regency_code: r for r in queries.progress_by_regency(session, w["head"], YEAR)}
     kupang = rows["53.71"]
     assert kupang.by_state["penetapan"] >= 2 and kupang.late == 0 and kupang.on_time_percent == 100.0
-    schools = queries.progress_schools(session, w["head"], YEAR, "53.71", "penetapan")
-    assert {s.id for _c, _r, s, _d in schools} >= {w["school"].id, w["other"].id}
+    filters = queries.CycleFilters(YEAR, "53.71", "penetapan")
+    schools = queries.progress_schools(session, w["head"], filters)
+    assert {s.npsn for s in schools} >= {w["school"].npsn, w["other"].npsn}
+    assert kupang.regency_name == "Kota Kupang" and kupang.province_name == "Nusa Tenggara Timur"
     # A Widyaprada sees only their own school's cycle; a school only its own.
     wp_rows = queries.progress_by_regency(session, w["widyaprada"], YEAR)
     assert sum(r.total for r in wp_rows) == 1
@@ -104,6 +106,15 @@ def test_review_queue_oldest_first_and_scoped(session, spmi_world, monkeypatch):
     monkeypatch.setattr(clock, "_now", lambda: base + timedelta(days=30))
     kupang = {r.regency_code: r for r in queries.progress_by_regency(session, w["head"], YEAR)}["53.71"]
     assert kupang.late == 1 and kupang.by_state == {"penetapan_review": 1}
+    # The late filters (one definition: open, not paused, due date passed) agree everywhere.
+    late = queries.progress_by_regency(session, w["head"], YEAR, late_only=True)
+    assert [(r.regency_code, r.total, r.late) for r in late] == [("53.71", 1, 1)]
+    late_rows = queries.progress_schools(session, w["head"], queries.CycleFilters(YEAR, late_only=True))
+    assert [(r.cycle_id, r.is_late) for r in late_rows] == [(cycle.id, True)]
+    assert [q[0].id for q in queries.review_queue(session, w["widyaprada"], late_only=True)] == [cycle.id]
+    monkeypatch.setattr(clock, "_now", lambda: base + timedelta(days=2))  # back before the due date
+    assert queries.progress_schools(session, w["head"], queries.CycleFilters(YEAR, late_only=True)) == []
+    assert queries.review_queue(session, w["widyaprada"], late_only=True) == []
 
 
 def test_indicator_import_reports_bad_rows(session, spmi_world):
