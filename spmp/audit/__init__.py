@@ -8,7 +8,7 @@ position (its hash chained to the position before) and per batch a signed Merkle
 head to an anchor outside the database. ``spmp.audit.verifier`` checks all of it; ``spmp.audit.proofs`` proves
 one event's inclusion to someone who sees nothing else.
 
-Events written before sealing existed (migration 0011) carry a chain of their own (``prev_hash``, and a
+Events written before sealing existed (migration 0013) carry a chain of their own (``prev_hash``, and a
 ``hash`` over the id, the content and the previous hash): they keep it, are sealed first, in id order, and
 ``verify`` checks both.
 

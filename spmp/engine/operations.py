@@ -145,6 +145,18 @@ def _audit(session, user, case, action, reason=None, changes=None, occurred_at: 
     )  # fmt: skip
 
 
+ASSIGNABLE_ROLES = ("widyaprada", "bpmp_staff", "bpmp_head", "facilitator")
+
+
+def assignable_users(session: Session, case: CaseRecord) -> list[User]:
+    """Who may be made the case's assignee: active Widyaprada, staff, head and facilitators of the unit
+    that owns the case."""
+    query = select(User).where(
+        User.unit_id == case.unit_id, User.role.in_(ASSIGNABLE_ROLES), User.is_active.is_(True)
+    )
+    return list(session.scalars(query.order_by(User.role, User.full_name, User.id)))
+
+
 def assign_case(
     session: Session,
     user: User,
@@ -158,6 +170,10 @@ def assign_case(
     """Change the assignee (a person or a unit, or nobody)."""
     case, workflow = _locked_case(session, user, case_id, seen_version)
     _check_role(workflow.assign_roles, user, "mengubah penanggung jawab kasus")
+    if assignee_user_id is not None and assignee_user_id not in {
+        u.id for u in assignable_users(session, case)
+    }:
+        raise ActionRefused("Penanggung jawab harus pengguna aktif dari unit pemilik kasus")
     before = {"user_id": case.assignee_user_id, "unit_id": case.assignee_unit_id}
     _bump(session, case, {"assignee_user_id": assignee_user_id, "assignee_unit_id": assignee_unit_id})
     after = {"user_id": assignee_user_id, "unit_id": assignee_unit_id}

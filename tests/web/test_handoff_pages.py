@@ -87,3 +87,31 @@ def test_worklist_downloads_as_csv_and_xlsx(client, world, session):
     assert f"{world['inside'].npsn},Kota Kupang" in lines[1]
     assert client.get("/?format=xlsx").data[:2] == b"PK"
     assert client.get("/?format=pdf").status_code == 400
+
+
+def test_assignee_changed_on_the_case_page_is_told(client, world, session):
+    from spmp.notifications.models import Notification
+
+    users = world["users"]
+    case = cases.open_case(session, users["bpmp_staff"], "school_visit", title="Supervisi C",
+                           school_id=world["inside"].id)  # fmt: skip
+    login(client, users["bpmp_head"])
+    page = client.get(f"/kasus/{case.id}").get_data(as_text=True)
+    assert 'id="assign-form"' in page and "Wp_Ntt (Widyaprada)" in page
+    assert (
+        f'<option value="{users["school_operator"].id}"' not in page.split('id="assign-form"')[1].split("</form>")[0]
+    )
+    data = {"seen_version": "1", "assignee": str(users["school_operator"].id)}  # not of the unit: refused
+    post(client, f"/kasus/{case.id}/penanggung-jawab", data, token_from=f"/kasus/{case.id}")
+    assert "Pilih penanggung jawab dari daftar" in client.get(f"/kasus/{case.id}").get_data(as_text=True)
+    data = {"seen_version": "1", "assignee": str(users["widyaprada"].id), "reason": "Wilayah binaannya"}
+    response = post(client, f"/kasus/{case.id}/penanggung-jawab", data, token_from=f"/kasus/{case.id}")
+    assert response.status_code == 302
+    html = client.get(f"/kasus/{case.id}").get_data(as_text=True)
+    assert "Penanggung jawab diubah" in html and "Wp_Ntt" in html.split("Penanggung jawab</dt>")[1][:80]
+    session.expire_all()
+    [notice] = session.query(Notification).filter_by(case_id=case.id, user_id=users["widyaprada"].id).all()
+    assert "ditugaskan kepada Anda" in notice.title and "Catatan: Wilayah binaannya" in notice.body
+    school_view = client.application.test_client()
+    login(school_view, users["school_operator"])  # a school may not reassign: no form
+    assert 'id="assign-form"' not in school_view.get(f"/kasus/{case.id}").get_data(as_text=True)

@@ -257,6 +257,10 @@ def test_a_refused_step_tells_nobody(session, spmi_world, tmp_path):  # noqa: F8
         fire(session, cycle.case_id, "submit", w["operator"], cycle.case.version - 1)
     with pytest.raises(ActionRefused):  # a pause needs a reason
         pause_case(session, w["staff"], cycle.case_id, cycle.case.version, " ")
+    with pytest.raises(ActionRefused, match="unit pemilik kasus"):  # a school user cannot be the assignee
+        assign_case(
+            session, w["staff"], cycle.case_id, cycle.case.version, assignee_user_id=w["other_operator"].id
+        )
     visit = spme.open_visit_case(session, w["staff"], w["school"].id)
     inbox.new()
     with pytest.raises(ActionRefused):  # evidence missing
@@ -376,3 +380,54 @@ def test_a_valid_declaration_uses_inputs_and_registered_fields(tmp_path):
     definition = load_file(path)
     [go] = definition.transitions
     assert go.event_label == "Sudah maju" and go.notify[0].to == ("school", "bpmp_head")
+
+
+RELAY = """key: estafet
+version: 1
+title: Estafet
+initial: a
+open_roles: [bpmp_staff]
+states:
+  a: {label: Awal}
+  b: {label: Tengah}
+  c: {label: Akhir, final: true}
+transitions:
+  - trigger: ke_b
+    source: a
+    dest: b
+    label: Ke tengah
+    roles: [widyaprada]
+  - trigger: ke_c
+    source: b
+    dest: c
+    label: Ke akhir
+    roles: [bpmp_head]
+    notify:
+      to: [previous_actor, opener, dinas_regency, pusat, facilitator]
+      title: "Selesai: {case}"
+      message: |
+        {actor}: {from_state} -> {to_state}
+        Komentar: {comment}
+"""
+
+
+def test_previous_actor_opener_and_roles_within_the_case_scope(session, tmp_path):
+    from spmp.engine import definitions, open_case
+
+    (tmp_path / "estafet.yaml").write_text(RELAY, encoding="utf-8")
+    definitions.set_workflows(definitions.load_directory(tmp_path))
+    try:
+        w = make_world(session)
+        inbox = Inbox(session)
+        case = open_case(session, w["bpmp_staff"], "estafet", title="Uji estafet", school_id=w.school.id)
+        fire(session, case.id, "ke_b", w["widyaprada"], 1)
+        add_comment(session, w["bpmp_head"], case.id, "Lengkap")
+        fire(session, case.id, "ke_c", w["bpmp_head"], 2)
+        told = inbox.new(case.id)
+        # The Widyaprada fired the step before; the staff opened the case; the Dinas of Kota Kupang (not of
+        # Bandung) and Pusat by role; no facilitator has this school in their caseload.
+        assert set(told) == {w["widyaprada"].id, w["bpmp_staff"].id, w["dinas_regency"].id, w["pusat"].id}
+        body = told[w["pusat"].id].body
+        assert body.startswith(f"{w['bpmp_head'].full_name}: Tengah -> Akhir\nKomentar: Lengkap")
+    finally:
+        definitions.set_workflows(None)

@@ -21,6 +21,12 @@ class PauseForm(FlaskForm):
     reason = TextAreaField("Alasan", validators=[Optional(), Length(max=2000)])
 
 
+class AssignForm(FlaskForm):
+    seen_version = IdField(allow_zero=True, validators=[InputRequired("Versi kasus tidak terbaca.")])
+    assignee = SelectField("Penanggung jawab baru", coerce=int, choices=[])
+    reason = StringField("Catatan (opsional)", validators=[Optional(), Length(max=2000)])
+
+
 class OpenCaseForm(FlaskForm):
     type_key = SelectField("Jenis kasus", choices=[], validate_choice=False)
     npsn = StringField(

@@ -10,8 +10,8 @@
 - ``audit_seal``, ``audit_tree_head`` and ``audit_node`` are insert-only, like the events (triggers refuse
   UPDATE and DELETE, and TRUNCATE on PostgreSQL).
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-05 18:00:00
 """
 
@@ -20,8 +20,8 @@ from alembic import op
 
 import spmp.db
 
-revision = "0011"
-down_revision = "0010"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
