@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from spmp import audit, clock
 from spmp.access import school_scope
 from spmp.accounts.models import NATIONAL_ROLES, Role, User
-from spmp.engine import ActionRefused, CaseNotFound, StaleCaseError, fire, get_definition
+from spmp.engine import ActionRefused, CaseNotFound, StaleCaseError, fire, get_definition, notify
 from spmp.engine.calendar import deadline_rows
 from spmp.engine.cases import CaseDeadline, CaseRecord
 from spmp.engine.permissions import case_scope
@@ -102,7 +102,12 @@ def open_cycle(session: Session, user: User, school_id: int, year: int) -> SpmiC
     _open_batch(session, user.id, [school], year, report, _unit_by_province(session), {})
     if not report.cycle_ids:
         raise ActionRefused("Provinsi sekolah belum dicakup unit B/BPMP mana pun")
-    return session.get(SpmiCycle, report.cycle_ids[0])
+    cycle = session.get(SpmiCycle, report.cycle_ids[0])
+    workflow = get_definition(WORKFLOW_KEY)
+    notify.send_case_event(
+        session, workflow, "open", user, cycle.case_id, None, workflow.initial, None, clock.now()
+    )
+    return cycle
 
 
 def open_following_cycle(session: Session, actor: User, cycle: SpmiCycle) -> SpmiCycle:

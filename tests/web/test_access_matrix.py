@@ -117,6 +117,9 @@ MATRIX = [
     ("POST", "/kasus/{inside_case}/aksi/schedule", _expect_everyone(400), {"seen_version": "x"}),
     ("POST", "/kasus/{outside_case}/jeda", _only(NATIONAL, 302, 404), {"seen_version": "1", "reason": "x"}),
     ("POST", "/kasus/{inside_case}/jeda", _expect_everyone(400), {"seen_version": "9" * 30}),
+    # Changing the assignee: whoever sees the case is redirected back (refused with a reason, or done).
+    ("POST", "/kasus/{outside_case}/penanggung-jawab", _only(NATIONAL, 302, 404), {"seen_version": "1"}),
+    ("POST", "/kasus/{inside_case}/penanggung-jawab", _only(SEES_INSIDE_CASE, 302, 404), {"assignee": "x"}),
     ("GET", "/kasus/baru", _only(OPENS_CASES | SCHOOL | {"pusat"}, 200, 403)),
     ("POST", "/kasus/baru", _only(OPENS_CASES | SCHOOL | {"pusat"}, 200, 403)),  # empty form: errors shown
     # --- notifications ------------------------------------------------------------------------------------
@@ -153,6 +156,9 @@ MATRIX = [
     ("POST", "/spmi/sekolah/{outside}/indikator", _only(NATIONAL, 400, 404)),
     ("GET", "/spmi/indikator", _only(BULK, 200, 403)),
     ("POST", "/spmi/indikator", _only(BULK, 400, 403)),
+    ("GET", "/spmi/indikator/templat.xlsx", _only(BULK, 200, 403)),
+    ("GET", "/spmi/sekolah/{inside}/indikator/templat.xlsx", _only(SCHOOL | BULK, 200, 403)),
+    ("GET", "/spmi/sekolah/{outside}/indikator/templat.xlsx", _only(NATIONAL, 200, 404)),
     # --- SPME ---------------------------------------------------------------------------------------------
     ("GET", "/sekolah/{inside}/linimasa", _expect_everyone()),
     ("GET", "/sekolah/{outside}/linimasa", _only(NATIONAL, 200, 404)),

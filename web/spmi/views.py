@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from spmp import clock
+from spmp import clock, tabular
 from spmp.accounts.models import NATIONAL_ROLES, Role
 from spmp.engine import (
     ActionRefused,
@@ -24,6 +24,7 @@ from spmp.engine.calendar import WIB
 from spmp.regions.names import regency_with_province, region_names
 from spmp.schools.importer import ImportFileError
 from spmp.schools.queries import get_school
+from spmp.spmi import indicator_template as indicator_templates
 from spmp.spmi import operations as ops
 from spmp.spmi import queries
 from spmp.spmi.importer import import_indicators
@@ -152,7 +153,7 @@ def _render_cycle(cycle, submitted: dict | None = None, status: int = 200):
         "spmi/cycle.html", cycle=cycle, case=case, content=content, definition=definition, actions=actions,
         forms=_step_forms(content, submitted), can_edit=can_edit, phase=case.state, previous=previous,
         snp=SNP, bands=BANDS, step_form=forms.StepForm(formdata=None, version=case.version),
-        states=queries.STATE_ORDER,
+        states=queries.STATE_ORDER, can_import_indicators=current_user.role in (*SCHOOL_ROLES, *BULK_ROLES),
     ), status  # fmt: skip
 
 
@@ -453,15 +454,52 @@ def bulk_open():
 
 
 # --- indicators ---------------------------------------------------------------------------------------
-@bp.route("/spmi/sekolah/<id:school_id>/indikator", methods=["GET", "POST"])
-@login_required
-def indicators(school_id: int):
-    """Import a school's Rapor Pendidikan indicators (its operator/principal, or B/BPMP for it)."""
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _import_school_or_404(school_id: int):
     school = get_school(get_session(), current_user, school_id)
     if school is None:
         abort(404)
     _require((*SCHOOL_ROLES, *BULK_ROLES))
-    return _indicator_import(school, url_for("spmi.indicators", school_id=school.id))
+    return school
+
+
+@bp.route("/spmi/sekolah/<id:school_id>/indikator", methods=["GET", "POST"])
+@login_required
+def indicators(school_id: int):
+    """Import a school's Rapor Pendidikan indicators (its operator/principal, or B/BPMP for it); with
+    ``?siklus=<id>`` (from the cycle page) it goes back to that cycle afterwards."""
+    school = _import_school_or_404(school_id)
+    back_cycle = _cycle_of_school(request.args.get("siklus"), school.id)
+    done_url = (
+        url_for("spmi.cycle", cycle_id=back_cycle.id)
+        if back_cycle
+        else url_for("spmi.indicators", school_id=school.id)
+    )
+    return _indicator_import(school, done_url, back_cycle)
+
+
+def _cycle_of_school(cycle_id: str | None, school_id: int):
+    """The cycle to go back to, if ``cycle_id`` is one of this school's cycles that the user may see."""
+    number = tabular.ascii_int(cycle_id, low=1, high=2**31 - 1)
+    if number is None:
+        return None
+    try:
+        cycle = ops.get_cycle(get_session(), current_user, number)
+    except CaseNotFound:
+        return None
+    return cycle if cycle.school_id == school_id else None
+
+
+@bp.route("/spmi/sekolah/<id:school_id>/indikator/templat.xlsx")
+@login_required
+def indicator_template(school_id: int):
+    """The school's XLSX template, in the layout of the Rapor Pendidikan download."""
+    school = _import_school_or_404(school_id)
+    year = tabular.ascii_int(request.args.get("tahun"), low=2000, high=2100) or _current_year()
+    data = indicator_templates.school_template(school, year)
+    return _xlsx_download(data, f"templat-rapor-{school.npsn}-{year}.xlsx")
 
 
 @bp.route("/spmi/indikator", methods=["GET", "POST"])
@@ -472,10 +510,25 @@ def indicators_bulk():
     return _indicator_import(None, url_for("spmi.indicators_bulk"))
 
 
-def _indicator_import(school, done_url: str):
-    """The import form and its report: for one school, or (``school`` None) by NPSN in bulk."""
+@bp.route("/spmi/indikator/templat.xlsx")
+@login_required
+def indicator_bulk_template():
+    """The XLSX template of a bulk file (SPMP's own columns)."""
+    _require(BULK_ROLES)
+    return _xlsx_download(indicator_templates.bulk_template(), "templat-indikator-massal.xlsx")
+
+
+def _xlsx_download(data: bytes, filename: str):
+    response = current_app.response_class(data, mimetype=XLSX)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _indicator_import(school, done_url: str, back_cycle=None):
+    """The import form and its report: for one school, or (``school`` None) by NPSN in bulk. Every
+    problem of the file is shown on the page (never a 500): the importer raises ImportFileError only."""
     form = (
-        forms.IndicatorImportForm(year=_current_year())
+        forms.IndicatorImportForm(year=back_cycle.year if back_cycle else _current_year())
         if request.method == "GET"
         else forms.IndicatorImportForm()
     )
@@ -492,4 +545,6 @@ def _indicator_import(school, done_url: str):
                 flash(report.summary(), "success")
                 return redirect(done_url)
     status = 400 if request.method == "POST" and (form.errors or (report and not report.ok)) else 200
-    return render_template("spmi/indicators.html", school=school, form=form, report=report), status
+    return render_template(
+        "spmi/indicators.html", school=school, form=form, report=report, back_cycle=back_cycle
+    ), status
