@@ -26,7 +26,8 @@ from spmp.engine.queries import (
     users_by_id,
 )
 from spmp.schools.models import School
-from web.cases.forms import CommentForm, EvidenceForm, OpenCaseForm, PauseForm
+from spmp.timeline import event_detail, event_title
+from web.cases.forms import AssignForm, CommentForm, EvidenceForm, OpenCaseForm, PauseForm
 from web.db import discard_changes, get_session
 from web.export import export_response, requested_format
 from web.ids import id_arg, id_list, parse_version
@@ -83,6 +84,7 @@ def index():
         args=args,
         catalogue=workflows(),
         get_definition=get_definition,
+        can_open=bool(_openable(workflows())),
     )
 
 
@@ -110,6 +112,9 @@ def detail(case_id: int):
         evidence_form=EvidenceForm(),
         pause_form=PauseForm(seen_version=case.version),
         can_pause=current_user.role in workflow.pause_roles,
+        assign_form=_assign_form(session, case) if current_user.role in workflow.assign_roles else None,
+        event_title=event_title,
+        event_detail=event_detail,
     )
 
 
@@ -196,6 +201,32 @@ def download(evidence_id: int):
     return response
 
 
+def _assign_form(session, case: CaseRecord) -> AssignForm:
+    form = AssignForm(seen_version=case.version, assignee=case.assignee_user_id or 0)
+    people = cases.assignable_users(session, case)
+    form.assignee.choices = [(0, "— Tidak ada —")] + [
+        (u.id, f"{u.full_name} ({u.role_label})") for u in people
+    ]
+    return form
+
+
+@bp.route("/kasus/<id:case_id>/penanggung-jawab", methods=["POST"])
+@login_required
+def assign(case_id: int):
+    case = _case_or_404(case_id)
+    form = _assign_form(get_session(), case)
+    if not form.validate_on_submit():
+        flash("Pilih penanggung jawab dari daftar.", "danger")
+        return _back(case_id)
+    try:
+        cases.assign_case(get_session(), current_user, case_id, form.seen_version.data,
+                          assignee_user_id=form.assignee.data or None, reason=form.reason.data or None)  # fmt: skip
+    except (ActionRefused, StaleCaseError, CaseNotFound) as exc:
+        return _refused(exc, case_id)
+    flash("Penanggung jawab diubah; yang ditugaskan sudah diberi tahu.", "success")
+    return _back(case_id)
+
+
 @bp.route("/kasus/<id:case_id>/jeda", methods=["POST"])
 @login_required
 def pause(case_id: int):
@@ -215,16 +246,20 @@ def pause(case_id: int):
     return _back(case_id)
 
 
-@bp.route("/kasus/baru", methods=["GET", "POST"])
-@login_required
-def open_new():
-    session = get_session()
-    catalogue = workflows()
-    openable = [
+def _openable(catalogue) -> list:
+    """The current workflows the user may open a case of (the "Buka kasus" link shows only if any)."""
+    return [
         catalogue.current(k)
         for k in sorted(catalogue.current_versions)
         if current_user.role in catalogue.current(k).open_roles
     ]
+
+
+@bp.route("/kasus/baru", methods=["GET", "POST"])
+@login_required
+def open_new():
+    session = get_session()
+    openable = _openable(workflows())
     if not openable:
         abort(403)
     form = OpenCaseForm()
