@@ -1,8 +1,8 @@
 """widyaprada tasks: the task of a Widyaprada (five kinds), its target schools, its report and the follow-up
 actions addressed to schools (issue 12)
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-05 18:58:38.465550
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 
 import spmp.db
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
