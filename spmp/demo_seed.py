@@ -110,22 +110,15 @@ DEMO_YEAR = 2026
 
 def _seed_demo_work(session: Session) -> None:
     """Work to look at: this year's SPMI cycles for every NTT school, opened by BPMP NTT, and a supervision
-    visit in the Widyaprada's caseload. Only once: skipped when cycles exist."""
-    from spmp.engine.operations import open_case
+    visit and other Widyaprada tasks in the Widyaprada's caseload. Only once: skipped when cycles exist."""
     from spmp.spmi.models import SpmiCycle
     from spmp.spmi.operations import open_cycles_bulk
+    from spmp.widyaprada.demo import seed_demo_tasks
 
     if session.scalar(select(func.count()).select_from(SpmiCycle)):
         return
     staff = session.scalar(select(User).where(User.username == "staf"))
-    widyaprada = session.scalar(select(User).where(User.username == "widyaprada"))
     open_cycles_bulk(session, staff, DEMO_YEAR, province_code="53")
     school = _first_school(session, "53.71")
-    open_case(
-        session,
-        widyaprada,
-        "school_visit",
-        title=f"Supervisi pembelajaran — {school.name}",
-        school_id=school.id,
-        assignee_user_id=widyaprada.id,
-    )
+    # The supervision visit is now a Widyaprada task (issue 12): tasks of each kind, in several states.
+    seed_demo_tasks(session, school)

@@ -33,6 +33,8 @@ ACTION_LABELS = {
     "pause": "Ditangguhkan",
     "resume": "Dilanjutkan",
     "migrate": "Definisi alur diperbarui",
+    "report": "Laporan tugas disimpan",
+    "follow_up_done": "Tindak lanjut ditandai selesai",
 }
 
 
@@ -146,6 +148,20 @@ def _spme_items(session: Session, school_id: int) -> list[TimelineItem]:
     return items
 
 
+def _follow_up_items(session: Session, school_id: int) -> list[TimelineItem]:
+    """Follow-up actions a Widyaprada's approved report addressed to the school, and when it did them."""
+    from spmp.widyaprada.queries import school_follow_ups
+
+    items = []
+    for item in school_follow_ups(session, school_id):
+        title = f"Tindak lanjut dari Widyaprada: {item.description}"[:300]
+        items.append(TimelineItem(item.published_at, "follow_up", title, item.task.case.title))
+        if item.done_at is not None:
+            items.append(TimelineItem(item.done_at, "follow_up", f"Tindak lanjut selesai: {item.description}"[:300],
+                                      item.done_note or ""))  # fmt: skip
+    return items
+
+
 def school_timeline(
     session: Session, user: User, school_id: int, limit: int = 200
 ) -> list[TimelineItem] | None:
@@ -153,6 +169,7 @@ def school_timeline(
     if not can_see_school(session, user, school_id):
         return None
     items = _case_items(session, user, school_id, limit) + _spme_items(session, school_id)
+    items += _follow_up_items(session, school_id)
     return sorted(items, key=lambda i: i.sort_key, reverse=True)[:limit]
 
 

@@ -208,7 +208,7 @@ def _linked_case(session: Session, user: User, case_id: int | None) -> CaseRecor
 def get_task(session: Session, user: User, task_id: int) -> WidyapradaTask:
     """The task if the user may see its case (CaseNotFound otherwise: nothing leaks)."""
     task = session.get(WidyapradaTask, task_id)
-    if task is None:
+    if task is None or not permissions.can_open_task(user):
         raise CaseNotFound("Tugas tidak ditemukan")
     get_case(session, user, task.case_id)
     return task

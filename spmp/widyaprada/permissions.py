@@ -23,6 +23,12 @@ def can_create_task(user: User) -> bool:
     return user.role in CREATE_ROLES
 
 
+def can_open_task(user: User) -> bool:
+    """The task page (report, draft follow-ups) is for B/BPMP, Dinas and national roles; a school sees
+    only the follow-ups addressed to it, on its own page."""
+    return user.role not in SCHOOL_ROLES
+
+
 def can_list_tasks(user: User) -> bool:
     return user.role in LIST_ROLES
 

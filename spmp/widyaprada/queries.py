@@ -86,3 +86,63 @@ def school_follow_ups(session: Session, school_id: int, *, only_open: bool = Fal
     if only_open:
         query = query.where(FollowUpAction.status == "open")
     return list(session.scalars(query))
+
+
+def unit_widyaprada(session: Session, user: User) -> list[User]:
+    """Active Widyaprada of the user's unit (who a head or staff member may name on a new task)."""
+    if user.unit_id is None:
+        return []
+    query = select(User).where(
+        User.unit_id == user.unit_id, User.role == "widyaprada", User.is_active.is_(True)
+    )
+    return list(session.scalars(query.order_by(User.full_name, User.id)))
+
+
+def task_regencies(session: Session, user: User):
+    """Regencies a mapping task may target: those of the user's unit's provinces (all for national roles)."""
+    from spmp.access import unit_provinces
+    from spmp.accounts.models import NATIONAL_ROLES
+    from spmp.regions.models import Regency
+
+    query = select(Regency).order_by(Regency.province_code, Regency.name)
+    if user.role not in NATIONAL_ROLES:
+        if user.unit_id is None:
+            return []
+        query = query.where(Regency.province_code.in_(unit_provinces(user.unit_id)))
+    return list(session.scalars(query))
+
+
+def school_ids_by_npsn(session: Session, user: User, npsns: list[str]) -> tuple[list[int], list[str]]:
+    """(ids of the schools in the user's area, in the order given; NPSNs not found there)."""
+    from spmp.access import school_scope
+    from spmp.schools.models import School
+
+    wanted = list(dict.fromkeys(n.strip() for n in npsns if n.strip()))
+    found = dict(
+        session.execute(
+            select(School.npsn, School.id).where(School.npsn.in_(wanted), school_scope(user))
+        ).all()
+    )
+    return [found[n] for n in wanted if n in found], [n for n in wanted if n not in found]
+
+
+TASK_EXPORT_HEADER = ("No. tugas", "Jenis", "Cakupan", "Judul", "Sasaran", "Status", "Penanggung jawab",
+                      "Periode mulai", "Periode selesai", "Tanggal kunjungan", "Batas laporan", "Bobot",
+                      "Kasus terkait")  # fmt: skip
+
+
+def task_export_rows(session: Session, statement):
+    """Rows of ``TASK_EXPORT_HEADER`` for a (scoped, filtered) ``task_query`` statement."""
+    from spmp.engine.definitions import get_definition
+
+    for task, case in session.execute(statement):
+        workflow = get_definition(case.type_key, case.type_version)
+        yield (task.id, task.kind_label, task.scope_label, case.title, target_text(task), workflow.label(case.state),
+               case.assignee_user.full_name if case.assignee_user else "", task.planned_start, task.planned_end,
+               task.visit_date, task.due_date, task.weight, task.linked_case_id)  # fmt: skip
+
+
+def target_text(task: WidyapradaTask) -> str:
+    if task.scope == "regency":
+        return task.target_regency.name if task.target_regency else task.target_regency_code or ""
+    return ", ".join(f"{s.name} ({s.npsn})" for s in task.schools)

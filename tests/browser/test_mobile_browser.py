@@ -66,7 +66,7 @@ def demo_site(make_database, tmp_path_factory):
 
 def _demo_case_id(session) -> int:
     return session.scalar(
-        select(CaseRecord.id).where(CaseRecord.type_key == "school_visit").order_by(CaseRecord.id)
+        select(CaseRecord.id).where(CaseRecord.type_key == "widyaprada_task").order_by(CaseRecord.id)
     )
 
 

@@ -1,0 +1,290 @@
+"""Widyaprada task pages: the task list (filters, XLSX/CSV), the new task form, the task page (actions of
+the workflow with their reasons), the report form at a stable URL, and the school's follow-up actions."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from spmp.engine import ActionRefused, CaseNotFound, StaleCaseError, available_actions, get_definition
+from spmp.engine.evidence import blob_path, read_limited
+from spmp.engine.queries import case_deadlines
+from spmp.schools.queries import get_school
+from spmp.widyaprada import operations as ops
+from spmp.widyaprada import permissions, queries
+from spmp.widyaprada.models import TASK_KINDS
+from web.db import discard_changes, get_session
+from web.export import export_response, requested_format
+from web.ids import parse_version
+from web.navigation import EXTRA_MENU
+from web.widyaprada import forms
+
+bp = Blueprint("widyaprada", __name__, template_folder="templates")
+EXTRA_MENU.append(("widyaprada.task_list", "Tugas Widyaprada", permissions.LIST_ROLES))
+STALE = "Tugas ini telah berubah sejak halaman dibuka. Halaman dimuat ulang; periksa lalu ulangi bila perlu."
+
+
+@bp.app_context_processor
+def _task_helpers():
+    """Lets the case page and the SPMI cycle page show linked tasks and a school's follow-ups."""
+
+    def linked_tasks(case_id: int):
+        return queries.tasks_linked_to(get_session(), current_user, case_id)
+
+    def task_of_case(case_id: int):
+        return queries.task_for_case(get_session(), case_id)
+
+    def follow_ups_for_school(school_id: int):
+        if not permissions.can_see_school_follow_ups(get_session(), current_user, school_id):
+            return []
+        return queries.school_follow_ups(get_session(), school_id)
+
+    return {
+        "linked_tasks": linked_tasks,
+        "task_of_case": task_of_case,
+        "follow_ups_for_school": follow_ups_for_school,
+    }
+
+
+def _task_or_404(task_id: int):
+    try:
+        return ops.get_task(get_session(), current_user, task_id)
+    except CaseNotFound:
+        abort(404)
+
+
+def _filters() -> queries.TaskFilters:
+    kind = request.args.get("jenis") or None
+    return queries.TaskFilters(
+        kind=kind if kind in TASK_KINDS else None,
+        state=request.args.get("status") or None,
+        assignee_user_id=current_user.id if request.args.get("milik") == "saya" else None,
+        overdue=request.args.get("terlambat") == "1",
+    )
+
+
+@bp.route("/widyaprada/tugas")
+@login_required
+def task_list():
+    if not permissions.can_list_tasks(current_user):
+        abort(403)
+    filters = _filters()
+    fmt = requested_format()
+    if fmt:
+        statement = queries.task_query(current_user, filters)
+        return export_response(fmt, "tugas-widyaprada", queries.TASK_EXPORT_HEADER,
+                               lambda session: queries.task_export_rows(session, statement), title="Tugas")  # fmt: skip
+    rows = queries.list_tasks(get_session(), current_user, filters)
+    return render_template("widyaprada/list.html", rows=rows, kinds=TASK_KINDS, workflow=get_definition(ops.WORKFLOW),
+                           can_create=permissions.can_create_task(current_user), target_text=queries.target_text)  # fmt: skip
+
+
+def _task_form(form=None):
+    session = get_session()
+    form = form or forms.TaskForm(formdata=None)
+    form.regency_code.choices = [("", "— pilih —")] + [
+        (r.code, f"{r.name} ({r.code})") for r in queries.task_regencies(session, current_user)
+    ]
+    form.assignee_user_id.choices = [("", "— nanti —")] + [
+        (str(u.id), u.full_name) for u in queries.unit_widyaprada(session, current_user)
+    ]
+    return form
+
+
+def _render_new(form, status=200):
+    return render_template("widyaprada/new.html", form=form,
+                           is_widyaprada=current_user.role == "widyaprada"), status  # fmt: skip
+
+
+@bp.route("/widyaprada/tugas/baru", methods=["GET", "POST"])
+@login_required
+def new_task():
+    if not permissions.can_create_task(current_user):
+        abort(403)
+    form = _task_form(forms.TaskForm() if request.method == "POST" else None)
+    if request.method == "GET" or not form.validate_on_submit():
+        return _render_new(form, 200 if request.method == "GET" else 400)
+    session = get_session()
+    school_ids, unknown = queries.school_ids_by_npsn(session, current_user, (form.npsns.data or "").split())
+    if unknown:
+        form.npsns.errors.append(f"NPSN tidak ditemukan di wilayah Anda: {', '.join(unknown)}")
+        return _render_new(form, 400)
+    assignee = form.assignee_user_id.data
+    data = ops.TaskInput(form.kind.data, form.scope.data, form.purpose.data, form.planned_start.data,
+                         form.planned_end.data, form.due_date.data, tuple(school_ids), form.regency_code.data or None,
+                         int(assignee) if assignee and assignee.isdigit() else None, form.linked_case_id.data)  # fmt: skip
+    try:
+        task = ops.create_task(session, current_user, data)
+    except ops.TaskInputError as exc:
+        discard_changes()
+        field = form._fields.get("npsns" if exc.field == "school_ids" else exc.field)
+        (field.errors if field is not None else form.form_errors).append(str(exc))
+        return _render_new(form, 400)
+    flash("Tugas dibuat.", "success")
+    return redirect(url_for("widyaprada.task_page", task_id=task.id))
+
+
+@bp.route("/widyaprada/tugas/<id:task_id>")
+@login_required
+def task_page(task_id: int):
+    session = get_session()
+    task = _task_or_404(task_id)
+    case = task.case
+    return render_template(
+        "widyaprada/task.html", task=task, case=case, workflow=get_definition(case.type_key, case.type_version),
+        options=available_actions(session, case, current_user), deadlines=case_deadlines(session, case.id),
+        schedule_form=forms.ScheduleForm(formdata=None, visit_date=task.visit_date),
+        can_report=permissions.can_write_report(current_user, case, task), target_text=queries.target_text,
+    )  # fmt: skip
+
+
+@bp.route("/widyaprada/tugas/<id:task_id>/aksi/<trigger>", methods=["POST"])
+@login_required
+def act(task_id: int, trigger: str):
+    seen = parse_version(request.form.get("seen_version"))
+    if seen is None:
+        abort(400, description="Versi tugas tidak terbaca. Muat ulang halaman.")
+    inputs = {
+        k.removeprefix("input_"): v.strip()
+        for k, v in request.form.items()
+        if k.startswith("input_") and v.strip()
+    }
+    try:
+        ops.act(get_session(), current_user, task_id, trigger, seen, inputs=inputs,
+                reason=(request.form.get("reason") or "").strip() or None)  # fmt: skip
+    except CaseNotFound:
+        discard_changes()
+        abort(404)
+    except (ActionRefused, StaleCaseError) as exc:
+        discard_changes()
+        flash(
+            STALE if isinstance(exc, StaleCaseError) else str(exc),
+            "warning" if isinstance(exc, StaleCaseError) else "danger",
+        )
+        return redirect(url_for("widyaprada.task_page", task_id=task_id))
+    flash("Berhasil.", "success")
+    return redirect(url_for("widyaprada.task_page", task_id=task_id))
+
+
+def _render_report(task, form, status=200):
+    schools = ops.report_schools(get_session(), task)
+    rows = [(f.school_id, f.description, f.due_date) for f in task.follow_ups if f.published_at is None]
+    rows += [(None, "", None)] * max(forms.FOLLOW_UP_ROWS - len(rows), 1)
+    return render_template("widyaprada/report.html", task=task, case=task.case, form=form, schools=schools,
+                           follow_up_rows=rows,
+                           refusal=permissions.report_refusal(current_user, task.case, task)), status  # fmt: skip
+
+
+@bp.route("/widyaprada/tugas/<id:task_id>/laporan", methods=["GET", "POST"])
+@login_required
+def report(task_id: int):
+    task = _task_or_404(task_id)
+    if request.method == "GET":
+        form = forms.ReportForm(formdata=None, report_version=task.report_version, findings=task.findings,
+                                recommendations=task.recommendations)  # fmt: skip
+        return _render_report(task, form)
+    refusal = permissions.report_refusal(current_user, task.case, task)
+    if refusal:
+        abort(403, description=refusal)
+    form = forms.ReportForm()
+    seen = parse_version(form.report_version.data) if form.report_version.data != "0" else 0
+    if not form.validate_on_submit() or seen is None:
+        if seen is None:
+            form.form_errors.append("Versi laporan tidak terbaca. Muat ulang halaman.")
+        return _render_report(task, form, 400)
+    try:
+        data = ops.ReportInput(form.findings.data, form.recommendations.data, tuple(_follow_up_inputs()))
+        ops.save_report(get_session(), current_user, task.id, seen, data)
+    except ops.StaleReportError as exc:
+        discard_changes()
+        form.form_errors.append(str(exc))
+        return _render_report(task, form, 409)
+    except ActionRefused as exc:
+        discard_changes()
+        form.form_errors.append(str(exc))
+        return _render_report(task, form, 400)
+    flash("Laporan disimpan. Serahkan laporan dari halaman tugas bila sudah lengkap.", "success")
+    return redirect(url_for("widyaprada.task_page", task_id=task.id))
+
+
+def _follow_up_inputs():
+    from datetime import date
+
+    schools = request.form.getlist("fu_school")
+    texts = request.form.getlist("fu_text")
+    dues = request.form.getlist("fu_due")
+    for index, text in enumerate(texts):
+        school = schools[index] if index < len(schools) else ""
+        due = dues[index] if index < len(dues) else ""
+        try:
+            due_date = date.fromisoformat(due) if due else None
+        except ValueError:
+            raise ops.TaskInputError(
+                "follow_ups", f"Tindak lanjut {index + 1}: tanggal tidak valid"
+            ) from None
+        yield ops.FollowUpInput(int(school) if school.isdigit() else 0, text, due_date)
+
+
+# --- the school's side ------------------------------------------------------------------------------------
+@bp.route("/sekolah/<id:school_id>/tindak-lanjut")
+@login_required
+def school_follow_ups(school_id: int):
+    session = get_session()
+    school = get_school(session, current_user, school_id)
+    if school is None or not permissions.can_see_school_follow_ups(session, current_user, school.id):
+        abort(404)
+    fmt = requested_format()
+    if fmt:
+        items = [(f.id, f.task.kind_label, f.task.case.title, f.description, f.due_date, f.status_label, f.done_at,
+                  f.done_note) for f in queries.school_follow_ups(session, school.id)]  # fmt: skip
+        header = ("No.", "Jenis tugas", "Tugas", "Tindak lanjut", "Target", "Status", "Selesai", "Keterangan")
+        return export_response(
+            fmt, f"tindak-lanjut-{school.npsn}", header, lambda _s: items, title="Tindak lanjut"
+        )
+    return render_template("widyaprada/follow_ups.html", school=school, items=queries.school_follow_ups(session, school.id),
+                           form=forms.FollowUpDoneForm(formdata=None), can_mark=permissions.can_mark_follow_up)  # fmt: skip
+
+
+@bp.route("/widyaprada/tindak-lanjut/<id:follow_up_id>/selesai", methods=["POST"])
+@login_required
+def follow_up_done(follow_up_id: int):
+    session = get_session()
+    try:
+        item = ops.get_follow_up(session, current_user, follow_up_id)
+    except CaseNotFound:
+        abort(404)
+    if not permissions.can_mark_follow_up(current_user, item):
+        abort(403)
+    form = forms.FollowUpDoneForm()
+    back = redirect(url_for("widyaprada.school_follow_ups", school_id=item.school_id))
+    storage = form.evidence.data
+    if not form.validate_on_submit() or not storage or not storage.filename:
+        flash("Isi keterangan dan pilih berkas bukti.", "danger")
+        return back
+    settings = current_app.config["SPMP_SETTINGS"]
+    try:
+        data = read_limited(storage.stream, settings.max_upload_mb * 1024 * 1024)
+        ops.mark_follow_up_done(session, current_user, item.id, form.note.data, storage.filename, data,
+                                settings.evidence_path)  # fmt: skip
+    except ActionRefused as exc:
+        discard_changes()
+        flash(str(exc), "danger")
+        return back
+    flash("Tindak lanjut ditandai selesai.", "success")
+    return back
+
+
+@bp.route("/widyaprada/tindak-lanjut/<id:follow_up_id>/bukti")
+@login_required
+def follow_up_evidence(follow_up_id: int):
+    try:
+        item = ops.get_follow_up(get_session(), current_user, follow_up_id)
+    except CaseNotFound:
+        abort(404)
+    path = blob_path(current_app.config["SPMP_SETTINGS"].evidence_path, item.evidence_sha256 or "0000")
+    if not item.evidence_sha256 or not path.exists():
+        abort(404)
+    response = send_file(path, mimetype=item.evidence_media_type, as_attachment=True,
+                         download_name=item.evidence_filename or "bukti")  # fmt: skip
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
