@@ -240,17 +240,18 @@ def _day_start(day: date) -> datetime:
 
 
 def anchored_rows(task: WidyapradaTask, now: datetime) -> list[dict]:
-    """The deadline rows of "terjadwal": a reminder the day before the visit, reminders 3 and 1 days before
-    the report's due date, the due date itself (end of that day), and the escalation 2 days later."""
+    """The deadline rows of "terjadwal": a reminder the morning before the visit, reminders in the morning 3
+    and 1 days before the report's due date, the due time (17:00 WIB that day), and the escalation to the
+    head 2 days later."""
     rule = get_definition(WORKFLOW, 1).states["terjadwal"].due
-    due_at = _day_start(task.due_date + timedelta(days=1))
+    due_at = datetime.combine(task.due_date, time(10, 0), tzinfo=UTC)  # 17:00 WIB: the end of the working day
     rows = [{"kind": "due", "fire_at": due_at, "due_at": due_at, "escalate_to_role": None}]
     if task.visit_date is not None:
         visit = _day_start(task.visit_date)
         rows.append({"kind": "reminder", "fire_at": visit - timedelta(days=1), "due_at": visit,
                      "escalate_to_role": None})  # fmt: skip
     for offset in sorted(set(rule.reminders), reverse=True):
-        rows.append({"kind": "reminder", "fire_at": due_at - timedelta(days=offset), "due_at": due_at,
+        rows.append({"kind": "reminder", "fire_at": _day_start(task.due_date - timedelta(days=offset)), "due_at": due_at,
                      "escalate_to_role": None})  # fmt: skip
     rows = [r for r in rows if r["kind"] == "due" or r["fire_at"] > now]
     rows.append({"kind": "escalation", "fire_at": due_at + timedelta(days=rule.escalate_after or 2),

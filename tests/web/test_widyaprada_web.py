@@ -33,7 +33,9 @@ def _version(session, task):
 
 def _act(client, session, task, trigger, **inputs):
     data = {"seen_version": str(_version(session, task)), **{f"input_{k}": v for k, v in inputs.items()}}
-    return post(client, f"/widyaprada/tugas/{task.id}/aksi/{trigger}", data, token_from=f"/widyaprada/tugas/{task.id}")
+    return post(
+        client, f"/widyaprada/tugas/{task.id}/aksi/{trigger}", data, token_from=f"/widyaprada/tugas/{task.id}"
+    )
 
 
 def test_task_journey_over_http(app, session, world):
@@ -48,8 +50,13 @@ def test_task_journey_over_http(app, session, world):
             "due_date": (today + timedelta(days=20)).isoformat(), "assignee_user_id": str(users["widyaprada"].id),
             "linked_case_id": str(cycle.case_id)}  # fmt: skip
     response = post(head, "/widyaprada/tugas/baru", form, token_from="/widyaprada/tugas/baru")
-    assert response.status_code == 400 and "NPSN tidak ditemukan di wilayah Anda: 99999999" in response.get_data(as_text=True)
-    response = post(head, "/widyaprada/tugas/baru", {**form, "npsns": school.npsn}, token_from="/widyaprada/tugas/baru")
+    assert (
+        response.status_code == 400
+        and "NPSN tidak ditemukan di wilayah Anda: 99999999" in response.get_data(as_text=True)
+    )
+    response = post(
+        head, "/widyaprada/tugas/baru", {**form, "npsns": school.npsn}, token_from="/widyaprada/tugas/baru"
+    )
     assert response.status_code == 302
     task = session.scalar(select(WidyapradaTask).order_by(WidyapradaTask.id.desc()))
     assert task.linked_case_id == cycle.case_id and task.case.assignee_user_id == users["widyaprada"].id
@@ -80,7 +87,12 @@ def test_task_journey_over_http(app, session, world):
     assert post(wp, path, report, token_from=path).status_code == 302
     again = post(wp, path, report, token_from=path)
     assert again.status_code == 409 and "versi 1" in again.get_data(as_text=True)
-    assert post(_client(app, users["bpmp_staff"]), path, {**report, "report_version": "1"}, token_from=path).status_code == 403
+    assert (
+        post(
+            _client(app, users["bpmp_staff"]), path, {**report, "report_version": "1"}, token_from=path
+        ).status_code
+        == 403
+    )
     assert _act(wp, session, task, "submit_report").status_code == 302
 
     # The head returns it with notes, the Widyaprada resubmits, the head approves.
@@ -97,9 +109,13 @@ def test_task_journey_over_http(app, session, world):
     assert session.get(CaseRecord, task.case_id).state == "ditutup"
 
     # The school: its follow-up page, its SPMI cycle page, its timeline; not the task page itself.
-    assert "Revisi RPP kelas 4" in school_page.get(f"/sekolah/{school.id}/tindak-lanjut").get_data(as_text=True)
+    assert "Revisi RPP kelas 4" in school_page.get(f"/sekolah/{school.id}/tindak-lanjut").get_data(
+        as_text=True
+    )
     assert "Revisi RPP kelas 4" in school_page.get(f"/spmi/siklus/{cycle.id}").get_data(as_text=True)
-    assert "Tindak lanjut dari Widyaprada: Revisi RPP kelas 4" in school_page.get(f"/sekolah/{school.id}/linimasa").get_data(as_text=True)
+    assert "Tindak lanjut dari Widyaprada: Revisi RPP kelas 4" in school_page.get(
+        f"/sekolah/{school.id}/linimasa"
+    ).get_data(as_text=True)
     assert school_page.get(f"/widyaprada/tugas/{task.id}").status_code == 404
     item = session.scalar(select(FollowUpAction).where(FollowUpAction.task_id == task.id))
     done_path = f"/widyaprada/tindak-lanjut/{item.id}/selesai"

@@ -29,9 +29,13 @@ def _task_helpers():
     """Lets the case page and the SPMI cycle page show linked tasks and a school's follow-ups."""
 
     def linked_tasks(case_id: int):
+        if not permissions.can_open_task(current_user):
+            return []
         return queries.tasks_linked_to(get_session(), current_user, case_id)
 
     def task_of_case(case_id: int):
+        if not permissions.can_open_task(current_user):
+            return None
         return queries.task_for_case(get_session(), case_id)
 
     def follow_ups_for_school(school_id: int):

@@ -95,11 +95,11 @@ def test_full_flow_with_notices_deadlines_and_follow_ups(session):
     )
     by_kind = sorted((r.kind, r.fire_at.date()) for r in rows)
     assert by_kind == [
-        ("due", date(2026, 3, 21)),
-        ("escalation", date(2026, 3, 23)),
+        ("due", date(2026, 3, 20)),
+        ("escalation", date(2026, 3, 22)),
         ("reminder", date(2026, 3, 9)),  # the day before the visit
-        ("reminder", date(2026, 3, 18)),  # 3 and 1 days before the report is due
-        ("reminder", date(2026, 3, 20)),
+        ("reminder", date(2026, 3, 17)),  # 3 and 1 days before the report is due
+        ("reminder", date(2026, 3, 19)),
     ]
 
     # The report must be written before it is submitted; only the assignee writes it.
