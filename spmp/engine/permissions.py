@@ -87,3 +87,20 @@ def row_visible(sql: FastSQL, user: User, case: Any) -> bool:
     if role == Role.DINAS_REGENCY:
         return case.regency_code is not None and case.regency_code == user.regency_code
     return False
+
+
+# --- what a role may do with a case type (predicates used by operations, views and templates alike) -------
+def can_open(user: User, workflow) -> bool:
+    """Whether ``user``'s role may open a case of ``workflow`` at all (its ``open_roles``)."""
+    return user.role in workflow.open_roles
+
+
+def can_open_from_form(user: User, workflow) -> bool:
+    """Whether the generic "new case" form may open ``workflow`` for ``user`` (``open_from_form``; default
+    nobody: SPMI cycles and accreditation visits are opened by their modules, with their own rows)."""
+    return can_open(user, workflow) and user.role in workflow.open_from_form
+
+
+def can_pause(user: User, workflow) -> bool:
+    """Whether ``user`` may pause and resume cases of ``workflow`` (its ``pause_roles``)."""
+    return user.role in workflow.pause_roles

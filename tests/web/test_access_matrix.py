@@ -117,8 +117,10 @@ MATRIX = [
     ("POST", "/kasus/{inside_case}/aksi/schedule", _expect_everyone(400), {"seen_version": "x"}),
     ("POST", "/kasus/{outside_case}/jeda", _only(NATIONAL, 302, 404), {"seen_version": "1", "reason": "x"}),
     ("POST", "/kasus/{inside_case}/jeda", _expect_everyone(400), {"seen_version": "9" * 30}),
-    ("GET", "/kasus/baru", _only(OPENS_CASES | SCHOOL | {"pusat"}, 200, 403)),
-    ("POST", "/kasus/baru", _only(OPENS_CASES | SCHOOL | {"pusat"}, 200, 403)),  # empty form: errors shown
+    # Only case types whose workflow says ``open_from_form`` (school_visit); SPMI/SPME open their own.
+    ("GET", "/kasus/baru", _only(OPENS_CASES, 200, 403)),
+    ("POST", "/kasus/baru", _only(OPENS_CASES, 400, 403)),  # empty form: refused, errors shown
+    ("POST", "/kasus/baru", _only(OPENS_CASES, 400, 403), {"type_key": "spmi_cycle", "title": "x"}),
     # --- notifications ------------------------------------------------------------------------------------
     ("GET", "/notifikasi", _expect_everyone()),
     ("GET", "/notifikasi?sebelum=-5", _expect_everyone()),

@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from spmp.engine import CaseNotFound, EngineError, get_definition
+from spmp.engine import get_definition
 from spmp.schools.queries import get_school
 from spmp.spme import operations as spme
 from spmp.timeline import school_due_next, school_timeline
-from web.db import discard_changes, get_session
+from web.db import get_session
 from web.navigation import EXTRA_MENU
 from web.spme import forms
 
@@ -124,12 +124,7 @@ def open_visit(school_id: int):
     school = _school_or_404(school_id)
     if current_user.role not in spme.RECORD_ROLES:  # the roles the page offers the button to
         abort(403)
-    try:
-        visit = spme.open_visit_case(get_session(), current_user, school.id)
-    except EngineError as exc:
-        discard_changes()
-        flash(str(exc), "danger")
-        return redirect(url_for("spme.school_page", school_id=school.id))
+    visit = spme.open_visit_case(get_session(), current_user, school.id)  # a refusal: see web/db.py
     flash("Sekolah dipilih sebagai sasaran visitasi akreditasi.", "success")
     return redirect(url_for("cases.detail", case_id=visit.case_id))
 
@@ -138,14 +133,7 @@ def open_visit(school_id: int):
 @login_required
 def copy_evidence(case_id: int):
     """Pravisitasi in one click: the school's SPMI evidence files are attached to the visit case."""
-    try:
-        added = spme.copy_spmi_evidence(get_session(), current_user, case_id)
-    except CaseNotFound:
-        abort(404)
-    except EngineError as exc:
-        discard_changes()
-        flash(str(exc), "danger")
-        return redirect(url_for("cases.detail", case_id=case_id))
+    added = spme.copy_spmi_evidence(get_session(), current_user, case_id)  # a refusal: see web/db.py
     flash(f"{added} berkas bukti SPMI ditambahkan sebagai bukti pravisitasi.", "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 

@@ -15,7 +15,6 @@ from spmp.engine import (
     ActionRefused,
     CaseNotFound,
     EngineError,
-    StaleCaseError,
     available_actions,
     get_definition,
 )
@@ -28,7 +27,7 @@ from spmp.spmi import operations as ops
 from spmp.spmi import queries
 from spmp.spmi.importer import import_indicators
 from spmp.spmi.models import BANDS, SNP
-from web.db import discard_changes, get_session
+from web.db import get_session
 from web.export import export_response, requested_format
 from web.ids import parse_id
 from web.navigation import EXTRA_MENU
@@ -247,14 +246,7 @@ def save_step(cycle_id: int, step: str):
 @login_required
 def remove_priority(cycle_id: int, priority_id: int):
     cycle = _cycle_or_404(cycle_id)
-    try:
-        ops.remove_priority(get_session(), current_user, cycle.id, priority_id)
-    except CaseNotFound:
-        abort(404)
-    except ActionRefused as exc:
-        discard_changes()
-        flash(str(exc), "danger")
-        return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
+    ops.remove_priority(get_session(), current_user, cycle.id, priority_id)  # a refusal: see web/db.py
     flash("Prioritas dihapus.", "success")
     return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
 
@@ -271,13 +263,9 @@ def _step(cycle_id: int, call, done: str):
     cycle = _cycle_or_404(cycle_id)
     version = _version()
     try:
-        call(get_session(), cycle, version)
-    except (StaleCaseError, ops.SpmiInputError, ActionRefused) as exc:
-        discard_changes()
-        if isinstance(exc, StaleCaseError):
-            flash(STALE, "warning")
-            return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
-        flash(str(exc), "danger")
+        call(get_session(), cycle, version)  # a stale page is a Refusal: web/db.py rolls back and says so
+    except (ops.SpmiInputError, ActionRefused) as exc:
+        flash(str(exc), "danger")  # shown on the page again, answered 400 (so rolled back)
         return _render_cycle(cycle, None, 400)
     flash(done, "success")
     return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
@@ -444,8 +432,7 @@ def bulk_open():
         return render_template("spmi/bulk_open.html", form=form), 400
     try:
         report = ops.open_cycles_bulk(get_session(), current_user, form.year.data)
-    except EngineError as exc:
-        discard_changes()
+    except EngineError as exc:  # shown next to the field, answered 400 (so rolled back)
         form.year.errors.append(str(exc))
         return render_template("spmi/bulk_open.html", form=form), 400
     flash(report.summary() + f" ({report.seconds:.1f} detik).", "success")
