@@ -104,3 +104,9 @@ def can_open_from_form(user: User, workflow) -> bool:
 def can_pause(user: User, workflow) -> bool:
     """Whether ``user`` may pause and resume cases of ``workflow`` (its ``pause_roles``)."""
     return user.role in workflow.pause_roles
+
+
+def may_fire_role(user: User, transition) -> bool:
+    """Whether ``user``'s role is one the workflow lets fire ``transition`` (whether it may fire it *now*
+    is ``fire.available_actions``' ``allowed``/``reason``). Pages use it to show only the user's steps."""
+    return user.role in transition.roles

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from spmp.accounts import operations as accounts
-from spmp.accounts.models import ROLE_LABELS, Role, User
+from spmp.accounts.models import ROLE_LABELS, User
+from spmp.accounts.permissions import has_caseload, is_admin
 from spmp.accounts.queries import USER_EXPORT_HEADER, filtered_users, list_users, user_export_rows
 from spmp.regions.models import Province, Unit
 from spmp.regions.operations import all_units, coverage_table, move_province
@@ -28,7 +29,7 @@ def admin_required(view):
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        if current_user.role != Role.ADMIN:
+        if not is_admin(current_user):
             abort(403)
         return view(*args, **kwargs)
 
@@ -133,9 +134,7 @@ def user_detail(user_id: int):
         else:
             flash("Peran dan cakupan disimpan. Semua sesi pengguna ini diakhiri.", "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
-    caseload = (
-        accounts.assigned_schools(session, user) if user.role in (Role.WIDYAPRADA, Role.FACILITATOR) else None
-    )
+    caseload = accounts.assigned_schools(session, user) if has_caseload(user) else None
     return render_template(
         "admin/user_detail.html",
         user=user,
