@@ -110,3 +110,8 @@ def may_fire_role(user: User, transition) -> bool:
     """Whether ``user``'s role is one the workflow lets fire ``transition`` (whether it may fire it *now*
     is ``fire.available_actions``' ``allowed``/``reason``). Pages use it to show only the user's steps."""
     return user.role in transition.roles
+
+
+def can_assign(user: User, workflow) -> bool:
+    """Whether ``user`` may change who works on cases of ``workflow`` (its ``assign_roles``)."""
+    return user.role in workflow.assign_roles

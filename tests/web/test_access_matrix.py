@@ -54,6 +54,8 @@ def _only(roles: set[str], yes: int, no: int):
     return {role: (yes if role in roles else no) for role in ROLES}
 
 
+# An edit page of the inside cycle's item 999999: the school finds no such item, others may not edit.
+EDIT_INSIDE = {role: 404 if role in SCHOOL or role not in SEES_INSIDE_CASE else 403 for role in ROLES}
 DEFAULT_FORM = {"npsns": "{inside_npsn}", "unit_code": "BPMP-NTT", "body": "komentar", "version": "1"}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -117,6 +119,9 @@ MATRIX = [
     ("POST", "/kasus/{inside_case}/aksi/schedule", _expect_everyone(400), {"seen_version": "x"}),
     ("POST", "/kasus/{outside_case}/jeda", _only(NATIONAL, 302, 404), {"seen_version": "1", "reason": "x"}),
     ("POST", "/kasus/{inside_case}/jeda", _expect_everyone(400), {"seen_version": "9" * 30}),
+    # Changing the assignee: whoever sees the case is redirected back (refused with a reason, or done).
+    ("POST", "/kasus/{outside_case}/penanggung-jawab", _only(NATIONAL, 302, 404), {"seen_version": "1"}),
+    ("POST", "/kasus/{inside_case}/penanggung-jawab", _only(SEES_INSIDE_CASE, 302, 404), {"assignee": "x"}),
     # Only case types whose workflow says ``open_from_form`` (school_visit); SPMI/SPME open their own.
     ("GET", "/kasus/baru", _only(OPENS_CASES, 200, 403)),
     ("POST", "/kasus/baru", _only(OPENS_CASES, 400, 403)),  # empty form: refused, errors shown
@@ -135,7 +140,19 @@ MATRIX = [
     ("GET", "/spmi/siklus/999999", _expect_everyone(404)),
     ("POST", "/spmi/siklus/{outside_cycle}/prioritas", _only(NATIONAL, 403, 404)),
     # National roles may look at any cycle but not edit it: refused before the priority is looked up.
-    ("POST", "/spmi/siklus/{outside_cycle}/prioritas/999999/hapus", _only(NATIONAL, 302, 404)),
+    ("POST", "/spmi/siklus/{outside_cycle}/prioritas/999999/hapus", _only(NATIONAL, 403, 404)),
+    ("GET", "/spmi/siklus/{outside_cycle}/prioritas/999999/hapus", _only(NATIONAL, 403, 404)),
+    # Inside: the school finds no such item (404); others who see the cycle may not edit it (403).
+    ("GET", "/spmi/siklus/{inside_cycle}/prioritas/999999/hapus", EDIT_INSIDE),
+    ("GET", "/spmi/siklus/{inside_cycle}/akar-masalah/999999/ubah", EDIT_INSIDE),
+    ("POST", "/spmi/siklus/{inside_cycle}/akar-masalah/999999/ubah", EDIT_INSIDE),
+    ("GET", "/spmi/siklus/{outside_cycle}/akar-masalah/999999/ubah", _only(NATIONAL, 403, 404)),
+    ("GET", "/spmi/siklus/{inside_cycle}/kegiatan/999999/ubah", EDIT_INSIDE),
+    ("POST", "/spmi/siklus/{inside_cycle}/kegiatan/999999/ubah", EDIT_INSIDE),
+    ("GET", "/spmi/siklus/{outside_cycle}/kegiatan/999999/ubah", _only(NATIONAL, 403, 404)),
+    # Approving asks first; with nothing to approve the question is not asked (back to the cycle, with why).
+    ("GET", "/spmi/siklus/{inside_cycle}/setujui", _only(SEES_INSIDE_CASE, 302, 404)),
+    ("GET", "/spmi/siklus/{outside_cycle}/setujui", _only(NATIONAL, 302, 404)),
     ("POST", "/spmi/siklus/{outside_cycle}/ajukan", _only(NATIONAL, 400, 404)),
     ("POST", "/spmi/siklus/{outside_cycle}/setujui", _only(NATIONAL, 400, 404)),
     ("POST", "/spmi/siklus/{outside_cycle}/kembalikan", _only(NATIONAL, 400, 404)),
@@ -155,6 +172,9 @@ MATRIX = [
     ("POST", "/spmi/sekolah/{outside}/indikator", _only(NATIONAL, 400, 404)),
     ("GET", "/spmi/indikator", _only(BULK, 200, 403)),
     ("POST", "/spmi/indikator", _only(BULK, 400, 403)),
+    ("GET", "/spmi/indikator/templat.xlsx", _only(BULK, 200, 403)),
+    ("GET", "/spmi/sekolah/{inside}/indikator/templat.xlsx", _only(SCHOOL | BULK, 200, 403)),
+    ("GET", "/spmi/sekolah/{outside}/indikator/templat.xlsx", _only(NATIONAL, 200, 404)),
     # --- SPME ---------------------------------------------------------------------------------------------
     ("GET", "/sekolah/{inside}/linimasa", _expect_everyone()),
     ("GET", "/sekolah/{outside}/linimasa", _only(NATIONAL, 200, 404)),

@@ -1,8 +1,8 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from web.forms import FlaskForm
 from web.ids import IdField
 
 REQUIRED = "Wajib diisi."
@@ -19,6 +19,12 @@ class EvidenceForm(FlaskForm):
 class PauseForm(FlaskForm):
     seen_version = IdField(allow_zero=True, validators=[InputRequired("Versi kasus tidak terbaca.")])
     reason = TextAreaField("Alasan", validators=[Optional(), Length(max=2000)])
+
+
+class AssignForm(FlaskForm):
+    seen_version = IdField(allow_zero=True, validators=[InputRequired("Versi kasus tidak terbaca.")])
+    assignee = SelectField("Penanggung jawab baru", coerce=int, choices=[])
+    reason = StringField("Catatan (opsional)", validators=[Optional(), Length(max=2000)])
 
 
 class OpenCaseForm(FlaskForm):

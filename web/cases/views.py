@@ -17,7 +17,7 @@ from spmp.engine.diagram import workflow_svg
 from spmp.engine.errors import CaseNotFound
 from spmp.engine.fire import available_actions, fire
 from spmp.engine.inputs import latest_inputs
-from spmp.engine.permissions import can_open_from_form, can_pause
+from spmp.engine.permissions import can_assign, can_open, can_open_from_form, can_pause
 from spmp.engine.queries import (
     CASE_EXPORT_HEADER,
     CaseFilters,
@@ -28,7 +28,8 @@ from spmp.engine.queries import (
     users_by_id,
 )
 from spmp.schools.models import School
-from web.cases.forms import CommentForm, EvidenceForm, OpenCaseForm, PauseForm
+from spmp.timeline import event_detail, event_title
+from web.cases.forms import AssignForm, CommentForm, EvidenceForm, OpenCaseForm, PauseForm
 from web.db import get_session
 from web.export import export_response, requested_format
 from web.ids import id_arg, id_list, parse_version
@@ -72,6 +73,7 @@ def index():
         args=args,
         catalogue=workflows(),
         get_definition=get_definition,
+        can_open=bool(_openable(workflows())),
     )
 
 
@@ -100,6 +102,9 @@ def detail(case_id: int):
         evidence_form=EvidenceForm(),
         pause_form=PauseForm(seen_version=case.version),
         can_pause=can_pause(current_user, workflow),
+        assign_form=_assign_form(session, case) if can_assign(current_user, workflow) else None,
+        event_title=event_title,
+        event_detail=event_detail,
     )
 
 
@@ -178,6 +183,30 @@ def download(evidence_id: int):
     return response
 
 
+def _assign_form(session, case: CaseRecord) -> AssignForm:
+    form = AssignForm(seen_version=case.version, assignee=case.assignee_user_id or 0)
+    people = cases.assignable_users(session, case)
+    form.assignee.choices = [(0, "— Tidak ada —")] + [
+        (u.id, f"{u.full_name} ({u.role_label})") for u in people
+    ]
+    return form
+
+
+@bp.route("/kasus/<id:case_id>/penanggung-jawab", methods=["POST"])
+@login_required
+def assign(case_id: int):
+    case = _case_or_404(case_id)
+    form = _assign_form(get_session(), case)
+    if not form.validate_on_submit():
+        flash("Pilih penanggung jawab dari daftar.", "danger")
+        return _back(case_id)
+    # A refusal (role, stale page, unknown case) is answered by web/db.py: rollback + flash + back.
+    cases.assign_case(get_session(), current_user, case_id, form.seen_version.data,
+                      assignee_user_id=form.assignee.data or None, reason=form.reason.data or None)  # fmt: skip
+    flash("Penanggung jawab diubah; yang ditugaskan sudah diberi tahu.", "success")
+    return _back(case_id)
+
+
 @bp.route("/kasus/<id:case_id>/jeda", methods=["POST"])
 @login_required
 def pause(case_id: int):
@@ -195,6 +224,15 @@ def pause(case_id: int):
 
 
 NOT_FROM_FORM = "Jenis kasus ini tidak dapat dibuka dari formulir ini; bukalah dari halaman modulnya."
+
+
+def _openable(catalogue) -> list:
+    """The current workflows the user may open a case of (the "Buka kasus" link shows only if any)."""
+    return [
+        catalogue.current(k)
+        for k in sorted(catalogue.current_versions)
+        if can_open(current_user, catalogue.current(k))
+    ]
 
 
 @bp.route("/kasus/baru", methods=["GET", "POST"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
@@ -15,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from spmp.spmi.models import SNP
+from web.forms import FlaskForm
 from web.ids import IdField, parse_id
 
 REQUIRED = "Wajib diisi."
