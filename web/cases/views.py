@@ -17,7 +17,7 @@ from spmp.engine.diagram import workflow_svg
 from spmp.engine.errors import CaseNotFound
 from spmp.engine.fire import available_actions, fire
 from spmp.engine.inputs import latest_inputs
-from spmp.engine.permissions import can_assign, can_open, can_open_from_form, can_pause
+from spmp.engine.permissions import can_assign, can_open_from_form, can_pause
 from spmp.engine.queries import (
     CASE_EXPORT_HEADER,
     CaseFilters,
@@ -227,12 +227,10 @@ NOT_FROM_FORM = "Jenis kasus ini tidak dapat dibuka dari formulir ini; bukalah d
 
 
 def _openable(catalogue) -> list:
-    """The current workflows the user may open a case of (the "Buka kasus" link shows only if any)."""
-    return [
-        catalogue.current(k)
-        for k in sorted(catalogue.current_versions)
-        if can_open(current_user, catalogue.current(k))
-    ]
+    """The current workflows the user may open from the generic form (the "Buka kasus" link and the form
+    show only these; ``open_from_form`` in the workflow, default nobody)."""
+    current = (catalogue.current(k) for k in sorted(catalogue.current_versions))
+    return [w for w in current if can_open_from_form(current_user, w)]
 
 
 @bp.route("/kasus/baru", methods=["GET", "POST"])
@@ -241,9 +239,7 @@ def open_new():
     """The generic "new case" form, for the case types whose workflow lets the user's role open them here
     (``open_from_form``); module-owned types (SPMI cycle, accreditation visit) open from their module."""
     session = get_session()
-    catalogue = workflows()
-    current = (catalogue.current(k) for k in sorted(catalogue.current_versions))
-    openable = [w for w in current if can_open_from_form(current_user, w)]
+    openable = _openable(workflows())
     if not openable:
         abort(403)
     form = OpenCaseForm()
