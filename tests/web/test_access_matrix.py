@@ -54,6 +54,8 @@ def _only(roles: set[str], yes: int, no: int):
     return {role: (yes if role in roles else no) for role in ROLES}
 
 
+# An edit page of the inside cycle's item 999999: the school finds no such item, others may not edit.
+EDIT_INSIDE = {role: 404 if role in SCHOOL or role not in SEES_INSIDE_CASE else 403 for role in ROLES}
 DEFAULT_FORM = {"npsns": "{inside_npsn}", "unit_code": "BPMP-NTT", "body": "komentar", "version": "1"}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -136,7 +138,19 @@ MATRIX = [
     ("GET", "/spmi/siklus/999999", _expect_everyone(404)),
     ("POST", "/spmi/siklus/{outside_cycle}/prioritas", _only(NATIONAL, 403, 404)),
     # National roles may look at any cycle but not edit it: refused before the priority is looked up.
-    ("POST", "/spmi/siklus/{outside_cycle}/prioritas/999999/hapus", _only(NATIONAL, 302, 404)),
+    ("POST", "/spmi/siklus/{outside_cycle}/prioritas/999999/hapus", _only(NATIONAL, 403, 404)),
+    ("GET", "/spmi/siklus/{outside_cycle}/prioritas/999999/hapus", _only(NATIONAL, 403, 404)),
+    # Inside: the school finds no such item (404); others who see the cycle may not edit it (403).
+    ("GET", "/spmi/siklus/{inside_cycle}/prioritas/999999/hapus", EDIT_INSIDE),
+    ("GET", "/spmi/siklus/{inside_cycle}/akar-masalah/999999/ubah", EDIT_INSIDE),
+    ("POST", "/spmi/siklus/{inside_cycle}/akar-masalah/999999/ubah", EDIT_INSIDE),
+    ("GET", "/spmi/siklus/{outside_cycle}/akar-masalah/999999/ubah", _only(NATIONAL, 403, 404)),
+    ("GET", "/spmi/siklus/{inside_cycle}/kegiatan/999999/ubah", EDIT_INSIDE),
+    ("POST", "/spmi/siklus/{inside_cycle}/kegiatan/999999/ubah", EDIT_INSIDE),
+    ("GET", "/spmi/siklus/{outside_cycle}/kegiatan/999999/ubah", _only(NATIONAL, 403, 404)),
+    # Approving asks first; with nothing to approve the question is not asked (back to the cycle, with why).
+    ("GET", "/spmi/siklus/{inside_cycle}/setujui", _only(SEES_INSIDE_CASE, 302, 404)),
+    ("GET", "/spmi/siklus/{outside_cycle}/setujui", _only(NATIONAL, 302, 404)),
     ("POST", "/spmi/siklus/{outside_cycle}/ajukan", _only(NATIONAL, 400, 404)),
     ("POST", "/spmi/siklus/{outside_cycle}/setujui", _only(NATIONAL, 400, 404)),
     ("POST", "/spmi/siklus/{outside_cycle}/kembalikan", _only(NATIONAL, 400, 404)),

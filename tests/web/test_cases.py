@@ -73,7 +73,7 @@ def test_fire_action_moves_case_and_writes_timeline(client, world, visit, sessio
     html = client.get(f"/kasus/{visit.id}").get_data(as_text=True)
     assert "Berhasil: Draf → Terjadwal" in html
     assert 'id="case-state">Terjadwal' in html
-    assert "<th>Waktu (WIB)</th>" in html  # stored in UTC, shown in WIB
+    assert "<th>Waktu (WITA)</th>" in html  # stored in UTC, shown in the reader's zone (NTT: WITA)
     session.expire_all()
     assert session.get(CaseRecord, visit.id).state == "scheduled"
 
