@@ -388,3 +388,18 @@ def test_reenrolment_guesses_count_against_the_account(session):
     with pytest.raises(accounts.AccountError, match="Terlalu banyak"):
         accounts.reenrol_totp(session, user, PASSWORD, right, new_secret, pyotp.TOTP(new_secret).now())
     assert user.totp_secret != new_secret
+
+
+def test_throttle_counts_expire_and_are_pruned(session):
+    from spmp.accounts import throttle
+    from spmp.accounts.models import LoginThrottle
+
+    start = clock.now()
+    assert throttle.fail(session, "pw:x|a", 3, start) == (1, None)
+    assert throttle.fail(session, "pw:x|a", 3, start) == (2, None)
+    assert throttle.fail(session, "pw:x|a", 3, start)[0] == 3  # locked
+    throttle.fail(session, "pw:y|a", 3, start)
+    later = start + throttle.FORGET_AFTER + timedelta(minutes=1)
+    assert throttle.fail(session, "pw:x|a", 3, later) == (1, None)  # a day later it starts again
+    assert throttle.prune(session, later) == 1  # the stale count of "pw:y|a"
+    assert session.get(LoginThrottle, "pw:y|a") is None

@@ -144,6 +144,7 @@ def user_detail(user_id: int):
         assign_form=AssignForm(),
         confirm=ConfirmForm(),
         caseload=caseload,
+        locked_until=accounts.account_locked_until(session, user),
     )
 
 
