@@ -222,6 +222,20 @@ def user_unassign(user_id: int, school_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
+@bp.route("/audit")
+@admin_required
+def audit_status():
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from spmp.audit.status import seal_status
+
+    settings = current_app.config["SPMP_SETTINGS"]
+    status = seal_status(get_session(), timedelta(seconds=settings.audit_unsealed_alarm_seconds))
+    return render_template("admin/audit.html", status=status)
+
+
 @bp.route("/unit", methods=["GET", "POST"])
 @admin_required
 def units():
