@@ -27,6 +27,9 @@ class DemoUser:
     scope: accounts.Scope
 
 
+DEMO_REGENCIES = ("53.71", "53.71", "53.71", "53.01", "53.01")
+
+
 def _first_school(session: Session, regency_code: str, bentuk: str = "SD") -> School:
     school = session.scalar(
         select(School)
@@ -69,7 +72,8 @@ def seed_demo(session: Session, schools: int = 5000, progress=None) -> list[tupl
     if session.scalar(select(func.count()).select_from(School)) == 0:
         from spmp.schools.demo import generate_into_database
 
-        generate_into_database(session, schools, seed=2026, progress=progress)
+        # Kupang's schools carry the demo users and their work: pinned, so any --schools size has them.
+        generate_into_database(session, schools, seed=2026, progress=progress, pinned=DEMO_REGENCIES)
     created = []
     for demo in demo_users(session):
         exists = session.scalar(select(User).where(User.username == demo.username))

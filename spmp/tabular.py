@@ -42,6 +42,10 @@ class TableError(ValueError):
     """The file cannot be read as a table; the message is short and names line and column if known."""
 
 
+class HeaderNotFound(TableError):
+    """No row within the first :data:`MAX_TITLE_ROWS` rows was accepted as the header."""
+
+
 # --- small checks ------------------------------------------------------------------------------------
 def ascii_int(text: str | None, *, low: int | None = None, high: int | None = None) -> int | None:
     """The integer written in ``text`` with ASCII digits only (no sign), within [low, high]; None
@@ -143,6 +147,8 @@ def _checked(line: int, cells: list[str]) -> list[str]:
         cells = cells[:-1]
     if len(cells) > MAX_COLUMNS:
         raise TableError(f"baris {line}: {len(cells):,} kolom; paling banyak {MAX_COLUMNS:,}")
+    if not cells or max(map(len, cells)) <= MAX_FIELD_CHARS:
+        return cells
     for index, cell in enumerate(cells):
         if len(cell) > MAX_FIELD_CHARS:
             raise TableError(
@@ -252,6 +258,9 @@ def _json_rows(data: bytes) -> Iterator[Row]:
         raise TableError(f"JSON tidak sah: baris {exc.lineno}, kolom {exc.colno}: {exc.msg}") from None
     except (ValueError, RecursionError) as exc:
         raise TableError(f"JSON tidak dapat dibaca: {quoted(exc, 80)}") from None
+    if isinstance(records, dict) and records and all(isinstance(v, list) for v in records.values()):
+        # The public school listing's files: {"056000": [records]}, records grouped under a key.
+        records = [record for group in records.values() for record in group]
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise TableError('JSON harus berupa daftar rekaman: [{"kolom": "nilai", ...}, ...]')
     keys: dict[str, None] = {}
@@ -262,7 +271,13 @@ def _json_rows(data: bytes) -> Iterator[Row]:
     names = list(keys)
     yield 1, names
     for number, record in enumerate(records, start=2):
-        yield number, [_json_value(number, name, record.get(name)) for name in names]
+        cells = list(map(record.get, names))
+        if set(map(type, cells)) - _STR_ONLY:  # numbers, null, nested values: converted or refused
+            cells = [_json_value(number, name, value) for name, value in zip(names, cells, strict=True)]
+        yield number, cells
+
+
+_STR_ONLY = {str}
 
 
 def _json_value(line: int, name: str, value: object) -> str:
@@ -270,7 +285,9 @@ def _json_value(line: int, name: str, value: object) -> str:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
-    if isinstance(value, int | float | str):
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
         return str(value)
     raise TableError(f"baris {line}, {quoted(name, 40)}: nilai harus teks atau angka, bukan daftar/objek")
 
@@ -295,8 +312,14 @@ class Table:
         or lone surrogate, naming line and column. Every named column is in each record (``""`` when the
         row is shorter); cells under an unnamed column are left out."""
         names = self.header
+        width = len(names)
+        plain = all(names)  # no unnamed column: a row as wide as the header is one zip
         for line, cells in self._rows or ():
-            if not any(c.strip() for c in cells):
+            joined = "".join(cells)
+            if not joined.strip():
+                continue
+            if plain and len(cells) == width and not _BAD_CHARS.search(joined):
+                yield line, dict(zip(names, cells, strict=True))
                 continue
             record = dict.fromkeys((n for n in names if n), "")
             for index, cell in enumerate(cells):
@@ -332,7 +355,7 @@ def read_table(
         if len(titles) >= MAX_TITLE_ROWS:
             break
     if titles:
-        raise TableError(f"baris judul kolom (header) tidak ditemukan dalam {len(titles)} baris pertama")
+        raise HeaderNotFound(f"baris judul kolom (header) tidak ditemukan dalam {len(titles)} baris pertama")
     raise TableError("berkas kosong: tidak ada header maupun data")
 
 

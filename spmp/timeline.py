@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ from spmp.spme.models import AccreditationRecord, ExternalVisit
 from spmp.spme.operations import add_months, reminder_months
 
 ACTION_LABELS = {
-    "open": "Dibuka",
+    "open": "Kasus dibuka",
     "fire": "Tahap berubah",
     "comment": "Komentar",
     "evidence": "Bukti diunggah",
@@ -33,6 +34,39 @@ ACTION_LABELS = {
     "resume": "Dilanjutkan",
     "migrate": "Definisi alur diperbarui",
 }
+
+
+def event_title(workflow, action: str, changes: dict[str, Any], from_state: str | None) -> str:
+    """How a case event reads in a timeline, in Indonesian: a transition by its declared ``event_label``
+    (else its action label), e.g. "Jadwal diubah" rather than "Tindakan: reschedule"."""
+    if action == "fire" and workflow is not None and from_state is not None:
+        transition = workflow.transition(from_state, changes.get("trigger") or "")
+        if transition is not None:
+            return transition.event_label or transition.label
+    return ACTION_LABELS.get(action, action)
+
+
+def event_detail(workflow, action: str, changes: dict[str, Any], from_state, to_state) -> str:
+    """The state change ("Draf → Terjadwal"), or for a step that stays in its state (a reschedule) the
+    state and what was entered ("Terjadwal · Tanggal kunjungan: 2026-03-17")."""
+    label = workflow.label if workflow is not None else (lambda state: state)
+    if action == "open":
+        return f"Tahap awal: {label(to_state)}" if to_state else ""
+    if action != "fire":
+        return ACTION_LABELS.get(action, action)
+    if from_state != to_state:
+        return f"{label(from_state)} → {label(to_state)}"
+    transition = workflow.transition(from_state, changes.get("trigger") or "") if workflow else None
+    names = {i.name: i.label for i in transition.inputs} if transition else {}
+    entered = [f"{names.get(k, k)}: {v}" for k, v in (changes.get("inputs") or {}).items() if v]
+    return " · ".join([label(to_state), *entered])
+
+
+def _definition(case: CaseRecord):
+    try:
+        return get_definition(case.type_key, case.type_version)
+    except KeyError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -91,13 +125,9 @@ def _case_items(session: Session, user: User, school_id: int, limit: int) -> lis
     items = []
     for event in events:
         case = cases[event.case_id]
-        what = ACTION_LABELS.get(event.action, event.action)
-        if event.action == "fire":
-            detail = f"{_label(case, event.from_state)} → {_label(case, event.to_state)}"
-        elif event.action == "open":
-            detail = f"Tahap awal: {_label(case, event.to_state)}"
-        else:
-            detail = what
+        workflow, changes = _definition(case), event.changes_dict
+        what = event_title(workflow, event.action, changes, event.from_state)
+        detail = event_detail(workflow, event.action, changes, event.from_state, event.to_state)
         items.append(TimelineItem(event.occurred_at, "case", f"{case.title}: {what}", detail, case.id))
     return items
 

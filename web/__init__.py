@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, render_template
+from flask import Flask, render_template, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from spmp.config import Settings, check_web_settings, load_settings
 from spmp.db import Database
-from web import assets
+from web import assets, ids, localtime, security
 from web import db as request_db
-from web import security
+from web import forms as web_forms
 from web.extensions import csrf, limiter, login_manager
 
 
@@ -55,6 +55,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     limiter.init_app(app)
     _init_login(app)
     request_db.init_app(app)
+    web_forms.init_app(app)
+    ids.init_app(app)  # before the blueprints: their routes use <id:...>
     _register_blueprints(app)
     _register_hooks(app, settings)
     _register_errors(app)
@@ -97,7 +99,8 @@ def _register_hooks(app: Flask, settings: Settings) -> None:
 
     app.after_request(security.set_security_headers)
     app.context_processor(lambda: {"navigation_for": navigation_for})
-    app.add_template_filter(_wib, "wib")
+    app.add_template_filter(_wib, "wib")  # pages use |localtime (the reader's zone)
+    localtime.init_app(app)
 
 
 def _wib(value, fmt: str = "%d-%m-%Y %H:%M") -> str:
@@ -132,11 +135,23 @@ def _register_errors(app: Flask) -> None:
     app.register_error_handler(
         500, lambda e: page(500, "Terjadi kesalahan", "Kesalahan pada server. Tim kami telah dicatat.")
     )
-    app.register_error_handler(
-        CSRFError,
-        lambda e: page(
-            400,
-            "Formulir kedaluwarsa",
-            "Token keamanan formulir tidak valid. Muat ulang halaman lalu coba lagi.",
-        ),
+    app.register_error_handler(CSRFError, _form_expired)
+
+
+def _form_expired(_error):
+    """A form whose session or token expired: nothing is done (400), but nothing typed is lost either. The
+    browser keeps the draft (web/static/forms.js); the page leads back to the form, through the login when the
+    session is gone, where the draft is restored."""
+    from flask_login import current_user
+
+    back = security.return_path()
+    if current_user.is_authenticated:
+        href, label = (back or url_for("main.dashboard")), "Kembali ke formulir"
+    else:
+        href, label = url_for("auth.login", next=back), "Masuk kembali"
+    message = (
+        "Token keamanan formulir tidak valid atau sesi Anda telah berakhir, jadi formulir belum terkirim. "
+        "Isian Anda masih tersimpan di perangkat ini dan akan dipulihkan: buka kembali formulirnya lalu kirim ulang."
     )
+    return render_template("errors/error.html", code=400, title="Formulir kedaluwarsa", message=message,
+                           action_href=href, action_label=label), 400  # fmt: skip

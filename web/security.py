@@ -34,6 +34,18 @@ def safe_next(target: str | None, default: str = "main.dashboard") -> str:
     return target if is_safe_next(target) else url_for(default)
 
 
+def return_path() -> str | None:
+    """Where the user was: this page for a GET, the page holding the form for a POST (the Referer of our own
+    host), so a login after an expired session brings them back to it."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return None
+    target = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return target if is_safe_next(target) else None
+
+
 def set_security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -61,7 +73,11 @@ def enforce_session_timeouts(idle_minutes: int, absolute_hours: int):
     if now - seen_at > idle_minutes * 60 or now - auth_at > absolute_hours * 3600:
         logout_user()
         session.clear()
-        flash("Sesi Anda berakhir. Silakan masuk kembali.", "warning")
-        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+        if request.method == "GET":
+            flash("Sesi Anda berakhir. Silakan masuk kembali.", "warning")
+        else:
+            flash("Sesi Anda berakhir sebelum formulir terkirim. Isian Anda tersimpan di perangkat ini: "
+                  "masuk kembali, lalu kirim ulang formulirnya.", "warning")  # fmt: skip
+        return redirect(url_for("auth.login", next=return_path()))
     session["seen_at"] = now
     return None

@@ -276,6 +276,7 @@ def set_password(session: Session, user: User, new: str, actor: User | None = No
     user.password_changed_at = clock.now()
     user.failed_logins = 0
     user.locked_until = None
+    throttle.clear_account(session, user.username, user.id)
     session.flush()
     end_all_sessions(session, user)
     _audit_account(
@@ -305,9 +306,10 @@ def change_role(session: Session, user: User, role: str, scope: Scope, actor: Us
 
 def set_active(session: Session, user: User, active: bool, actor: User | None = None) -> None:
     user.is_active = active
-    if active:
+    if active:  # enabling is also how an administrator lifts a lockout
         user.failed_logins = 0
         user.locked_until = None
+        throttle.clear_account(session, user.username, user.id)
     session.flush()
     if not active:
         end_all_sessions(session, user)
@@ -415,12 +417,24 @@ def reenrol_totp(
     """Move the second factor to a new secret: needs the password AND a current code of the old one."""
     if not user.totp_enabled:
         raise AccountError("Verifikasi dua langkah belum aktif.")
-    if not verify_password(user.password_hash, password or ""):
-        _audit_account(session, user, "totp_enrol_refused", user, {"reason": "kata sandi salah"})
-        raise AccountError("Kata sandi salah.", "password")
-    if not verify_totp(session, user, current_code):
-        _audit_account(session, user, "totp_enrol_refused", user, {"reason": "kode saat ini salah"})
-        raise AccountError("Kode verifikasi saat ini salah atau kedaluwarsa.", "current_code")
+    now = clock.now()
+    key = f"totp:{user.id}"  # shares the account's count of wrong codes at login
+    locked = throttle.locked_until(session, [key], now)
+    if locked is not None:
+        wib = locked + timedelta(hours=7)
+        raise AccountError(f"Terlalu banyak percobaan yang salah. Coba lagi setelah pukul {wib:%H:%M} WIB.")
+    for ok, reason, message, field in (
+        (lambda: verify_password(user.password_hash, password or ""), "kata sandi salah", "Kata sandi salah.",
+         "password"),
+        (lambda: verify_totp(session, user, current_code), "kode saat ini salah",
+         "Kode verifikasi saat ini salah atau kedaluwarsa.", "current_code"),
+    ):  # fmt: skip
+        if not ok():
+            _, lock = throttle.fail(session, key, TOTP_ACCOUNT_THRESHOLD, now)
+            _audit_account(
+                session, user, "totp_enrol_refused", user, {"reason": reason, "locked_until": lock}
+            )
+            raise AccountError(message, field)
     step = _matching_step(secret, code)
     if step is None:
         raise AccountError("Kode verifikasi perangkat baru salah atau kedaluwarsa.", "code")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -70,6 +70,22 @@ def clear(session: Session, keys: list[str]) -> None:
     """Forget the counts of ``keys`` (a completed step)."""
     session.execute(
         delete(LoginThrottle).where(LoginThrottle.key.in_(keys)).execution_options(synchronize_session=False)
+    )
+
+
+def clear_account(session: Session, username: str, user_id: int) -> None:
+    """Lift every lock of an account (an administrator's new password or re-enable): its password counts
+    from every address and its second-factor counts."""
+    session.execute(
+        delete(LoginThrottle)
+        .where(
+            or_(
+                LoginThrottle.key.in_([f"pw:{username}", f"totp:{user_id}"]),
+                LoginThrottle.key.startswith(f"pw:{username}|", autoescape=True),
+                LoginThrottle.key.startswith(f"totp:{user_id}|", autoescape=True),
+            )
+        )
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from spmp.engine.cases import CaseComment, CaseRecord
-from spmp.engine.registry import ActionContext, GuardContext, action, guard
+from spmp.engine.registry import ActionContext, GuardContext, NoticeContext, action, guard, notice_field
 
 
 @guard("has_assignee")
@@ -49,3 +49,15 @@ def assign_to_actor(ctx: ActionContext) -> dict[str, Any] | None:
         .execution_options(synchronize_session=False)
     )
     return {"assignee_user_id": [ctx.case.assignee_user_id, ctx.user.id]}
+
+
+@notice_field("comment")
+def latest_comment(ctx: NoticeContext) -> str | None:
+    """The acting user's latest comment on the case (e.g. the revision note that ``has_comment_in_state``
+    asked for)."""
+    return ctx.session.scalar(
+        select(CaseComment.body)
+        .where(CaseComment.case_id == ctx.case_id, CaseComment.author_id == ctx.actor.id)
+        .order_by(CaseComment.id.desc())
+        .limit(1)
+    )

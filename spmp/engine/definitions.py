@@ -29,6 +29,13 @@ File format (see workflows/school_visit.yaml)::
         inputs: [{name: visit_date, label: Tanggal kunjungan}]
         evidence: 1                            # number of evidence files required
         deadlines: restart                     # restart (default on a state change) | keep | clear
+        event_label: Kunjungan dijadwalkan     # the timeline's name for this step (default: label)
+        notify:                                # who is told (one mapping or a list; spmp.engine.notify)
+          to: [school]                         # assignee | school | opener | previous_actor | a role
+          title: "Kunjungan dijadwalkan: {case}"
+          message: "Tanggal kunjungan: {visit_date}"
+    notices:                                  # optional: told on open / assign / pause / resume
+      pause: {to: [assignee], title: "Kasus ditangguhkan: {case}", message: "Alasan: {reason}"}
 
 Each definition is compiled into one ``transitions.Machine`` (``auto_transitions=False``, no model), reused
 by every case of that (key, version): a Machine per case costs ~35 KiB and ~1.6 ms.
@@ -50,6 +57,7 @@ from transitions import Machine
 from spmp.accounts.models import Role
 from spmp.config import PROJECT_ROOT
 from spmp.engine import registry
+from spmp.engine.notify import CASE_EVENTS, NoticeDef, parse_notices
 
 WORKFLOWS_DIR = PROJECT_ROOT / "workflows"
 DEFAULT_PAUSE_ROLES = ("bpmp_staff", "bpmp_head", "pusat", "admin")
@@ -109,6 +117,8 @@ class TransitionDef:
     inputs: tuple[InputDef, ...] = ()
     evidence: int = 0
     deadlines: str | None = None  # None: restart on a change of state, keep on a self-loop
+    notify: tuple[NoticeDef, ...] = ()  # who is told when this transition hands work on (spmp.engine.notify)
+    event_label: str | None = None  # how the timeline names this step (default: the action's label)
 
     def deadline_effect(self, source: str) -> str:
         """What firing from ``source`` does to the deadlines (a self-loop keeps them unless told)."""
@@ -129,6 +139,7 @@ class WorkflowDefinition:
     open_roles: frozenset[str] = frozenset()
     pause_roles: frozenset[str] = frozenset(DEFAULT_PAUSE_ROLES)
     assign_roles: frozenset[str] = frozenset(DEFAULT_ASSIGN_ROLES)
+    notices: dict[str, tuple[NoticeDef, ...]] = field(default_factory=dict)  # open/assign/pause/resume
     _lookup: dict[tuple[str, str], TransitionDef] = field(default_factory=dict, repr=False)
     machine: Machine | None = field(default=None, repr=False, compare=False)
 
@@ -280,6 +291,8 @@ _TRANSITION_KEYS = {
     "inputs",
     "evidence",
     "deadlines",
+    "notify",
+    "event_label",
     _LINE,
 }
 
@@ -336,10 +349,38 @@ def _parse_transition(
     label = raw.get("label")
     if not isinstance(label, str) or not label:
         check.error(item, "label wajib diisi", line)
+    inputs = _parse_inputs(check, item, raw.get("inputs"), line)
+    notify = parse_notices(lambda problem, at: check.error(item, problem, at), raw.get("notify"), line,
+                           [i.name for i in inputs])  # fmt: skip
+    event_label = raw.get("event_label")
+    if event_label is not None and (not isinstance(event_label, str) or not event_label.strip()):
+        check.error(item, "event_label harus berupa teks", line)
+        event_label = None
     return TransitionDef(
         trigger, sources, str(dest), str(label or trigger), roles, guards, actions,
-        _parse_inputs(check, item, raw.get("inputs"), line), evidence, effect,
+        inputs, evidence, effect, notify, event_label,
     )  # fmt: skip
+
+
+def _parse_case_notices(check: _Checker, raw: Any) -> dict[str, tuple[NoticeDef, ...]]:
+    """Top-level ``notices:``: what is told on open / assign / pause / resume."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        check.error("notices", "harus berupa mapping open/assign/pause/resume → notify")
+        return {}
+    notices = {}
+    for event, spec in raw.items():
+        if event == _LINE:
+            continue
+        if event not in CASE_EVENTS:
+            check.error("notices", f"kejadian tidak dikenal {event!r} (pilih {', '.join(CASE_EVENTS)})",
+                        raw.get(_LINE))  # fmt: skip
+            continue
+        line = spec.get(_LINE) if isinstance(spec, dict) else raw.get(_LINE)
+        notices[event] = parse_notices(lambda problem, at, e=event: check.error(f"notices.{e}", problem, at),
+                                       spec, line)  # fmt: skip
+    return notices
 
 
 def _check_graph(
@@ -403,6 +444,7 @@ def parse_definition(path: Path, raw: Any) -> WorkflowDefinition:
             "open_roles",
             "pause_roles",
             "assign_roles",
+            "notices",
             _LINE,
         }
     ):
@@ -426,6 +468,7 @@ def parse_definition(path: Path, raw: Any) -> WorkflowDefinition:
     for name in ("open_roles", "pause_roles", "assign_roles"):
         if name in raw:
             roles[name] = frozenset(r for r in (check.role(name, r, None) for r in _as_list(raw[name])) if r)
+    notices = _parse_case_notices(check, raw.get("notices"))
     if initial in states and not check.errors:
         lines = {r.get("trigger"): r.get(_LINE) for r in raw_transitions if isinstance(r, dict)}
         _check_graph(check, initial, states, transitions, lines)
@@ -433,8 +476,9 @@ def parse_definition(path: Path, raw: Any) -> WorkflowDefinition:
         raise DefinitionError(check.errors)
     lookup = {(s, t.trigger): t for t in transitions for s in t.sources}
     defn = WorkflowDefinition(
-        key, version, raw["title"], initial, states, tuple(transitions), path, _lookup=lookup, **roles
-    )
+        key, version, raw["title"], initial, states, tuple(transitions), path, notices=notices,
+        _lookup=lookup, **roles,
+    )  # fmt: skip
     object.__setattr__(defn, "machine", _compile(defn))
     return defn
 

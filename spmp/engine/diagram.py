@@ -105,4 +105,6 @@ def workflow_svg(workflow: WorkflowDefinition, current: str | None = None) -> st
     svg = _render_svg(dot_source(workflow))
     if svg is None or current is None or current not in workflow.states:
         return svg
-    return svg.replace(f'id="st_{current}" class="node state"', f'id="st_{current}" class="node state current"', 1)
+    return svg.replace(
+        f'id="st_{current}" class="node state"', f'id="st_{current}" class="node state current"', 1
+    )

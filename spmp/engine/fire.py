@@ -26,7 +26,7 @@ from sqlalchemy.orm.util import identity_key
 from spmp import audit, clock
 from spmp.accounts.models import ROLE_LABELS, Role, User
 from spmp.db import Database
-from spmp.engine import deadlines
+from spmp.engine import deadlines, notify
 from spmp.engine.cases import CaseEvidence, CaseRecord
 from spmp.engine.definitions import TransitionDef, WorkflowDefinition, get_definition
 from spmp.engine.errors import ActionRefused, CaseNotFound, EngineError, StaleCaseError
@@ -241,7 +241,7 @@ def fire_now(
     that fires one transition per transaction (the scheduler, bulk tools). It runs on a Core connection
     (``connection``, one a worker keeps from ``db.core_connection()``, else one from the pool).
 
-    A transition without guards, actions or evidence (most of them) runs straight on the DBAPI connection:
+    A transition without guards, actions, evidence or notices runs straight on the DBAPI connection:
     on SQLite between BEGIN IMMEDIATE and COMMIT; on PostgreSQL with no transaction around it at all: the
     case is read and checked, then ``case_fire_apply`` makes every write in one autocommitted statement
     (its version check refuses a case changed in between), so the audit append lock is held only inside
@@ -313,7 +313,7 @@ def _fire_now(
 
 def _fire_direct(connection: Connection, request: _Request, case: CaseRow | None) -> FireResult | None:
     """``_fire`` on the DBAPI connection, outside SQLAlchemy's transaction handling (see ``fire_now``);
-    None, with nothing written, when the transition has guards, actions or evidence."""
+    None, with nothing written, when the transition has guards, actions, evidence or notices."""
     sql = FastSQL(connection)
     dbapi_connection = connection.connection.driver_connection
     if sql.is_sqlite:
@@ -395,7 +395,8 @@ def _fire(
             f"Tindakan {request.trigger!r} tidak tersedia pada status {workflow.label(case.state)}"
         )
     has_evidence = transition.evidence or request.evidence_ids is not None
-    if direct and (transition.guards or transition.actions or has_evidence):
+    # A transition that notifies also takes the transaction path: its notices are written with it.
+    if direct and (transition.guards or transition.actions or has_evidence or transition.notify):
         return None
     evidence = []
     if has_evidence:
@@ -452,6 +453,11 @@ def _apply(sql: FastSQL, get_session, workflow, transition, case, request: _Requ
     else:
         params["seen"] = None if locked else case.version
         event_id, digest = _apply_in_server(sql, params, plan, changes, event)
+    # The hand-off notices, in the same transaction (after the version check and the actions, which may
+    # have changed the assignee they go to).
+    notify.send(sql.connection, transition.notify, notify.NoticeEvent(
+        case.id, request.user, workflow, case.state, dest, transition.label, request.reason, request.inputs,
+        event_id, get_session), now)  # fmt: skip
     new_values = {
         "state": dest,
         "version": case.version + 1,

@@ -14,7 +14,7 @@ from spmp import audit, clock
 from spmp.access import can_see_school
 from spmp.accounts.models import NATIONAL_ROLES, User
 from spmp.db import UTCDateTime
-from spmp.engine import deadlines
+from spmp.engine import deadlines, notify
 from spmp.engine.cases import CaseComment, CaseRecord
 from spmp.engine.definitions import WorkflowDefinition, get_definition
 from spmp.engine.errors import ActionRefused, CaseNotFound, StaleCaseError
@@ -105,6 +105,7 @@ def open_case(
         session, action="open", actor_id=user.id, case_id=case.id, to_state=workflow.initial,
         reason=reason, changes=changes, occurred_at=now,
     )  # fmt: skip
+    notify.send_case_event(session, workflow, "open", user, case.id, None, workflow.initial, reason, now)
     return case
 
 
@@ -142,6 +143,18 @@ def _audit(session, user, case, action, reason=None, changes=None, occurred_at: 
     )  # fmt: skip
 
 
+ASSIGNABLE_ROLES = ("widyaprada", "bpmp_staff", "bpmp_head", "facilitator")
+
+
+def assignable_users(session: Session, case: CaseRecord) -> list[User]:
+    """Who may be made the case's assignee: active Widyaprada, staff, head and facilitators of the unit
+    that owns the case."""
+    query = select(User).where(
+        User.unit_id == case.unit_id, User.role.in_(ASSIGNABLE_ROLES), User.is_active.is_(True)
+    )
+    return list(session.scalars(query.order_by(User.role, User.full_name, User.id)))
+
+
 def assign_case(
     session: Session,
     user: User,
@@ -155,10 +168,18 @@ def assign_case(
     """Change the assignee (a person or a unit, or nobody)."""
     case, workflow = _locked_case(session, user, case_id, seen_version)
     _check_role(workflow.assign_roles, user, "mengubah penanggung jawab kasus")
+    if assignee_user_id is not None and assignee_user_id not in {
+        u.id for u in assignable_users(session, case)
+    }:
+        raise ActionRefused("Penanggung jawab harus pengguna aktif dari unit pemilik kasus")
     before = {"user_id": case.assignee_user_id, "unit_id": case.assignee_unit_id}
     _bump(session, case, {"assignee_user_id": assignee_user_id, "assignee_unit_id": assignee_unit_id})
     after = {"user_id": assignee_user_id, "unit_id": assignee_unit_id}
     _audit(session, user, case, "assign", reason, {"assignee": [before, after]})
+    if before != after:
+        notify.send_case_event(
+            session, workflow, "assign", user, case.id, case.state, case.state, reason, clock.now()
+        )
     return case
 
 
@@ -174,6 +195,9 @@ def pause_case(session: Session, user: User, case_id: int, seen_version: int, re
     _bump(session, case, {"is_paused": True, "paused_at": now, "pause_reason": reason.strip()})
     deadlines.pause(FastSQL.of(session), case.id)
     _audit(session, user, case, "pause", reason.strip(), {"is_paused": [False, True]}, now)
+    notify.send_case_event(
+        session, workflow, "pause", user, case.id, case.state, case.state, reason.strip(), now
+    )
     return case
 
 
@@ -194,6 +218,7 @@ def resume_case(
         "deadlines_shifted": shifted,
     }
     _audit(session, user, case, "resume", reason, changes, now)
+    notify.send_case_event(session, workflow, "resume", user, case.id, case.state, case.state, reason, now)
     return case
 
 

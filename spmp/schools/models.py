@@ -10,26 +10,26 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from spmp.db import Base, UTCDateTime
 from spmp.regions.models import Province, Regency
 
-BENTUK = ("TK", "KB", "TPA", "SPS", "SD", "SMP", "SMA", "SMK", "SLB", "SKB", "PKBM")
 STATUS = ("negeri", "swasta")
 INTERNET = ("stabil", "terbatas", "tidak_ada")
 ACCREDITATION = ("A", "B", "C", "TT")
 
-BENTUK_LABELS = {
-    "TK": "Taman Kanak-kanak",
-    "KB": "Kelompok Bermain",
-    "TPA": "Taman Penitipan Anak",
-    "SPS": "Satuan PAUD Sejenis",
-    "SD": "Sekolah Dasar",
-    "SMP": "Sekolah Menengah Pertama",
-    "SMA": "Sekolah Menengah Atas",
-    "SMK": "Sekolah Menengah Kejuruan",
-    "SLB": "Sekolah Luar Biasa",
-    "SKB": "Sanggar Kegiatan Belajar",
-    "PKBM": "Pusat Kegiatan Belajar Masyarakat",
-}
 INTERNET_LABELS = {"stabil": "Stabil", "terbatas": "Terbatas", "tidak_ada": "Tidak ada"}
 ACCREDITATION_LABELS = {"A": "A (Unggul)", "B": "B (Baik)", "C": "C (Cukup)", "TT": "Tidak Terakreditasi"}
+
+
+class BentukPendidikan(Base):
+    """A form of education unit as Dapodik names it (``SD``, ``SMPLB``, ``SPK SMA``, ``PKBM`` ...), with the
+    jenjang it belongs to. Reference data (``spmp/regions/data/bentuk_pendidikan.csv``), not an enum."""
+
+    __tablename__ = "bentuk_pendidikan"
+
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    jenjang: Mapped[str] = mapped_column(String(30))
+    # Other spellings accepted on import, separated by "|" (e.g. "SMALB" for SMLB).
+    aliases: Mapped[str] = mapped_column(String(100), default="")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -40,7 +40,6 @@ class School(Base):
     __tablename__ = "school"
     __table_args__ = (
         CheckConstraint("length(npsn) = 8", name="npsn_length"),
-        CheckConstraint(_in("bentuk", BENTUK), name="bentuk"),
         CheckConstraint(_in("status", STATUS), name="status"),
         CheckConstraint(_in("internet_access", INTERNET), name="internet_access"),
         CheckConstraint(_in("accreditation_rank", ACCREDITATION), name="accreditation_rank"),
@@ -69,7 +68,7 @@ class School(Base):
     name: Mapped[str] = mapped_column(String(200))
     # Lower-cased name used for ordering and prefix search (same collation on SQLite and PostgreSQL).
     name_key: Mapped[str] = mapped_column(String(200))
-    bentuk: Mapped[str] = mapped_column(String(5), index=True)
+    bentuk: Mapped[str] = mapped_column(ForeignKey("bentuk_pendidikan.code"), index=True)
     status: Mapped[str] = mapped_column(String(6))
     regency_code: Mapped[str] = mapped_column(ForeignKey("regency.code"))
     province_code: Mapped[str] = mapped_column(ForeignKey("province.code"))
@@ -92,9 +91,10 @@ class School(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
+    bentuk_ref: Mapped[BentukPendidikan] = relationship()
     regency: Mapped[Regency] = relationship()
     province: Mapped[Province] = relationship()
 
     @property
     def bentuk_label(self) -> str:
-        return BENTUK_LABELS.get(self.bentuk, self.bentuk)
+        return self.bentuk_ref.name

@@ -72,8 +72,11 @@ def decode_cursor(cursor: str) -> tuple[str, int]:
             raise ValueError("cursor too long")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         school_id, name_key = raw.split(":", 1)
-        if not school_id.isdigit():
+        # ASCII digits within 32 bits: "²" passes isdigit(), and an id beyond 64 bits overflows SQLite.
+        if not (school_id.isascii() and school_id.isdigit() and len(school_id) <= 10):
             raise ValueError("cursor id is not a number")
+        if int(school_id) > 2**31 - 1:
+            raise ValueError("cursor id out of range")
         return name_key, int(school_id)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise ValueError("invalid directory cursor") from exc

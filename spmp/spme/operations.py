@@ -245,7 +245,10 @@ def record_external_visit(session: Session, user: User, school_id: int, data: Vi
         value = (getattr(data, name) or "").strip()
         if not value:
             raise SpmeInputError(name, f"{label} wajib diisi")
-        values[name] = value[:200] if name in ("visitor", "organisation") else value[:5000]
+        limit = 200 if name in ("visitor", "organisation") else 5000
+        if len(value) > limit:  # refused, never cut: the author shortens it
+            raise SpmeInputError(name, f"{label} terlalu panjang (maksimal {limit} karakter)")
+        values[name] = value
     visit = ExternalVisit(
         school_id=school.id, kind=data.kind, visit_date=data.visit_date, follow_ups=(data.follow_ups or "").strip() or None,
         recorded_by_id=user.id, recorded_at=clock.now(), **values,

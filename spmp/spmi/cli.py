@@ -53,24 +53,33 @@ def open_cycles(app: AppContext, year: int, username: str, province: str | None)
 @spmi.command("import-indicators")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--as", "username", required=True, help="Pengguna yang mengimpor (menentukan wilayah).")
-@click.option("--year", type=int, default=None, help="Tahun, bila file tidak memiliki kolom tahun.")
+@click.option(
+    "--year",
+    type=click.IntRange(2000, 2100),
+    default=None,
+    help="Tahun, bila file tidak memiliki kolom tahun (atau judul 'Rapor Pendidikan 2025').",
+)
+@click.option("--npsn", default=None, help="NPSN sekolah untuk rapor satu sekolah (tanpa kolom npsn).")
 @click.option("--skip-invalid", is_flag=True, help="Simpan baris yang valid, laporkan yang ditolak.")
 @pass_app
 def import_indicators_command(
-    app: AppContext, path: Path, username: str, year: int | None, skip_invalid: bool
+    app: AppContext, path: Path, username: str, year: int | None, npsn: str | None, skip_invalid: bool
 ) -> None:
-    """Impor indikator Rapor Pendidikan massal (CSV/XLSX dengan kolom npsn)."""
+    """Impor indikator Rapor Pendidikan: massal (CSV/XLSX/JSON dengan kolom npsn) atau rapor satu sekolah
+    seperti diunduh (kolom Indikator, Capaian, Skor Rapor; NPSN pada judul atau --npsn)."""
     from spmp.spmi.importer import import_indicators
 
     with app.db.transaction() as session:
         try:
             report = import_indicators(
-                session, _actor(session, username), path, year=year, skip_invalid=skip_invalid
+                session, _actor(session, username), path, year=year, npsn=npsn, skip_invalid=skip_invalid
             )
         except ImportFileError as exc:
             raise click.ClickException(str(exc)) from exc
     for error in report.errors[:100]:
         click.echo(f"  {error}", err=True)
+    if report.rejected > 100:
+        click.echo(f"  ... dan baris lain yang ditolak ({report.rejected:,} baris dalam total)", err=True)
     click.echo(report.summary())
     if not report.ok and not skip_invalid:
         raise click.ClickException(

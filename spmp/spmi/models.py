@@ -38,6 +38,11 @@ SNP = {
 BANDS = {"baik": "Baik", "sedang": "Sedang", "kurang": "Kurang"}
 # Items a Widyaprada's review note can be attached to.
 NOTE_ITEMS = ("general", "priority", "root_cause", "activity", "standard", "progress", "evaluation", "plan")
+NOTE_ITEM_LABELS = {
+    "general": "Catatan umum", "priority": "Prioritas (Identifikasi)", "root_cause": "Akar masalah (Refleksi)",
+    "activity": "Kegiatan (Benahi)", "standard": "Target standar", "progress": "Laporan kemajuan",
+    "evaluation": "Evaluasi", "plan": "Rencana tindak lanjut",
+}  # fmt: skip
 
 
 def _in(column: str, values) -> str:
@@ -221,3 +226,29 @@ class SpmiReviewNote(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+CHANGE_ACTIONS = {"tambah": "ditambahkan", "ubah": "diubah", "pindah": "dipindah", "hapus": "dihapus"}
+
+
+class SpmiChange(Base):
+    """What the school added, edited, moved or removed in its cycle (so a re-review shows what changed since
+    the phase was returned). Like review notes, it names an item by kind and id, without a foreign key: the
+    record outlives a removed item."""
+
+    __tablename__ = "spmi_change"
+    __table_args__ = (
+        CheckConstraint(_in("item_kind", NOTE_ITEMS), name="item_kind"),
+        CheckConstraint(_in("action", CHANGE_ACTIONS), name="action"),
+        Index("ix_spmi_change_cycle", "cycle_id", "changed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("spmi_cycle.id", ondelete="CASCADE"))
+    phase: Mapped[str] = mapped_column(String(60))
+    item_kind: Mapped[str] = mapped_column(String(20))
+    item_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(10))
+    summary: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from spmp import audit, clock
 from spmp.access import school_scope
 from spmp.accounts.models import NATIONAL_ROLES, Role, User
-from spmp.engine import ActionRefused, CaseNotFound, StaleCaseError, fire, get_definition
+from spmp.engine import ActionRefused, CaseNotFound, StaleCaseError, fire, get_definition, notify
 from spmp.engine.calendar import deadline_rows
 from spmp.engine.cases import CaseDeadline, CaseRecord
 from spmp.engine.permissions import case_scope
@@ -32,6 +32,7 @@ from spmp.spmi.models import (
     SNP,
     RaporIndicator,
     SpmiActivity,
+    SpmiChange,
     SpmiCycle,
     SpmiEvaluation,
     SpmiPriority,
@@ -47,6 +48,7 @@ SCHOOL_ROLES = (Role.SCHOOL_OPERATOR, Role.PRINCIPAL)
 BULK_ROLES = (Role.BPMP_STAFF, Role.BPMP_HEAD, *NATIONAL_ROLES)
 BATCH_SIZE = 5000
 MAX_TEXT = 5000
+CHANGED = {"tambah": "ditambahkan", "ubah": "diubah"}
 
 
 class SpmiInputError(ActionRefused):
@@ -102,7 +104,12 @@ def open_cycle(session: Session, user: User, school_id: int, year: int) -> SpmiC
     _open_batch(session, user.id, [school], year, report, _unit_by_province(session), {})
     if not report.cycle_ids:
         raise ActionRefused("Provinsi sekolah belum dicakup unit B/BPMP mana pun")
-    return session.get(SpmiCycle, report.cycle_ids[0])
+    cycle = session.get(SpmiCycle, report.cycle_ids[0])
+    workflow = get_definition(WORKFLOW_KEY)
+    notify.send_case_event(
+        session, workflow, "open", user, cycle.case_id, None, workflow.initial, None, clock.now()
+    )
+    return cycle
 
 
 def open_following_cycle(session: Session, actor: User, cycle: SpmiCycle) -> SpmiCycle:
@@ -376,6 +383,20 @@ def _text(field_name: str, value: str | None, label: str, limit: int = MAX_TEXT)
     return value
 
 
+def record_change(
+    session: Session, user: User, cycle: SpmiCycle, kind: str, item_id: int | None, action: str, summary: str
+) -> None:
+    """Write down what the school changed (shown on re-review as "what changed since the return")."""
+    session.add(SpmiChange(
+        cycle_id=cycle.id, phase=phase_of(cycle.case.state) or cycle.case.state, item_kind=kind, item_id=item_id,
+        action=action, summary=summary, actor_id=user.id, changed_at=clock.now(),
+    ))  # fmt: skip
+
+
+def _quote(text: str) -> str:
+    return f"\u201c{text}\u201d"
+
+
 # --- Penetapan: identifikasi, refleksi, benahi, standards ------------------------------------------
 def add_priority(
     session: Session, user: User, cycle_id: int, indicator_code: str, reason: str
@@ -405,16 +426,32 @@ def add_priority(
     )  # fmt: skip
     session.add(priority)
     session.flush()
+    record_change(session, user, cycle, "priority", priority.id, "tambah",
+                  f"Prioritas {indicator.code} {indicator.name} ditambahkan")  # fmt: skip
+    return priority
+
+
+def get_priority(session: Session, user: User, cycle_id: int, priority_id: int) -> SpmiPriority:
+    """A priority of a cycle the user may see (CaseNotFound otherwise)."""
+    cycle = get_cycle(session, user, cycle_id)
+    priority = session.get(SpmiPriority, priority_id)
+    if priority is None or priority.cycle_id != cycle.id:
+        raise CaseNotFound("Prioritas tidak ditemukan")
     return priority
 
 
 def remove_priority(session: Session, user: User, cycle_id: int, priority_id: int) -> None:
+    """Remove a priority with its root causes and activities. The Widyaprada's notes on them are kept
+    (they name their item by kind and id, without a foreign key) and shown as about a removed item."""
     cycle = _editable(session, user, cycle_id, "penetapan")
-    priority = session.get(SpmiPriority, priority_id)
-    if priority is None or priority.cycle_id != cycle.id:
-        raise CaseNotFound("Prioritas tidak ditemukan")
+    priority = get_priority(session, user, cycle.id, priority_id)
+    causes = len(priority.root_causes)
+    activities = sum(len(c.activities) for c in priority.root_causes)
+    summary = (f"Prioritas {priority.indicator_code} {priority.indicator_name} dihapus, dengan {causes} akar "
+               f"masalah dan {activities} kegiatan")  # fmt: skip
     session.delete(priority)
     session.flush()
+    record_change(session, user, cycle, "priority", priority_id, "hapus", summary)
 
 
 def add_root_cause(
@@ -429,6 +466,50 @@ def add_root_cause(
         priority_id=priority.id, description=_text("description", description, "Akar masalah")
     )
     session.add(cause)
+    session.flush()
+    record_change(session, user, cycle, "root_cause", cause.id, "tambah",
+                  f"Akar masalah {_quote(cause.description)} ditambahkan pada prioritas {priority.indicator_code}")  # fmt: skip
+    return cause
+
+
+def _own_root_cause(
+    session: Session, cycle: SpmiCycle, cause_id: int | None, field_name: str
+) -> SpmiRootCause:
+    cause = session.get(SpmiRootCause, cause_id) if cause_id is not None else None
+    if cause is None or cause.priority.cycle_id != cycle.id:
+        raise SpmiInputError(field_name, "Pilih akar masalah dari siklus ini")
+    return cause
+
+
+def get_root_cause(session: Session, user: User, cycle_id: int, cause_id: int) -> SpmiRootCause:
+    """A root cause of a cycle the user may see (CaseNotFound otherwise)."""
+    cycle = get_cycle(session, user, cycle_id)
+    cause = session.get(SpmiRootCause, cause_id)
+    if cause is None or cause.priority.cycle_id != cycle.id:
+        raise CaseNotFound("Akar masalah tidak ditemukan")
+    return cause
+
+
+def update_root_cause(
+    session: Session, user: User, cycle_id: int, cause_id: int, priority_id: int | None, description: str
+) -> SpmiRootCause:
+    """Refleksi: edit a root cause, or move it (with its activities) to another priority of the cycle."""
+    cycle = _editable(session, user, cycle_id, "penetapan")
+    cause = get_root_cause(session, user, cycle.id, cause_id)
+    target = session.get(SpmiPriority, priority_id) if priority_id is not None else None
+    if target is None or target.cycle_id != cycle.id:
+        raise SpmiInputError("priority_id", "Pilih prioritas dari siklus ini")
+    description = _text("description", description, "Akar masalah")
+    source = cause.priority
+    if description != cause.description:
+        record_change(session, user, cycle, "root_cause", cause.id, "ubah",
+                      f"Akar masalah {_quote(cause.description)} diubah menjadi {_quote(description)}")  # fmt: skip
+        cause.description = description
+    if target.id != source.id:
+        record_change(session, user, cycle, "root_cause", cause.id, "pindah",
+                      f"Akar masalah {_quote(description)} dipindah dari prioritas {source.indicator_code} ke "
+                      f"{target.indicator_code}")  # fmt: skip
+        cause.priority = target
     session.flush()
     return cause
 
@@ -450,9 +531,58 @@ class ActivityInput:
 def add_activity(session: Session, user: User, cycle_id: int, data: ActivityInput) -> SpmiActivity:
     """Benahi: an activity for a root cause, linked to one SNP, with owner, timeline, budget line, target."""
     cycle = _editable(session, user, cycle_id, "penetapan")
-    cause = session.get(SpmiRootCause, data.root_cause_id)
-    if cause is None or cause.priority.cycle_id != cycle.id:
-        raise SpmiInputError("root_cause_id", "Pilih akar masalah dari siklus ini")
+    cause = _own_root_cause(session, cycle, data.root_cause_id, "root_cause_id")
+    values = _activity_values(data)
+    activity = SpmiActivity(cycle_id=cycle.id, root_cause_id=cause.id, **values)
+    session.add(activity)
+    session.flush()
+    record_change(session, user, cycle, "activity", activity.id, "tambah",
+                  f"Kegiatan {_quote(activity.title)} ditambahkan")  # fmt: skip
+    return activity
+
+
+ACTIVITY_LABELS = {
+    "title": "nama kegiatan", "snp": "standar", "owner": "penanggung jawab", "start_date": "tanggal mulai",
+    "end_date": "tanggal selesai", "budget_ref": "rujukan anggaran", "target": "target",
+}  # fmt: skip
+
+
+def get_activity(session: Session, user: User, cycle_id: int, activity_id: int) -> SpmiActivity:
+    """An activity of a cycle the user may see (CaseNotFound otherwise)."""
+    cycle = get_cycle(session, user, cycle_id)
+    activity = session.get(SpmiActivity, activity_id)
+    if activity is None or activity.cycle_id != cycle.id:
+        raise CaseNotFound("Kegiatan tidak ditemukan")
+    return activity
+
+
+def update_activity(
+    session: Session, user: User, cycle_id: int, activity_id: int, data: ActivityInput
+) -> SpmiActivity:
+    """Benahi: edit an activity, or move it to a root cause of another priority."""
+    cycle = _editable(session, user, cycle_id, "penetapan")
+    activity = get_activity(session, user, cycle.id, activity_id)
+    cause = _own_root_cause(session, cycle, data.root_cause_id, "root_cause_id")
+    values = _activity_values(data)
+    changed = [label for name, label in ACTIVITY_LABELS.items() if getattr(activity, name) != values[name]]
+    if changed:
+        record_change(session, user, cycle, "activity", activity.id, "ubah",
+                      f"Kegiatan {_quote(values['title'])}: {', '.join(changed)} diubah")  # fmt: skip
+    if cause.id != activity.root_cause_id:
+        source = activity.root_cause
+        record_change(session, user, cycle, "activity", activity.id, "pindah",
+                      f"Kegiatan {_quote(values['title'])} dipindah dari akar masalah {_quote(source.description)} "
+                      f"({source.priority.indicator_code}) ke {_quote(cause.description)} "
+                      f"({cause.priority.indicator_code})")  # fmt: skip
+        activity.root_cause = cause
+    for name, value in values.items():
+        setattr(activity, name, value)
+    session.flush()
+    return activity
+
+
+def _activity_values(data: ActivityInput) -> dict:
+    """The checked column values of an activity form (SpmiInputError naming the field otherwise)."""
     if data.snp not in SNP:
         raise SpmiInputError("snp", "Pilih salah satu dari 8 Standar Nasional Pendidikan")
     if data.start_date is None:
@@ -461,16 +591,13 @@ def add_activity(session: Session, user: User, cycle_id: int, data: ActivityInpu
         raise SpmiInputError("end_date", "Tanggal selesai wajib diisi")
     if data.end_date < data.start_date:
         raise SpmiInputError("end_date", "Tanggal selesai tidak boleh sebelum tanggal mulai")
-    activity = SpmiActivity(
-        cycle_id=cycle.id, root_cause_id=cause.id, title=_text("title", data.title, "Nama kegiatan", 200),
-        snp=data.snp, owner=_text("owner", data.owner, "Penanggung jawab", 150),
-        start_date=data.start_date, end_date=data.end_date,
-        budget_ref=_text("budget_ref", data.budget_ref, "Rujukan anggaran (RKT/RKAS)", 100),
-        target=_text("target", data.target, "Target"),
-    )  # fmt: skip
-    session.add(activity)
-    session.flush()
-    return activity
+    return {
+        "title": _text("title", data.title, "Nama kegiatan", 200), "snp": data.snp,
+        "owner": _text("owner", data.owner, "Penanggung jawab", 150),
+        "start_date": data.start_date, "end_date": data.end_date,
+        "budget_ref": _text("budget_ref", data.budget_ref, "Rujukan anggaran (RKT/RKAS)", 100),
+        "target": _text("target", data.target, "Target"),
+    }  # fmt: skip
 
 
 def set_standard(session: Session, user: User, cycle_id: int, snp: str, target: str) -> SpmiStandard:
@@ -482,12 +609,16 @@ def set_standard(session: Session, user: User, cycle_id: int, snp: str, target: 
     standard = session.scalar(
         select(SpmiStandard).where(SpmiStandard.cycle_id == cycle.id, SpmiStandard.snp == snp)
     )
+    action = "tambah" if standard is None else "ubah"
     if standard is None:
         standard = SpmiStandard(cycle_id=cycle.id, snp=snp, target=target)
         session.add(standard)
     else:
         standard.target = target
     session.flush()
+    record_change(
+        session, user, cycle, "standard", standard.id, action, f"Target {SNP[snp]} {CHANGED[action]}"
+    )
     return standard
 
 
@@ -515,6 +646,8 @@ def report_progress(
     )  # fmt: skip
     session.add(progress)
     session.flush()
+    record_change(session, user, cycle, "progress", progress.id, "tambah",
+                  f"Kemajuan {_quote(activity.title)} dilaporkan: {percent}%")  # fmt: skip
     return progress
 
 
@@ -535,20 +668,25 @@ def save_evaluation(
             SpmiEvaluation.cycle_id == cycle.id, SpmiEvaluation.indicator_code == indicator_code
         )
     )
+    action = "tambah" if evaluation is None else "ubah"
     if evaluation is None:
         evaluation = SpmiEvaluation(cycle_id=cycle.id, indicator_code=indicator_code, achievement=achievement)
         session.add(evaluation)
     else:
         evaluation.achievement = achievement
     session.flush()
+    record_change(session, user, cycle, "evaluation", evaluation.id, action,
+                  f"Evaluasi indikator {indicator_code} {CHANGED[action]}")  # fmt: skip
     return evaluation
 
 
 def save_next_plan(session: Session, user: User, cycle_id: int, plan: str) -> SpmiCycle:
     """Perencanaan: the plan for next year (carried into next year's cycle when this one closes)."""
     cycle = _editable(session, user, cycle_id, "perencanaan")
+    action = "tambah" if cycle.next_plan is None else "ubah"
     cycle.next_plan = _text("plan", plan, "Rencana tindak lanjut")
     session.flush()
+    record_change(session, user, cycle, "plan", None, action, f"Rencana tindak lanjut {CHANGED[action]}")
     return cycle
 
 

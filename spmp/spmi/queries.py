@@ -22,6 +22,7 @@ from spmp.schools.models import School
 from spmp.spmi.models import (
     RaporIndicator,
     SpmiActivity,
+    SpmiChange,
     SpmiCycle,
     SpmiEvaluation,
     SpmiPriority,
@@ -62,9 +63,32 @@ class CycleContent:
     evidence: list[CaseEvidence] = field(default_factory=list)
     trends: dict[str, str] = field(default_factory=dict)
     widyaprada: User | None = None
+    # What the school changed since the phase was last returned (empty if it never was).
+    changes_since_return: list[SpmiChange] = field(default_factory=list)
+    returned_at: object = None
 
     def notes_for(self, kind: str, item_id: int | None = None) -> list[SpmiReviewNote]:
         return self.notes.get((kind, item_id), [])
+
+    @property
+    def all_notes(self) -> list[SpmiReviewNote]:
+        return sorted((n for notes in self.notes.values() for n in notes), key=lambda n: n.id)
+
+    def item_ids(self) -> dict[str, set[int]]:
+        """The ids of the items a note can be about, per kind (to find notes whose item was removed)."""
+        causes = [c for p in self.priorities for c in p.root_causes]
+        activities = [a for c in causes for a in c.activities]
+        return {
+            "priority": {p.id for p in self.priorities}, "root_cause": {c.id for c in causes},
+            "activity": {a.id for a in activities}, "progress": {r.id for a in activities for r in a.progress},
+            "standard": {s.id for s in self.standards}, "evaluation": {e.id for e in self.evaluations.values()},
+        }  # fmt: skip
+
+    @property
+    def notes_on_removed_items(self) -> list[SpmiReviewNote]:
+        """Notes kept although the item they are about was removed (they are never deleted with it)."""
+        ids = self.item_ids()
+        return [n for n in self.all_notes if n.item_kind in ids and n.item_id not in ids[n.item_kind]]
 
     @property
     def open_notes(self) -> list[SpmiReviewNote]:
@@ -115,6 +139,15 @@ def cycle_content(session: Session, cycle: SpmiCycle) -> CycleContent:
         )
     )
     content.trends = priority_trends(session, cycle, priorities)
+    content.returned_at = max((n.created_at for n in content.all_notes), default=None)
+    if content.returned_at is not None:
+        content.changes_since_return = list(
+            session.scalars(
+                select(SpmiChange)
+                .where(SpmiChange.cycle_id == cycle.id, SpmiChange.changed_at >= content.returned_at)
+                .order_by(SpmiChange.id)
+            )
+        )
     widyaprada_id = widyaprada_by_school(session, [cycle.school_id]).get(cycle.school_id)
     content.widyaprada = session.get(User, widyaprada_id) if widyaprada_id else None
     return content

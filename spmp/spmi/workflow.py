@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import exists, func, select, update
 
 from spmp.engine.cases import CaseRecord
-from spmp.engine.registry import ActionContext, GuardContext, action, guard
+from spmp.engine.registry import ActionContext, GuardContext, NoticeContext, action, guard, notice_field
 from spmp.spmi.models import (
     SpmiActivity,
     SpmiCycle,
@@ -232,6 +232,39 @@ def open_next_cycle(ctx: ActionContext) -> dict[str, Any] | None:
         return None
     following = open_following_cycle(ctx.session, ctx.user, cycle)
     return {"next_cycle": {"id": following.id, "year": following.year, "case_id": following.case_id}}
+
+
+NOTE_ITEM_LABELS = {
+    "general": "Umum",
+    "priority": "Prioritas",
+    "root_cause": "Akar masalah",
+    "activity": "Kegiatan",
+    "standard": "Standar",
+    "progress": "Kemajuan",
+    "evaluation": "Evaluasi",
+    "plan": "Rencana",
+}
+
+
+@notice_field("spmi_phase")
+def phase_label(ctx: NoticeContext) -> str | None:
+    """The phase the step was about (a review state names the phase it reviewed), e.g. for "approved"."""
+    phase = REVIEW_OF.get(ctx.from_state or "", ctx.from_state)
+    return ctx.workflow.label(phase) if phase else None
+
+
+@notice_field("spmi_notes")
+def review_notes(ctx: NoticeContext) -> str | None:
+    """The notes of the returned phase that the school has not answered yet, one per line."""
+    phase = REVIEW_OF.get(ctx.from_state or "", ctx.from_state)
+    notes = ctx.session.execute(
+        select(SpmiReviewNote.item_kind, SpmiReviewNote.body)
+        .join(SpmiCycle, SpmiCycle.id == SpmiReviewNote.cycle_id)
+        .where(SpmiCycle.case_id == ctx.case_id, SpmiReviewNote.phase == phase,
+               SpmiReviewNote.resolved_at.is_(None))
+        .order_by(SpmiReviewNote.id)
+    ).all()  # fmt: skip
+    return "\n".join(f"- {NOTE_ITEM_LABELS.get(kind, kind)}: {body}" for kind, body in notes) or None
 
 
 # Re-exported for the views (which root cause / activity belongs to which priority).

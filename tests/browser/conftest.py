@@ -107,3 +107,39 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}-{backend}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def start_server(database_url: str, instance_path: Path, **env_extra: str):
+    """Start ``spmp web`` on a free port over ``database_url``; returns (base URL, stop function)."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "SPMP_DATABASE_URL": database_url,
+        "SPMP_INSTANCE_PATH": str(instance_path),
+        **env_extra,
+    }
+    log_path = instance_path / "server.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - open for the server's lifetime
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "spmp"), "web", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            if process.poll() is not None:
+                log.close()
+                raise RuntimeError(log_path.read_text()) from None
+            time.sleep(0.2)
+
+    def stop():
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+    return f"http://127.0.0.1:{port}", stop

@@ -68,6 +68,10 @@ def _review(page, base, button):
     page.wait_for_load_state()
     page.click(button)
     page.wait_for_load_state()
+    if button == "#action-approve":  # approving asks for confirmation first
+        assert "Ya, setujui" in page.locator("#confirm").inner_text()
+        page.click("#confirm-approve")
+        page.wait_for_load_state()
 
 
 def test_school_walks_through_a_cycle_with_its_widyaprada(page, browser, live_server, spmi_people):

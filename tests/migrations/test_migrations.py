@@ -46,15 +46,21 @@ def test_deadline_slots_and_audit_rebuild_keep_existing_data(make_database):
     from sqlalchemy.exc import DatabaseError
 
     from spmp import audit
-    from spmp.regions.reference import load_reference
 
     db = Database(make_database("migrations_data"))
     at = datetime(2026, 3, 2, 2, 0)
     try:
         migrate.upgrade(db, "0004")
         with db.transaction() as s:
-            load_reference(s)
-            unit = s.execute(text("SELECT unit_id FROM unit_coverage WHERE province_code = '53'")).scalar()
+            # Reference rows as revision 0004 knew them (load_reference writes today's columns).
+            s.execute(text("INSERT INTO province (code, name) VALUES ('53', 'Nusa Tenggara Timur')"))
+            s.execute(
+                text(
+                    "INSERT INTO unit (id, code, name, kind, seat_province_code) "
+                    "VALUES (1, 'BPMP-NTT', 'BPMP Provinsi NTT', 'BPMP', '53')"
+                )
+            )
+            unit = 1
             s.execute(
                 text(
                     "INSERT INTO case_record (id, type_key, type_version, title, subject_unit_id, unit_id, "
@@ -99,5 +105,69 @@ def test_deadline_slots_and_audit_rebuild_keep_existing_data(make_database):
             with pytest.raises(DatabaseError, match="append-only"), db.transaction() as s:
                 s.execute(text(statement))
         assert _diff(db) == []
+    finally:
+        db.dispose()
+
+
+BEFORE_BENTUK = "0010"  # the revision before bentuk_pendidikan
+
+
+def test_bentuk_becomes_reference_data_and_keeps_referenced_schools(make_database):
+    """0010 drops the CHECK of 11 forms and makes school.bentuk a foreign key to bentuk_pendidikan, on a
+    database whose schools are referenced by users (a SQLite table rebuild would fail their keys)."""
+    from datetime import datetime
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from spmp.regions.reference import load_reference
+
+    db = Database(make_database("migrations_bentuk"))
+    at = datetime(2026, 3, 2, 2, 0)
+    try:
+        migrate.upgrade(db, BEFORE_BENTUK)
+        with db.transaction() as s:
+            s.execute(text("INSERT INTO province (code, name) VALUES ('53', 'Nusa Tenggara Timur')"))
+            s.execute(
+                text(
+                    "INSERT INTO regency (code, province_code, name, kind) "
+                    "VALUES ('53.71', '53', 'Kota Kupang', 'kota')"
+                )
+            )
+            s.execute(
+                text(
+                    "INSERT INTO school (id, npsn, name, name_key, bentuk, status, regency_code, province_code, "
+                    "is_remote, is_border, is_disaster_area, row_hash, created_at, updated_at) VALUES "
+                    "(1, '50100001', 'SD Uji', 'sd uji', 'SD', 'negeri', '53.71', '53', false, false, false, "
+                    "'x', :at, :at)"
+                ),
+                {"at": at},
+            )
+            s.execute(
+                text(
+                    "INSERT INTO app_user (id, username, full_name, password_hash, role, school_id, is_active, "
+                    "session_epoch, failed_logins, wants_daily_digest, created_at) VALUES "
+                    "(1, 'operator', 'Operator', 'x', 'school_operator', 1, true, 0, 0, false, :at)"
+                ),
+                {"at": at},
+            )
+        migrate.upgrade(db)
+        assert _diff(db) == []
+        with db.transaction() as s:
+            load_reference(s)
+            assert s.execute(text("SELECT school_id FROM app_user")).scalar() == 1
+            s.execute(text("UPDATE school SET bentuk = 'SMAg.K' WHERE id = 1"))
+            assert (
+                s.execute(text("SELECT dapodik_code FROM regency WHERE code = '53.71'")).scalar() == "246000"
+            )
+        with pytest.raises(IntegrityError), db.transaction() as s:
+            s.execute(text("UPDATE school SET bentuk = 'XYZ' WHERE id = 1"))
+        with pytest.raises(Exception, match="downgrade dibatalkan"):
+            migrate.downgrade(db, BEFORE_BENTUK)
+        with db.transaction() as s:
+            s.execute(text("UPDATE school SET bentuk = 'SD' WHERE id = 1"))
+        migrate.downgrade(db, BEFORE_BENTUK)
+        with pytest.raises(IntegrityError), db.transaction() as s:
+            s.execute(text("UPDATE school SET bentuk = 'SDLB' WHERE id = 1"))
     finally:
         db.dispose()

@@ -1,3 +1,4 @@
+import pytest
 from sqlalchemy import func, select
 
 from spmp.accounts.models import Role, User
@@ -22,3 +23,12 @@ def test_demo_seed_makes_one_user_per_role_and_work_to_do(session):
     again = seed_demo(session, schools=5000)
     assert not any(is_new for _, is_new in again)
     assert session.scalar(select(func.count()).where(CaseRecord.type_key == "spmi_cycle")) == cycles
+
+
+@pytest.mark.parametrize("schools", [1, 2000])
+def test_demo_seed_works_at_any_size(session, schools):
+    """Issue 9 §4: `spmp demo seed --schools 2000` ended in "No demo school in regency 53.71"."""
+    seed_demo(session, schools=schools)
+    assert session.scalar(select(func.count()).select_from(School)) == schools
+    operator = session.scalar(select(User).where(User.username == "operator"))
+    assert session.get(School, operator.school_id).regency_code == "53.71"

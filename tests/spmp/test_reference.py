@@ -2,6 +2,7 @@ from sqlalchemy import func, select
 
 from spmp.regions.models import Province, Regency, T3Entry, T3List, Unit, UnitCoverage
 from spmp.regions.reference import load_reference
+from spmp.schools.models import BentukPendidikan
 
 
 def test_country_reference_counts(session):
@@ -48,3 +49,58 @@ def test_admin_coverage_change_survives_reload(session):
     session.flush()
     load_reference(session)
     assert session.get(UnitCoverage, "94").unit_id == papua_barat.id
+
+
+def test_dapodik_crosswalk_covers_every_province_and_regency(session):
+    """Issue 9 §1: every Kemendagri regency (514) and province (38) has its Dapodik code."""
+    regencies = dict(session.execute(select(Regency.code, Regency.dapodik_code)).all())
+    assert len(regencies) == 514 and None not in regencies.values()
+    assert len(set(regencies.values())) == 514
+    provinces = dict(session.execute(select(Province.code, Province.dapodik_code)).all())
+    assert len(provinces) == 38 and None not in provinces.values()
+    expected = {
+        "31.01": "010100",  # Kab. Administrasi Kepulauan Seribu
+        "31.71": "016000",  # Kota Administrasi Jakarta Pusat
+        "35.78": "056000",  # Kota Surabaya
+        "53.71": "246000",  # Kota Kupang
+        "12.12": "071600",  # Toba Samosir -> Toba
+        "76.01": "330200",  # Mamuju Utara -> Pasangkayu
+        "81.03": "210400",  # Maluku Tenggara Barat -> Kepulauan Tanimbar
+        "61.12": "131300",  # Kuburaya / Kubu Raya
+        "95.05": "253100",  # Membramo Tengah, now in Papua Pegunungan
+        "96.01": "320700",  # Kab. Sorong, now in Papua Barat Daya
+    }
+    assert {code: regencies[code] for code in expected} == expected
+    # The 2022 Papua split: four Kemendagri provinces came from Dapodik's Papua, two from Papua Barat.
+    assert sorted(c for c, d in provinces.items() if d == "250000") == ["91", "93", "94", "95"]
+    assert sorted(c for c, d in provinces.items() if d == "320000") == ["92", "96"]
+
+
+def test_bentuk_pendidikan_is_reference_data_with_a_jenjang(session):
+    forms = {b.code: b for b in session.scalars(select(BentukPendidikan))}
+    for code in (
+        "SD",
+        "SMP",
+        "SMA",
+        "SMK",
+        "SLB",
+        "SDLB",
+        "SMPLB",
+        "SMLB",
+        "SPK SD",
+        "SPK SMP",
+        "SPK SMA",
+        "SDTK",
+        "SMPTK",
+        "SMTK",
+        "SMAg.K",
+        "TK",
+        "KB",
+        "TPA",
+        "SPS",
+        "PKBM",
+        "SKB",
+    ):
+        assert forms[code].jenjang
+    assert forms["SMLB"].aliases == "SMALB"
+    assert forms["SMPLB"].jenjang == "Pendidikan Dasar"

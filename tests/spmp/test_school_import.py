@@ -128,27 +128,18 @@ def test_import_into_a_non_empty_table_keeps_existing_schools(session, tmp_path)
     assert by_npsn(session, existing.npsn).name == "SD Negeri Lama"
 
 
+# Required fields reject the row; bad optional fields are warnings (tests/spmp/test_school_import_real.py).
 BAD_ROWS = [
-    ({"npsn": "12345"}, "npsn", 'harus 8 digit angka (ditemukan "12345")'),
-    ({"npsn": "5010000A"}, "npsn", "harus 8 digit angka"),
+    ({"npsn": "12345"}, "npsn", 'harus 8 digit angka 0-9 (ditemukan "12345")'),
+    ({"npsn": "5010000A"}, "npsn", "harus 8 digit angka 0-9"),
     ({"nama": "  "}, "nama", "wajib diisi"),
-    ({"nama": "SD\x00 Negeri"}, "nama", "berisi karakter NUL"),
-    ({"kode_wilayah": "99.99"}, "kode_wilayah", 'kode kabupaten/kota tidak dikenal (ditemukan "99.99")'),
-    ({"lintang": "20.5"}, "lintang", "di luar wilayah Indonesia"),
-    ({"bujur": "150"}, "bujur", "di luar wilayah Indonesia"),
-    ({"lintang": ""}, "lintang/bujur", "isi keduanya atau kosongkan keduanya"),
-    ({"lintang": "utara"}, "lintang", "bukan angka"),
+    (
+        {"kode_wilayah": "99.99"},
+        "kode_wilayah",
+        'kode wilayah tidak dikenal (Kemendagri atau Dapodik) (ditemukan "99.99")',
+    ),
     ({"bentuk_pendidikan": "SMU"}, "bentuk_pendidikan", 'ditemukan "SMU"'),
-    ({"status_sekolah": "semi"}, "status_sekolah", "harus negeri atau swasta"),
-    ({"akses_internet": "wifi"}, "akses_internet", "harus stabil, terbatas atau tidak_ada"),
-    ({"akreditasi": "D"}, "akreditasi", "harus A, B, C atau TT"),
-    ({"tmt_akreditasi": "2022-02-30"}, "tmt_akreditasi", "tanggal tidak valid"),
-    ({"tst_akreditasi": "March 2027"}, "tst_akreditasi", "tanggal tidak valid"),
-    ({"tmt_akreditasi": "2027-03-02"}, "tst_akreditasi", "TST 2027-03-01 lebih awal dari TMT 2027-03-02"),
-    ({"wilayah_terpencil": "mungkin"}, "wilayah_terpencil", "harus 1/0, ya/tidak atau true/false"),
-    ({"daya_listrik": "-450"}, "daya_listrik", "harus bilangan bulat 0 atau lebih"),
-    ({"daya_listrik": "900.5"}, "daya_listrik", "harus bilangan bulat 0 atau lebih"),
-    ({"tahun_rehabilitasi_terakhir": "1900"}, "tahun_rehabilitasi_terakhir", "harus tahun antara 1945 dan"),
+    ({"status_sekolah": "semi"}, "status_sekolah", "harus negeri/swasta atau N/S"),
 ]
 
 
@@ -176,10 +167,10 @@ def test_duplicate_npsn_in_file_rejects_the_second_occurrence(session, tmp_path)
 
 
 def test_several_errors_in_one_row_are_all_listed(session, tmp_path):
-    rows = [school_row("123", status_sekolah="x", akreditasi="Z")]
+    rows = [school_row("123", status_sekolah="x", bentuk_pendidikan="Z")]
     report = import_schools(session, write_csv(tmp_path / "bad.csv", rows))
     assert report.rejected == 1 and report.error_count == 3
-    assert [e.field for e in report.errors] == ["npsn", "status_sekolah", "akreditasi"]
+    assert [e.field for e in report.errors] == ["npsn", "bentuk_pendidikan", "status_sekolah"]
 
 
 def test_default_is_all_or_nothing_and_skip_invalid_keeps_valid_rows(session, tmp_path):
@@ -194,7 +185,7 @@ def test_default_is_all_or_nothing_and_skip_invalid_keeps_valid_rows(session, tm
 
 def test_nothing_is_half_written_when_a_late_row_is_bad(session, tmp_path):
     make_school(session, npsn="50100099", regency_code="53.71")
-    rows = [school_row(f"501000{i:02d}") for i in range(1, 8)] + [school_row("50100008", lintang="99")]
+    rows = [school_row(f"501000{i:02d}") for i in range(1, 8)] + [school_row("50100008", status_sekolah="x")]
     before = school_count(session)
     # Batches of 2: three batches were already flushed when row 9 turns out bad.
     report = import_schools(session, write_csv(tmp_path / "late.csv", rows), batch_size=2)
@@ -204,7 +195,7 @@ def test_nothing_is_half_written_when_a_late_row_is_bad(session, tmp_path):
 
 def test_nothing_is_written_when_a_late_row_is_bad_on_the_empty_table_path(session, tmp_path):
     # Into an empty table the indexes are dropped and (PostgreSQL) one COPY stays open across batches.
-    rows = [school_row(f"501000{i:02d}") for i in range(1, 8)] + [school_row("50100008", akreditasi="Z")]
+    rows = [school_row(f"501000{i:02d}") for i in range(1, 8)] + [school_row("50100008", status_sekolah="x")]
     report = import_schools(session, write_csv(tmp_path / "late.csv", rows), batch_size=2)
     assert not report.written and school_count(session) == 0
     # The rolled-back import left the table and its indexes usable: the same rows now import fine.
@@ -250,7 +241,6 @@ def test_bom_and_header_case_and_spaces_are_accepted(session, tmp_path):
     ("header", "message"),
     [
         (("nama", "bentuk_pendidikan", "status_sekolah", "kode_wilayah"), "kolom wajib tidak ada: npsn"),
-        ((*COLUMNS, "npsm"), "kolom tidak dikenal: npsm"),
         ((*COLUMNS, "nama"), "kolom ganda: nama"),
     ],
 )
@@ -323,14 +313,14 @@ def test_xlsx_bad_row_reports_its_row_number(session, tmp_path):
     assert not report.written
     assert (
         str(report.errors[0])
-        == 'baris 4, kode_wilayah: kode kabupaten/kota tidak dikenal (ditemukan "00.00")'
+        == 'baris 4, kode_wilayah: kode wilayah tidak dikenal (Kemendagri atau Dapodik) (ditemukan "00.00")'
     )
 
 
 def test_unreadable_xlsx_is_one_clear_error(session, tmp_path):
     path = tmp_path / "broken.xlsx"
     path.write_bytes(b"PK\x03\x04 this is not a workbook")
-    with pytest.raises(ImportFileError, match="File XLSX tidak dapat dibaca"):
+    with pytest.raises(ImportFileError, match="XLSX tidak dapat dibuka"):
         import_schools(session, path)
 
 
@@ -401,12 +391,12 @@ def test_cli_import_end_to_end(cli_env, tmp_path):
     result = runner.invoke(cli, ["schools", "import", str(bad), "--errors-csv", str(errors_csv)])
     assert result.exit_code == 1
     assert "Tidak ada yang disimpan" in result.output
-    assert 'baris 3, npsn: harus 8 digit angka (ditemukan "1")' in result.output
+    assert 'baris 3, npsn: harus 8 digit angka 0-9 (ditemukan "1")' in result.output
     with open(errors_csv, encoding="utf-8") as f:
         assert list(csv.reader(f)) == [
-            ["baris", "kolom", "pesan"],
-            ["3", "npsn", 'harus 8 digit angka (ditemukan "1")'],
-            ["4", "npsn", 'harus 8 digit angka (ditemukan "2")'],
+            ["file", "baris", "kolom", "jenis", "pesan"],
+            ["", "3", "npsn", "kesalahan", 'harus 8 digit angka 0-9 (ditemukan "1")'],
+            ["", "4", "npsn", "kesalahan", 'harus 8 digit angka 0-9 (ditemukan "2")'],
         ]
     assert cli_school_count(url) == 2
 

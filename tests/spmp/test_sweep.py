@@ -34,9 +34,10 @@ def fixed_clock():
 
 
 def _notices(session, case_id: int) -> list[tuple[str, int]]:
+    """The sweep's notices of a case (those about a deadline row; hand-off notices have none)."""
     rows = session.execute(
         select(Notification.kind, Notification.user_id)
-        .where(Notification.case_id == case_id)
+        .where(Notification.case_id == case_id, Notification.deadline_id.is_not(None))
         .order_by(Notification.id)
     )
     return [tuple(r) for r in rows]

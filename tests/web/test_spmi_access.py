@@ -1,5 +1,5 @@
-"""SPMI/SPME routes × roles: a school sees only its own cycle; a Widyaprada only assigned schools; others by
-scope (world: "inside" = Kota Kupang, NTT, with a cycle; "outside" = Surabaya with a cycle)."""
+"""SPMI/SPME pages. Their routes × roles are rows of tests/web/test_access_matrix.py (world: "inside" =
+Kota Kupang, NTT, with a cycle; "outside" = Surabaya with a cycle)."""
 
 from __future__ import annotations
 
@@ -10,50 +10,6 @@ import pytest
 from spmp.spme import operations as spme
 from spmp.spmi import operations as ops
 from tests.web.conftest import login, post
-from tests.web.test_access_matrix import NATIONAL, ROLES
-
-SCHOOL = {"school_operator", "principal"}
-PROGRESS = {"bpmp_staff", "bpmp_head", "dinas_province", "dinas_regency", *NATIONAL}
-BULK = {"bpmp_staff", "bpmp_head", *NATIONAL}
-SEES_INSIDE = set(ROLES) - {"facilitator"}  # a facilitator sees only cases assigned to them
-RECORD = {"bpmp_staff", "bpmp_head", *NATIONAL}
-REVIEW = {"widyaprada", "bpmp_staff", "bpmp_head", *NATIONAL}
-VISIT = RECORD | {"dinas_province", "dinas_regency", "widyaprada", "facilitator"}
-
-
-def _only(roles: set[str], yes: int, no: int) -> dict[str, int]:
-    return {role: (yes if role in roles else no) for role in ROLES}
-
-
-MATRIX = [
-    ("GET", "/spmi/sekolah", _only(SCHOOL, 302, 403)),
-    ("GET", "/spmi/siklus/{inside_cycle}", _only(SEES_INSIDE, 200, 404)),
-    ("GET", "/spmi/siklus/{outside_cycle}", _only(NATIONAL, 200, 404)),
-    ("GET", "/spmi/siklus/999999", _only(set(ROLES), 404, 404)),
-    ("POST", "/spmi/siklus/{outside_cycle}/prioritas", _only(NATIONAL, 403, 404)),
-    ("POST", "/spmi/siklus/{outside_cycle}/ajukan", _only(set(), 302, 404) | {r: 400 for r in NATIONAL}),
-    ("GET", "/spmi/tinjauan", _only({"widyaprada", "bpmp_staff", "bpmp_head", *NATIONAL}, 200, 403)),
-    ("GET", "/spmi/progres", _only(PROGRESS, 200, 403)),
-    ("GET", "/spmi/progres/53.71", _only(PROGRESS, 200, 403)),
-    ("GET", "/spmi/progres/99.99", _only(PROGRESS, 404, 403)),
-    ("GET", "/spmi/progres?terlambat=1&format=csv", _only(PROGRESS, 200, 403)),
-    ("GET", "/spmi/progres/53.71?format=xlsx", _only(PROGRESS, 200, 403)),
-    ("GET", "/spmi/terlambat", _only(PROGRESS, 200, 403)),
-    ("GET", "/spmi/terlambat?format=csv", _only(PROGRESS, 200, 403)),
-    ("GET", "/spmi/progres/buka", _only(BULK, 200, 403)),
-    ("GET", "/spmi/tinjauan?terlambat=1&format=xlsx", _only(REVIEW, 200, 403)),
-    ("GET", "/sekolah/{inside}/linimasa", _only(set(ROLES), 200, 404)),
-    ("GET", "/sekolah/{outside}/linimasa", _only(NATIONAL, 200, 404)),
-    ("GET", "/sekolah/{inside}/spme", _only(set(ROLES), 200, 404)),
-    ("GET", "/sekolah/{outside}/spme", _only(NATIONAL, 200, 404)),
-    ("POST", "/sekolah/{outside}/kunjungan", _only(NATIONAL, 400, 404)),
-    ("POST", "/sekolah/{inside}/akreditasi", _only(RECORD, 400, 403)),
-    ("GET", "/spmi/sekolah/{inside}/indikator", _only(SCHOOL | BULK, 200, 403)),
-    ("GET", "/spmi/sekolah/{outside}/indikator", _only(NATIONAL, 200, 404)),
-    ("GET", "/spme/akreditasi-berakhir", _only(VISIT, 200, 403)),
-    ("GET", "/spmi/indikator", _only(BULK, 200, 403)),
-    ("POST", "/sekolah/{outside}/visitasi", _only(NATIONAL, 302, 404)),
-]
 
 
 @pytest.fixture
@@ -62,23 +18,6 @@ def cycles(session, world):
     inside = ops.open_cycle(session, admin, world["inside"].id, 2026)
     outside = ops.open_cycle(session, admin, world["outside"].id, 2026)
     return inside, outside
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_spmi_routes_for_role(client, world, cycles, role):
-    assert login(client, world["users"][role]).status_code == 302
-    ids = {"inside": world["inside"].id, "outside": world["outside"].id,
-           "inside_cycle": cycles[0].id, "outside_cycle": cycles[1].id}  # fmt: skip
-    failures = []
-    for method, template, expected in MATRIX:
-        path = template.format(**ids)
-        if method == "GET":
-            status = client.get(path).status_code
-        else:
-            status = post(client, path, {"version": "1"}).status_code
-        if status != expected[role]:
-            failures.append(f"{method} {path}: expected {expected[role]}, got {status}")
-    assert not failures, f"{role}:\n" + "\n".join(failures)
 
 
 def test_school_page_shows_timeline_section(client, world, cycles, session):

@@ -18,6 +18,7 @@ from web.admin.forms import AssignForm, CoverageForm, PasswordResetForm, UserCre
 from web.auth.forms import ConfirmForm
 from web.db import discard_changes, get_session
 from web.export import export_response, requested_format
+from web.ids import id_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 PAGE_SIZE = 50
@@ -71,7 +72,7 @@ def users():
         statement = filtered_users(q, role)
         return export_response(fmt, "pengguna", USER_EXPORT_HEADER,
                                lambda session: user_export_rows(session, statement), title="Pengguna")  # fmt: skip
-    page = list_users(get_session(), q, role, request.args.get("setelah", type=int) or 0, PAGE_SIZE)
+    page = list_users(get_session(), q, role, id_arg(request.args, "setelah") or 0, PAGE_SIZE)
     return render_template(
         "admin/users.html", users=page.users, next_after=page.next_after, q=q, role=role, roles=ROLE_LABELS
     )
@@ -110,7 +111,7 @@ def _load_user(user_id: int) -> User:
     return user
 
 
-@bp.route("/pengguna/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/pengguna/<id:user_id>", methods=["GET", "POST"])
 @admin_required
 def user_detail(user_id: int):
     session = get_session()
@@ -146,7 +147,7 @@ def user_detail(user_id: int):
     )
 
 
-@bp.route("/pengguna/<int:user_id>/aktif", methods=["POST"])
+@bp.route("/pengguna/<id:user_id>/aktif", methods=["POST"])
 @admin_required
 def user_toggle_active(user_id: int):
     user = _load_user(user_id)
@@ -160,7 +161,7 @@ def user_toggle_active(user_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
-@bp.route("/pengguna/<int:user_id>/sandi", methods=["POST"])
+@bp.route("/pengguna/<id:user_id>/sandi", methods=["POST"])
 @admin_required
 def user_reset_password(user_id: int):
     user = _load_user(user_id)
@@ -175,7 +176,7 @@ def user_reset_password(user_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
-@bp.route("/pengguna/<int:user_id>/totp", methods=["POST"])
+@bp.route("/pengguna/<id:user_id>/totp", methods=["POST"])
 @admin_required
 def user_reset_totp(user_id: int):
     """Reset a lost second factor (audited); the user enrols anew at the next login."""
@@ -195,7 +196,7 @@ def user_reset_totp(user_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
-@bp.route("/pengguna/<int:user_id>/sekolah", methods=["POST"])
+@bp.route("/pengguna/<id:user_id>/sekolah", methods=["POST"])
 @admin_required
 def user_assign(user_id: int):
     user = _load_user(user_id)
@@ -211,7 +212,7 @@ def user_assign(user_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
-@bp.route("/pengguna/<int:user_id>/sekolah/<int:school_id>/hapus", methods=["POST"])
+@bp.route("/pengguna/<id:user_id>/sekolah/<id:school_id>/hapus", methods=["POST"])
 @admin_required
 def user_unassign(user_id: int, school_id: int):
     user = _load_user(user_id)

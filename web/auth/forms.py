@@ -1,6 +1,7 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
+
+from web.forms import FlaskForm
 
 REQUIRED = "Wajib diisi."
 

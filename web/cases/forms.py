@@ -1,7 +1,9 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from web.forms import FlaskForm
+from web.ids import IdField
 
 REQUIRED = "Wajib diisi."
 
@@ -15,8 +17,14 @@ class EvidenceForm(FlaskForm):
 
 
 class PauseForm(FlaskForm):
-    seen_version = HiddenField()
+    seen_version = IdField(allow_zero=True, validators=[InputRequired("Versi kasus tidak terbaca.")])
     reason = TextAreaField("Alasan", validators=[Optional(), Length(max=2000)])
+
+
+class AssignForm(FlaskForm):
+    seen_version = IdField(allow_zero=True, validators=[InputRequired("Versi kasus tidak terbaca.")])
+    assignee = SelectField("Penanggung jawab baru", coerce=int, choices=[])
+    reason = StringField("Catatan (opsional)", validators=[Optional(), Length(max=2000)])
 
 
 class OpenCaseForm(FlaskForm):

@@ -26,13 +26,17 @@ from spmp.engine.queries import (
     users_by_id,
 )
 from spmp.schools.models import School
-from web.cases.forms import CommentForm, EvidenceForm, OpenCaseForm, PauseForm
+from spmp.timeline import event_detail, event_title
+from web.cases.forms import AssignForm, CommentForm, EvidenceForm, OpenCaseForm, PauseForm
 from web.db import discard_changes, get_session
 from web.export import export_response, requested_format
+from web.ids import id_arg, id_list, parse_version
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 PAGE_SIZE = 50
 STALE = "Kasus ini telah berubah sejak halaman dibuka. Halaman dimuat ulang; periksa lalu ulangi bila perlu."
+
+
 def _case_or_404(case_id: int) -> CaseRecord:
     try:
         return cases.get_case(get_session(), current_user, case_id)
@@ -71,7 +75,7 @@ def index():
         statement = case_export_statement(current_user, filters)
         return export_response(fmt, "daftar-kasus", CASE_EXPORT_HEADER,
                                lambda session: case_export_rows(session, statement), title="Kasus")  # fmt: skip
-    page = list_cases(get_session(), current_user, filters, request.args.get("sebelum", type=int), PAGE_SIZE)
+    page = list_cases(get_session(), current_user, filters, id_arg(request.args, "sebelum"), PAGE_SIZE)
     args = {k: v for k, v in request.args.items() if k != "sebelum" and v}
     return render_template(
         "cases/index.html",
@@ -80,10 +84,11 @@ def index():
         args=args,
         catalogue=workflows(),
         get_definition=get_definition,
+        can_open=bool(_openable(workflows())),
     )
 
 
-@bp.route("/kasus/<int:case_id>")
+@bp.route("/kasus/<id:case_id>")
 @login_required
 def detail(case_id: int):
     session = get_session()
@@ -107,13 +112,16 @@ def detail(case_id: int):
         evidence_form=EvidenceForm(),
         pause_form=PauseForm(seen_version=case.version),
         can_pause=current_user.role in workflow.pause_roles,
+        assign_form=_assign_form(session, case) if current_user.role in workflow.assign_roles else None,
+        event_title=event_title,
+        event_detail=event_detail,
     )
 
 
-@bp.route("/kasus/<int:case_id>/aksi/<trigger>", methods=["POST"])
+@bp.route("/kasus/<id:case_id>/aksi/<trigger>", methods=["POST"])
 @login_required
 def act(case_id: int, trigger: str):
-    seen = request.form.get("seen_version", type=int)
+    seen = parse_version(request.form.get("seen_version"))
     if seen is None:
         abort(400, description="Versi kasus tidak terbaca. Muat ulang halaman.")
     inputs = {
@@ -121,7 +129,7 @@ def act(case_id: int, trigger: str):
         for k, v in request.form.items()
         if k.startswith("input_") and v.strip()
     }
-    evidence_ids = [int(v) for v in request.form.getlist("evidence_id") if v.isdigit()] or None
+    evidence_ids = id_list(request.form.getlist("evidence_id")) or None
     try:
         result = fire(
             get_session(),
@@ -141,7 +149,7 @@ def act(case_id: int, trigger: str):
     return _back(case_id)
 
 
-@bp.route("/kasus/<int:case_id>/komentar", methods=["POST"])
+@bp.route("/kasus/<id:case_id>/komentar", methods=["POST"])
 @login_required
 def comment(case_id: int):
     form = CommentForm()
@@ -156,7 +164,7 @@ def comment(case_id: int):
     return _back(case_id)
 
 
-@bp.route("/kasus/<int:case_id>/bukti", methods=["POST"])
+@bp.route("/kasus/<id:case_id>/bukti", methods=["POST"])
 @login_required
 def upload(case_id: int):
     form = EvidenceForm()
@@ -176,7 +184,7 @@ def upload(case_id: int):
     return _back(case_id)
 
 
-@bp.route("/bukti/<int:evidence_id>")
+@bp.route("/bukti/<id:evidence_id>")
 @login_required
 def download(evidence_id: int):
     settings = current_app.config["SPMP_SETTINGS"]
@@ -193,11 +201,39 @@ def download(evidence_id: int):
     return response
 
 
-@bp.route("/kasus/<int:case_id>/jeda", methods=["POST"])
+def _assign_form(session, case: CaseRecord) -> AssignForm:
+    form = AssignForm(seen_version=case.version, assignee=case.assignee_user_id or 0)
+    people = cases.assignable_users(session, case)
+    form.assignee.choices = [(0, "— Tidak ada —")] + [
+        (u.id, f"{u.full_name} ({u.role_label})") for u in people
+    ]
+    return form
+
+
+@bp.route("/kasus/<id:case_id>/penanggung-jawab", methods=["POST"])
+@login_required
+def assign(case_id: int):
+    case = _case_or_404(case_id)
+    form = _assign_form(get_session(), case)
+    if not form.validate_on_submit():
+        flash("Pilih penanggung jawab dari daftar.", "danger")
+        return _back(case_id)
+    try:
+        cases.assign_case(get_session(), current_user, case_id, form.seen_version.data,
+                          assignee_user_id=form.assignee.data or None, reason=form.reason.data or None)  # fmt: skip
+    except (ActionRefused, StaleCaseError, CaseNotFound) as exc:
+        return _refused(exc, case_id)
+    flash("Penanggung jawab diubah; yang ditugaskan sudah diberi tahu.", "success")
+    return _back(case_id)
+
+
+@bp.route("/kasus/<id:case_id>/jeda", methods=["POST"])
 @login_required
 def pause(case_id: int):
     form = PauseForm()
-    seen = int(form.seen_version.data or 0)
+    if not form.validate_on_submit():
+        abort(400, description="Versi kasus tidak terbaca. Muat ulang halaman.")
+    seen = form.seen_version.data
     try:
         if request.form.get("resume"):
             cases.resume_case(get_session(), current_user, case_id, seen, form.reason.data or None)
@@ -210,16 +246,20 @@ def pause(case_id: int):
     return _back(case_id)
 
 
-@bp.route("/kasus/baru", methods=["GET", "POST"])
-@login_required
-def open_new():
-    session = get_session()
-    catalogue = workflows()
-    openable = [
+def _openable(catalogue) -> list:
+    """The current workflows the user may open a case of (the "Buka kasus" link shows only if any)."""
+    return [
         catalogue.current(k)
         for k in sorted(catalogue.current_versions)
         if current_user.role in catalogue.current(k).open_roles
     ]
+
+
+@bp.route("/kasus/baru", methods=["GET", "POST"])
+@login_required
+def open_new():
+    session = get_session()
+    openable = _openable(workflows())
     if not openable:
         abort(403)
     form = OpenCaseForm()

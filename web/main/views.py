@@ -13,10 +13,14 @@ def dashboard():
     from spmp import clock
     from spmp.accounts.operations import assigned_schools
     from spmp.engine.definitions import get_definition
-    from spmp.worklist import my_worklist
+    from spmp.worklist import EXPORT_HEADER, export_rows, my_worklist
+    from web.export import export_response, requested_format
 
     session = get_session()
     work = my_worklist(session, current_user)
+    if fmt := requested_format():
+        rows = export_rows(work)  # read now: the download is streamed after this session is closed
+        return export_response(fmt, "pekerjaan-saya", EXPORT_HEADER, lambda _session: rows, "Pekerjaan saya")
     caseload = (
         assigned_schools(session, current_user)
         if current_user.role in (Role.WIDYAPRADA, Role.FACILITATOR)

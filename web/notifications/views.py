@@ -10,6 +10,7 @@ from spmp import clock
 from spmp.notifications import operations as notifications
 from spmp.notifications.text import format_time
 from web.db import get_session
+from web.ids import id_arg
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
 
@@ -18,13 +19,11 @@ bp = Blueprint("notifications", __name__, template_folder="templates")
 @login_required
 def index():
     session = get_session()
-    page = notifications.list_notifications(
-        session, current_user, before_id=request.args.get("sebelum", type=int)
-    )
+    page = notifications.list_notifications(session, current_user, before_id=id_arg(request.args, "sebelum"))
     return render_template("notifications/list.html", page=page, format_time=format_time)
 
 
-@bp.route("/notifikasi/<int:notification_id>/baca", methods=["POST"])
+@bp.route("/notifikasi/<id:notification_id>/baca", methods=["POST"])
 @login_required
 def mark_read(notification_id: int):
     try:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from spmp.access import visible_provinces
 from spmp.regions.models import Regency
 from spmp.schools import queries as school_queries
-from spmp.schools.models import BENTUK, BENTUK_LABELS, STATUS
+from spmp.schools.models import STATUS, BentukPendidikan
 from spmp.schools.queries import DirectoryFilters, get_school, search_schools
 from web.db import get_session
 from web.export import export_response, requested_format
@@ -17,13 +17,20 @@ from web.export import export_response, requested_format
 bp = Blueprint("schools", __name__, template_folder="templates")
 
 
-def _filters_from_args(args) -> DirectoryFilters:
+def _bentuk_options(session) -> dict[str, str]:
+    rows = session.execute(
+        select(BentukPendidikan.code, BentukPendidikan.name).order_by(BentukPendidikan.sort_order)
+    )
+    return dict(rows.all())
+
+
+def _filters_from_args(args, bentuk_options: dict[str, str]) -> DirectoryFilters:
     is_3t = {"1": True, "0": False}.get(args.get("t3", ""))
     return DirectoryFilters(
         q=(args.get("q") or "").strip()[:100] or None,
         province_code=args.get("provinsi") or None,
         regency_code=args.get("kabkota") or None,
-        bentuk=args.get("bentuk") if args.get("bentuk") in BENTUK else None,
+        bentuk=args.get("bentuk") if args.get("bentuk") in bentuk_options else None,
         status=args.get("status") if args.get("status") in STATUS else None,
         is_3t=is_3t,
     )
@@ -33,7 +40,8 @@ def _filters_from_args(args) -> DirectoryFilters:
 @login_required
 def directory():
     session = get_session()
-    filters = _filters_from_args(request.args)
+    bentuk_options = _bentuk_options(session)
+    filters = _filters_from_args(request.args, bentuk_options)
     fmt = requested_format()
     if fmt:
         return _export(fmt, filters)
@@ -54,7 +62,7 @@ def directory():
         filters=filters,
         provinces=provinces,
         regencies=regencies,
-        bentuk_options=BENTUK_LABELS,
+        bentuk_options=bentuk_options,
         args=args,
     )
 
@@ -71,7 +79,7 @@ def _export(fmt: str, filters: DirectoryFilters):
     )
 
 
-@bp.route("/sekolah/<int:school_id>")
+@bp.route("/sekolah/<id:school_id>")
 @login_required
 def detail(school_id: int):
     school = get_school(get_session(), current_user, school_id)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from spmp.schools.models import ACCREDITATION_LABELS
 from spmp.spme.models import VISIT_KINDS
+from web.forms import FlaskForm
 from web.spmi.forms import TanggalField
 
 REQUIRED = "Wajib diisi."

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from spmp.engine import EngineError, get_definition
+from spmp.engine import CaseNotFound, EngineError, get_definition
 from spmp.schools.queries import get_school
 from spmp.spme import operations as spme
 from spmp.timeline import school_due_next, school_timeline
@@ -36,7 +36,7 @@ def _school_or_404(school_id: int):
     return school
 
 
-@bp.route("/sekolah/<int:school_id>/linimasa")
+@bp.route("/sekolah/<id:school_id>/linimasa")
 @login_required
 def timeline(school_id: int):
     school = _school_or_404(school_id)
@@ -66,7 +66,7 @@ def _render_spme(school, accreditation_form=None, visit_form=None, status=200):
     ), status  # fmt: skip
 
 
-@bp.route("/sekolah/<int:school_id>/spme")
+@bp.route("/sekolah/<id:school_id>/spme")
 @login_required
 def school_page(school_id: int):
     return _render_spme(_school_or_404(school_id))
@@ -77,7 +77,7 @@ def _attach_error(form, exc) -> None:
     (field.errors if field is not None else form.form_errors).append(str(exc))
 
 
-@bp.route("/sekolah/<int:school_id>/akreditasi", methods=["POST"])
+@bp.route("/sekolah/<id:school_id>/akreditasi", methods=["POST"])
 @login_required
 def record_accreditation(school_id: int):
     school = _school_or_404(school_id)
@@ -97,7 +97,7 @@ def record_accreditation(school_id: int):
     return redirect(url_for("spme.school_page", school_id=school.id))
 
 
-@bp.route("/sekolah/<int:school_id>/kunjungan", methods=["POST"])
+@bp.route("/sekolah/<id:school_id>/kunjungan", methods=["POST"])
 @login_required
 def record_visit(school_id: int):
     school = _school_or_404(school_id)
@@ -117,7 +117,7 @@ def record_visit(school_id: int):
     return redirect(url_for("spme.school_page", school_id=school.id))
 
 
-@bp.route("/sekolah/<int:school_id>/visitasi", methods=["POST"])
+@bp.route("/sekolah/<id:school_id>/visitasi", methods=["POST"])
 @login_required
 def open_visit(school_id: int):
     """Select the school as an accreditation field-visit target (opens the case)."""
@@ -134,12 +134,14 @@ def open_visit(school_id: int):
     return redirect(url_for("cases.detail", case_id=visit.case_id))
 
 
-@bp.route("/spme/visitasi/<int:case_id>/salin-bukti-spmi", methods=["POST"])
+@bp.route("/spme/visitasi/<id:case_id>/salin-bukti-spmi", methods=["POST"])
 @login_required
 def copy_evidence(case_id: int):
     """Pravisitasi in one click: the school's SPMI evidence files are attached to the visit case."""
     try:
         added = spme.copy_spmi_evidence(get_session(), current_user, case_id)
+    except CaseNotFound:
+        abort(404)
     except EngineError as exc:
         discard_changes()
         flash(str(exc), "danger")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
-    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -16,16 +14,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from spmp.spmi.models import SNP
+from web.forms import FlaskForm
+from web.ids import IdField, parse_id
 
 REQUIRED = "Wajib diisi."
 SNP_CHOICES = [SelectChoice("", "— pilih standar —"), *(SelectChoice(k, v) for k, v in SNP.items())]
 
 
 def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return parse_id(value)
 
 
 class TanggalField(DateField):
@@ -116,7 +113,7 @@ class PlanForm(FlaskForm):
 class StepForm(FlaskForm):
     """Submit / approve: carries the case version the user saw (a stale page cannot act)."""
 
-    version = HiddenField(validators=[DataRequired()])
+    version = IdField(allow_zero=True, validators=[InputRequired()])
     comment = TextAreaField("Catatan (opsional)", validators=[Optional(), Length(max=5000)])
 
 

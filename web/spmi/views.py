@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from spmp import clock
+from spmp import clock, tabular
 from spmp.accounts.models import NATIONAL_ROLES, Role
 from spmp.engine import (
     ActionRefused,
@@ -24,12 +24,14 @@ from spmp.engine.calendar import WIB
 from spmp.regions.names import regency_with_province, region_names
 from spmp.schools.importer import ImportFileError
 from spmp.schools.queries import get_school
+from spmp.spmi import indicator_template as indicator_templates
 from spmp.spmi import operations as ops
 from spmp.spmi import queries
 from spmp.spmi.importer import import_indicators
-from spmp.spmi.models import BANDS, SNP
+from spmp.spmi.models import BANDS, CHANGE_ACTIONS, NOTE_ITEM_LABELS, SNP
 from web.db import discard_changes, get_session
 from web.export import export_response, requested_format
+from web.ids import parse_id
 from web.navigation import EXTRA_MENU
 from web.spmi import forms
 
@@ -51,7 +53,7 @@ EXTRA_MENU.extend([
 def _time_helpers():
     """Times are stored in UTC; people in Indonesia read them in WIB (the ministry's deadlines are WIB)."""
 
-    return {"in_wib": in_wib}
+    return {"in_wib": in_wib, "note_kinds": NOTE_ITEM_LABELS, "change_actions": CHANGE_ACTIONS}
 
 
 def _require(roles) -> None:
@@ -123,13 +125,22 @@ def _step_forms(content, submitted: dict | None = None) -> dict:
         SelectChoice(p.id, f"{p.indicator_code} {p.indicator_name}") for p in content.priorities
     ]
     causes = [c for p in content.priorities for c in p.root_causes]
-    built["activity"].root_cause_id.choices = [SelectChoice(c.id, c.description[:60]) for c in causes]
+    built["activity"].root_cause_id.choices = root_cause_choices(content)
     activities = [a for c in causes for a in c.activities]
     built["progress"].activity_id.choices = [SelectChoice(a.id, a.title) for a in activities]
     built["evaluation"].indicator_code.choices = [
         SelectChoice(p.indicator_code, f"{p.indicator_code} {p.indicator_name}") for p in content.priorities
     ]
     return built
+
+
+def root_cause_choices(content) -> list[SelectChoice]:
+    """Each root cause named with its priority, uncut (two causes may start alike)."""
+    return [
+        SelectChoice(c.id, f"{p.indicator_code} {p.indicator_name} › {c.description}")
+        for p in content.priorities
+        for c in p.root_causes
+    ]
 
 
 def _render_cycle(cycle, submitted: dict | None = None, status: int = 200):
@@ -151,11 +162,11 @@ def _render_cycle(cycle, submitted: dict | None = None, status: int = 200):
         "spmi/cycle.html", cycle=cycle, case=case, content=content, definition=definition, actions=actions,
         forms=_step_forms(content, submitted), can_edit=can_edit, phase=case.state, previous=previous,
         snp=SNP, bands=BANDS, step_form=forms.StepForm(formdata=None, version=case.version),
-        states=queries.STATE_ORDER,
+        states=queries.STATE_ORDER, can_import_indicators=current_user.role in (*SCHOOL_ROLES, *BULK_ROLES),
     ), status  # fmt: skip
 
 
-@bp.route("/spmi/siklus/<int:cycle_id>")
+@bp.route("/spmi/siklus/<id:cycle_id>")
 @login_required
 def cycle(cycle_id: int):
     return _render_cycle(_cycle_or_404(cycle_id))
@@ -170,10 +181,13 @@ def _add_root_cause(session, cycle, f):
     return ops.add_root_cause(session, current_user, cycle.id, f.priority_id.data, f.description.data)
 
 
-def _add_activity(session, cycle, f):
-    data = ops.ActivityInput(f.root_cause_id.data, f.title.data, f.snp.data, f.owner.data, f.start_date.data,
+def _activity_input(f) -> ops.ActivityInput:
+    return ops.ActivityInput(f.root_cause_id.data, f.title.data, f.snp.data, f.owner.data, f.start_date.data,
                              f.end_date.data, f.budget_ref.data, f.target.data)  # fmt: skip
-    return ops.add_activity(session, current_user, cycle.id, data)
+
+
+def _add_activity(session, cycle, f):
+    return ops.add_activity(session, current_user, cycle.id, _activity_input(f))
 
 
 def _set_standard(session, cycle, f):
@@ -214,7 +228,7 @@ STEPS = {
 }
 
 
-@bp.route("/spmi/siklus/<int:cycle_id>/<step>", methods=["POST"])
+@bp.route("/spmi/siklus/<id:cycle_id>/<step>", methods=["POST"])
 @login_required
 def save_step(cycle_id: int, step: str):
     """One PBD form: validate (messages next to the fields), call the operation, back to the page."""
@@ -242,11 +256,17 @@ def save_step(cycle_id: int, step: str):
     return redirect(url_for("spmi.cycle", cycle_id=cycle.id, _anchor=key))
 
 
-@bp.route("/spmi/siklus/<int:cycle_id>/prioritas/<int:priority_id>/hapus", methods=["POST"])
+@bp.route("/spmi/siklus/<id:cycle_id>/prioritas/<id:priority_id>/hapus", methods=["GET", "POST"])
 @login_required
 def remove_priority(cycle_id: int, priority_id: int):
+    """GET asks for confirmation (what goes with the priority, and that review notes stay); POST removes."""
     cycle = _cycle_or_404(cycle_id)
+    _require(SCHOOL_ROLES)
     try:
+        priority = ops.get_priority(get_session(), current_user, cycle.id, priority_id)
+        if request.method == "GET":
+            return render_template("spmi/confirm_remove_priority.html", cycle=cycle, priority=priority,
+                                   notes=queries.cycle_content(get_session(), cycle).all_notes)  # fmt: skip
         ops.remove_priority(get_session(), current_user, cycle.id, priority_id)
     except CaseNotFound:
         abort(404)
@@ -254,8 +274,72 @@ def remove_priority(cycle_id: int, priority_id: int):
         discard_changes()
         flash(str(exc), "danger")
         return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
-    flash("Prioritas dihapus.", "success")
+    flash("Prioritas dihapus. Catatan Widyaprada tentangnya tetap tersimpan.", "success")
     return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
+
+
+def _found(load):
+    try:
+        return load()
+    except CaseNotFound:
+        abort(404)
+
+
+def _edit_item(cycle, form, item, save, title: str, fields: tuple[str, ...]):
+    """An edit page for one PBD item of the school's cycle: GET shows it filled, POST saves via ``save``."""
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            save(form)
+        except ops.SpmiInputError as exc:
+            field = form._fields.get(exc.field)
+            (field.errors if field is not None else form.form_errors).append(str(exc))
+        except ActionRefused as exc:
+            discard_changes()
+            flash(str(exc), "danger")
+            return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
+        else:
+            flash(f"{title} disimpan.", "success")
+            return redirect(url_for("spmi.cycle", cycle_id=cycle.id, _anchor=f"{form._prefix}{item.id}"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("spmi/edit_item.html", cycle=cycle, form=form, title=title, fields=fields), status
+
+
+@bp.route("/spmi/siklus/<id:cycle_id>/akar-masalah/<id:cause_id>/ubah", methods=["GET", "POST"])
+@login_required
+def edit_root_cause(cycle_id: int, cause_id: int):
+    """Refleksi: edit a root cause or move it (with its activities) to another priority."""
+    cycle = _cycle_or_404(cycle_id)
+    _require(SCHOOL_ROLES)
+    session = get_session()
+    cause = _found(lambda: ops.get_root_cause(session, current_user, cycle.id, cause_id))
+    form = forms.RootCauseForm(prefix="root_cause", obj=cause)
+    form.priority_id.choices = [SelectChoice(p.id, f"{p.indicator_code} {p.indicator_name}")
+                                for p in queries.cycle_content(session, cycle).priorities]  # fmt: skip
+
+    def save(f):
+        ops.update_root_cause(
+            session, current_user, cycle.id, cause.id, f.priority_id.data, f.description.data
+        )
+
+    return _edit_item(cycle, form, cause, save, "Akar masalah", ("priority_id", "description"))
+
+
+@bp.route("/spmi/siklus/<id:cycle_id>/kegiatan/<id:activity_id>/ubah", methods=["GET", "POST"])
+@login_required
+def edit_activity(cycle_id: int, activity_id: int):
+    """Benahi: edit an activity or move it to a root cause of another priority."""
+    cycle = _cycle_or_404(cycle_id)
+    _require(SCHOOL_ROLES)
+    session = get_session()
+    activity = _found(lambda: ops.get_activity(session, current_user, cycle.id, activity_id))
+    form = forms.ActivityForm(prefix="activity", obj=activity)
+    form.root_cause_id.choices = root_cause_choices(queries.cycle_content(session, cycle))
+
+    def save(f):
+        ops.update_activity(session, current_user, cycle.id, activity.id, _activity_input(f))
+
+    fields = ("root_cause_id", "title", "snp", "owner", "start_date", "end_date", "budget_ref", "target")
+    return _edit_item(cycle, form, activity, save, "Kegiatan", fields)
 
 
 # --- workflow steps ----------------------------------------------------------------------------------
@@ -263,10 +347,7 @@ def _version() -> int:
     form = forms.StepForm()
     if not form.validate_on_submit():
         abort(400, description="Formulir tidak lengkap. Muat ulang halaman lalu coba lagi.")
-    try:
-        return int(form.version.data)
-    except ValueError:
-        abort(400, description="Formulir tidak lengkap. Muat ulang halaman lalu coba lagi.")
+    return form.version.data
 
 
 def _step(cycle_id: int, call, done: str):
@@ -285,7 +366,7 @@ def _step(cycle_id: int, call, done: str):
     return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
 
 
-@bp.route("/spmi/siklus/<int:cycle_id>/ajukan", methods=["POST"])
+@bp.route("/spmi/siklus/<id:cycle_id>/ajukan", methods=["POST"])
 @login_required
 def submit(cycle_id: int):
     return _step(
@@ -295,13 +376,29 @@ def submit(cycle_id: int):
     )
 
 
-@bp.route("/spmi/siklus/<int:cycle_id>/setujui", methods=["POST"])
+@bp.route("/spmi/siklus/<id:cycle_id>/setujui", methods=["GET", "POST"])
 @login_required
 def approve(cycle_id: int):
+    """GET asks the Widyaprada to confirm (what is approved, its evidence); POST approves."""
+    if request.method == "GET":
+        return _confirm_approve(_cycle_or_404(cycle_id))
     comment = request.form.get("comment")
     return _step(
         cycle_id, lambda s, c, v: ops.approve_phase(s, current_user, c.id, v, comment), "Tahap disetujui."
     )
+
+
+def _confirm_approve(cycle):
+    session = get_session()
+    option = next((o for o in available_actions(session, cycle.case, current_user)
+                   if o.transition.trigger == "approve"), None)  # fmt: skip
+    if option is None or not option.allowed:
+        flash(option.reason if option else "Tahap ini tidak dapat disetujui sekarang.", "warning")
+        return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
+    definition = get_definition(cycle.case.type_key, cycle.case.type_version)
+    return render_template("spmi/confirm_approve.html", cycle=cycle, case=cycle.case, definition=definition,
+                           content=queries.cycle_content(session, cycle), label=option.transition.label,
+                           form=forms.StepForm(formdata=None, version=cycle.case.version))  # fmt: skip
 
 
 def _notes_from_form() -> list[ops.NoteInput]:
@@ -311,12 +408,12 @@ def _notes_from_form() -> list[ops.NoteInput]:
         if not name.startswith("note-") or not body.strip():
             continue
         _, kind, *rest = name.split("-", 2)
-        item_id = int(rest[0]) if rest and rest[0].isdigit() else None
+        item_id = parse_id(rest[0]) if rest else None
         notes.append(ops.NoteInput(kind, item_id, body))
     return notes
 
 
-@bp.route("/spmi/siklus/<int:cycle_id>/kembalikan", methods=["POST"])
+@bp.route("/spmi/siklus/<id:cycle_id>/kembalikan", methods=["POST"])
 @login_required
 def send_back(cycle_id: int):
     notes = _notes_from_form()
@@ -455,15 +552,52 @@ def bulk_open():
 
 
 # --- indicators ---------------------------------------------------------------------------------------
-@bp.route("/spmi/sekolah/<int:school_id>/indikator", methods=["GET", "POST"])
-@login_required
-def indicators(school_id: int):
-    """Import a school's Rapor Pendidikan indicators (its operator/principal, or B/BPMP for it)."""
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _import_school_or_404(school_id: int):
     school = get_school(get_session(), current_user, school_id)
     if school is None:
         abort(404)
     _require((*SCHOOL_ROLES, *BULK_ROLES))
-    return _indicator_import(school, url_for("spmi.indicators", school_id=school.id))
+    return school
+
+
+@bp.route("/spmi/sekolah/<id:school_id>/indikator", methods=["GET", "POST"])
+@login_required
+def indicators(school_id: int):
+    """Import a school's Rapor Pendidikan indicators (its operator/principal, or B/BPMP for it); with
+    ``?siklus=<id>`` (from the cycle page) it goes back to that cycle afterwards."""
+    school = _import_school_or_404(school_id)
+    back_cycle = _cycle_of_school(request.args.get("siklus"), school.id)
+    done_url = (
+        url_for("spmi.cycle", cycle_id=back_cycle.id)
+        if back_cycle
+        else url_for("spmi.indicators", school_id=school.id)
+    )
+    return _indicator_import(school, done_url, back_cycle)
+
+
+def _cycle_of_school(cycle_id: str | None, school_id: int):
+    """The cycle to go back to, if ``cycle_id`` is one of this school's cycles that the user may see."""
+    number = tabular.ascii_int(cycle_id, low=1, high=2**31 - 1)
+    if number is None:
+        return None
+    try:
+        cycle = ops.get_cycle(get_session(), current_user, number)
+    except CaseNotFound:
+        return None
+    return cycle if cycle.school_id == school_id else None
+
+
+@bp.route("/spmi/sekolah/<id:school_id>/indikator/templat.xlsx")
+@login_required
+def indicator_template(school_id: int):
+    """The school's XLSX template, in the layout of the Rapor Pendidikan download."""
+    school = _import_school_or_404(school_id)
+    year = tabular.ascii_int(request.args.get("tahun"), low=2000, high=2100) or _current_year()
+    data = indicator_templates.school_template(school, year)
+    return _xlsx_download(data, f"templat-rapor-{school.npsn}-{year}.xlsx")
 
 
 @bp.route("/spmi/indikator", methods=["GET", "POST"])
@@ -474,10 +608,25 @@ def indicators_bulk():
     return _indicator_import(None, url_for("spmi.indicators_bulk"))
 
 
-def _indicator_import(school, done_url: str):
-    """The import form and its report: for one school, or (``school`` None) by NPSN in bulk."""
+@bp.route("/spmi/indikator/templat.xlsx")
+@login_required
+def indicator_bulk_template():
+    """The XLSX template of a bulk file (SPMP's own columns)."""
+    _require(BULK_ROLES)
+    return _xlsx_download(indicator_templates.bulk_template(), "templat-indikator-massal.xlsx")
+
+
+def _xlsx_download(data: bytes, filename: str):
+    response = current_app.response_class(data, mimetype=XLSX)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _indicator_import(school, done_url: str, back_cycle=None):
+    """The import form and its report: for one school, or (``school`` None) by NPSN in bulk. Every
+    problem of the file is shown on the page (never a 500): the importer raises ImportFileError only."""
     form = (
-        forms.IndicatorImportForm(year=_current_year())
+        forms.IndicatorImportForm(year=back_cycle.year if back_cycle else _current_year())
         if request.method == "GET"
         else forms.IndicatorImportForm()
     )
@@ -494,4 +643,6 @@ def _indicator_import(school, done_url: str):
                 flash(report.summary(), "success")
                 return redirect(done_url)
     status = 400 if request.method == "POST" and (form.errors or (report and not report.ok)) else 200
-    return render_template("spmi/indicators.html", school=school, form=form, report=report), status
+    return render_template(
+        "spmi/indicators.html", school=school, form=form, report=report, back_cycle=back_cycle
+    ), status

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from spmp.engine import definitions
+from spmp.engine import definitions, diagram
 from spmp.engine.definitions import DefinitionError, load_directory, load_file
-from spmp.engine import diagram
 from spmp.engine.diagram import mermaid, workflow_svg
 
 VALID = {

@@ -136,3 +136,12 @@ def test_expiry_reminders_once_per_decision(session, spmi_world, fixed_today):
     notes = session.scalars(select(Notification).where(Notification.title.like("Akreditasi %"))).all()
     assert {n.user_id for n in notes} == {w["operator"].id, w["principal"].id}
     assert spme.send_expiry_reminders(session) == 0  # not twice
+
+
+def test_too_long_visit_text_is_refused_not_cut(session, spmi_world, fixed_today):
+    w = spmi_world
+    with pytest.raises(spme.SpmeInputError) as err:
+        spme.record_external_visit(session, w["staff"], w["school"].id, spme.VisitInput(
+            "mitra", date(2026, 8, 20), "Dr. Maria " * 30, "Universitas Nusa Cendana", "Pendampingan", "Temuan",
+        ))  # fmt: skip
+    assert err.value.field == "visitor" and "maksimal 200 karakter" in str(err.value)
