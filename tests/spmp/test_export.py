@@ -57,8 +57,8 @@ def test_xlsx_neutralises_so_no_cell_is_a_formula():
     rows = [(v, -7, date(2026, 7, 1)) for v in DANGEROUS]
     values, sheet = _xlsx(("Nama", "Selisih", "Tanggal"), rows)
     assert values[0] == ("Nama", "Selisih", "Tanggal")
-    # (XML stores a carriage return as a line feed)
-    assert [r[0] for r in values[1:]] == ["'" + v.replace("\r", "\n") for v in DANGEROUS]
+    # (an XML reader may hand a carriage return back as a line feed: compare without that difference)
+    assert [r[0].replace("\r", "\n") for r in values[1:]] == ["'" + v.replace("\r", "\n") for v in DANGEROUS]
     assert all(r[1] == -7 for r in values[1:])  # numbers stay numbers
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
