@@ -214,6 +214,11 @@ def authenticate(
     return LoginResult(user)
 
 
+def account_locked_until(session: Session, user: User) -> datetime | None:
+    """The end of a lock on the account from every address (password or second factor), or None."""
+    return throttle.locked_until(session, [f"pw:{user.username}", f"totp:{user.id}"], clock.now())
+
+
 def _locked_message(until: datetime) -> str:
     wib = until + timedelta(hours=7)
     return (

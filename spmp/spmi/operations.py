@@ -24,7 +24,6 @@ from spmp.engine import ActionRefused, CaseNotFound, StaleCaseError, fire, get_d
 from spmp.engine.calendar import deadline_rows
 from spmp.engine.cases import CaseDeadline, CaseRecord
 from spmp.engine.permissions import case_scope
-from spmp.fastsql import FastSQL
 from spmp.regions.models import UnitCoverage
 from spmp.schools.models import School
 from spmp.spmi.models import (
@@ -262,23 +261,14 @@ def _insert_deadlines(session, workflow, case_ids: list[int], now: datetime) -> 
 
 
 def _append_open_events(session, workflow, actor_id, case_ids, schools, year, now) -> None:
-    """One "open" audit event per case, chained in memory and written in one executemany, after
-    ``audit.chain_head`` (the same serialisation as ``audit.append``)."""
-    event_id, prev_hash = audit.chain_head(FastSQL.of(session))
+    """One "open" audit event per case (as ``audit.append`` writes it), in one executemany or COPY."""
     rows = []
     for case_id, school in zip(case_ids, schools, strict=True):
-        event_id += 1
         title = f"Siklus SPMI {year}/{year + 1} — {school.name}"[:200]
-        changes = audit.canonical_json(
-            {"type": [workflow.key, workflow.version], "title": title, "school_id": school.id}
-        )
-        digest = audit.event_hash(
-            event_id, now, actor_id, case_id, "open", None, workflow.initial, None, changes, prev_hash
-        )
-        rows.append({"id": event_id, "occurred_at": now, "actor_id": actor_id, "case_id": case_id, "action": "open",
-                     "from_state": None, "to_state": workflow.initial, "reason": None, "changes": changes,
-                     "prev_hash": prev_hash, "hash": digest})  # fmt: skip
-        prev_hash = digest
+        changes = {"type": [workflow.key, workflow.version], "title": title, "school_id": school.id,
+                   "version": [None, 1]}  # fmt: skip
+        rows.append(audit.event_row(action="open", actor_id=actor_id, case_id=case_id,
+                                    to_state=workflow.initial, changes=changes, occurred_at=now))  # fmt: skip
     _bulk_insert(session, audit.AuditEvent.__table__, rows)
 
 

@@ -92,6 +92,7 @@ MATRIX = [
     ("GET", "/admin/pengguna/{other_user}", _only(ADMIN, 200, 403)),
     ("POST", "/admin/pengguna/{other_user}", _only(ADMIN, 302, 403)),
     ("GET", "/admin/unit", _only(ADMIN, 200, 403)),
+    ("GET", "/admin/audit", _only(ADMIN, 200, 403)),
     ("POST", "/admin/unit", _only(ADMIN, 200, 403)),
     ("POST", "/admin/pengguna/{other_user}/aktif", _only(ADMIN, 302, 403)),
     ("POST", "/admin/pengguna/{other_user}/sekolah", _only(ADMIN, 302, 403)),

@@ -144,6 +144,7 @@ def user_detail(user_id: int):
         assign_form=AssignForm(),
         confirm=ConfirmForm(),
         caseload=caseload,
+        locked_until=accounts.account_locked_until(session, user),
     )
 
 
@@ -219,6 +220,20 @@ def user_unassign(user_id: int, school_id: int):
     accounts.unassign_school(get_session(), current_user, user, school_id)
     flash("Sekolah dihapus dari sekolah binaan.", "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/audit")
+@admin_required
+def audit_status():
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from spmp.audit.status import seal_status
+
+    settings = current_app.config["SPMP_SETTINGS"]
+    status = seal_status(get_session(), timedelta(seconds=settings.audit_unsealed_alarm_seconds))
+    return render_template("admin/audit.html", status=status)
 
 
 @bp.route("/unit", methods=["GET", "POST"])
