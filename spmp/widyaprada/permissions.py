@@ -22,6 +22,11 @@ def can_create_task(user: User) -> bool:
     return user.role in CREATE_ROLES
 
 
+def names_assignee(user: User) -> bool:
+    """Whether the new-task form asks who does it: a Widyaprada creating a task does it themself."""
+    return user.role != Role.WIDYAPRADA
+
+
 def can_open_task(user: User) -> bool:
     """The task page (report, draft follow-ups) is for B/BPMP, Dinas and national roles; a school sees
     only the follow-ups addressed to it, on its own page."""

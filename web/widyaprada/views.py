@@ -6,22 +6,21 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from spmp.engine import ActionRefused, CaseNotFound, StaleCaseError, available_actions, get_definition
+from spmp.engine import ActionRefused, CaseNotFound, available_actions, get_definition
 from spmp.engine.evidence import blob_path, read_limited
 from spmp.engine.queries import case_deadlines
 from spmp.schools.queries import get_school
 from spmp.widyaprada import operations as ops
 from spmp.widyaprada import permissions, queries
 from spmp.widyaprada.models import TASK_KINDS
-from web.db import discard_changes, get_session
+from web.db import get_session
 from web.export import export_response, requested_format
 from web.ids import parse_version
 from web.navigation import EXTRA_MENU
 from web.widyaprada import forms
 
-bp = Blueprint("widyaprada", __name__, template_folder="templates")
-EXTRA_MENU.append(("widyaprada.task_list", "Tugas Widyaprada", permissions.LIST_ROLES))
-STALE = "Tugas ini telah berubah sejak halaman dibuka. Halaman dimuat ulang; periksa lalu ulangi bila perlu."
+bp = Blueprint("tugas", __name__, template_folder="templates")
+EXTRA_MENU.append(("tugas.task_list", "Tugas Widyaprada", permissions.LIST_ROLES))
 
 
 @bp.app_context_processor
@@ -97,7 +96,7 @@ def _task_form(form=None):
 
 def _render_new(form, status=200):
     return render_template("widyaprada/new.html", form=form,
-                           is_widyaprada=current_user.role == "widyaprada"), status  # fmt: skip
+                           names_assignee=permissions.names_assignee(current_user)), status  # fmt: skip
 
 
 @bp.route("/widyaprada/tugas/baru", methods=["GET", "POST"])
@@ -120,12 +119,11 @@ def new_task():
     try:
         task = ops.create_task(session, current_user, data)
     except ops.TaskInputError as exc:
-        discard_changes()
         field = form._fields.get("npsns" if exc.field == "school_ids" else exc.field)
         (field.errors if field is not None else form.form_errors).append(str(exc))
         return _render_new(form, 400)
     flash("Tugas dibuat.", "success")
-    return redirect(url_for("widyaprada.task_page", task_id=task.id))
+    return redirect(url_for("tugas.task_page", task_id=task.id))
 
 
 @bp.route("/widyaprada/tugas/<id:task_id>")
@@ -153,21 +151,11 @@ def act(task_id: int, trigger: str):
         for k, v in request.form.items()
         if k.startswith("input_") and v.strip()
     }
-    try:
-        ops.act(get_session(), current_user, task_id, trigger, seen, inputs=inputs,
-                reason=(request.form.get("reason") or "").strip() or None)  # fmt: skip
-    except CaseNotFound:
-        discard_changes()
-        abort(404)
-    except (ActionRefused, StaleCaseError) as exc:
-        discard_changes()
-        flash(
-            STALE if isinstance(exc, StaleCaseError) else str(exc),
-            "warning" if isinstance(exc, StaleCaseError) else "danger",
-        )
-        return redirect(url_for("widyaprada.task_page", task_id=task_id))
+    # A refusal (role, guard, input, stale page, unknown task) is answered by web/db.py: rollback + flash + back.
+    ops.act(get_session(), current_user, task_id, trigger, seen, inputs=inputs,
+            reason=(request.form.get("reason") or "").strip() or None)  # fmt: skip
     flash("Berhasil.", "success")
-    return redirect(url_for("widyaprada.task_page", task_id=task_id))
+    return redirect(url_for("tugas.task_page", task_id=task_id))
 
 
 def _render_report(task, form, status=200):
@@ -200,15 +188,13 @@ def report(task_id: int):
         data = ops.ReportInput(form.findings.data, form.recommendations.data, tuple(_follow_up_inputs()))
         ops.save_report(get_session(), current_user, task.id, seen, data)
     except ops.StaleReportError as exc:
-        discard_changes()
         form.form_errors.append(str(exc))
         return _render_report(task, form, 409)
     except ActionRefused as exc:
-        discard_changes()
         form.form_errors.append(str(exc))
         return _render_report(task, form, 400)
     flash("Laporan disimpan. Serahkan laporan dari halaman tugas bila sudah lengkap.", "success")
-    return redirect(url_for("widyaprada.task_page", task_id=task.id))
+    return redirect(url_for("tugas.task_page", task_id=task.id))
 
 
 def _follow_up_inputs():
@@ -260,20 +246,15 @@ def follow_up_done(follow_up_id: int):
     if not permissions.can_mark_follow_up(current_user, item):
         abort(403)
     form = forms.FollowUpDoneForm()
-    back = redirect(url_for("widyaprada.school_follow_ups", school_id=item.school_id))
+    back = redirect(url_for("tugas.school_follow_ups", school_id=item.school_id))
     storage = form.evidence.data
     if not form.validate_on_submit() or not storage or not storage.filename:
         flash("Isi keterangan dan pilih berkas bukti.", "danger")
         return back
     settings = current_app.config["SPMP_SETTINGS"]
-    try:
-        data = read_limited(storage.stream, settings.max_upload_mb * 1024 * 1024)
-        ops.mark_follow_up_done(session, current_user, item.id, form.note.data, storage.filename, data,
-                                settings.evidence_path)  # fmt: skip
-    except ActionRefused as exc:
-        discard_changes()
-        flash(str(exc), "danger")
-        return back
+    data = read_limited(storage.stream, settings.max_upload_mb * 1024 * 1024)
+    ops.mark_follow_up_done(session, current_user, item.id, form.note.data, storage.filename, data,
+                            settings.evidence_path)  # fmt: skip
     flash("Tindak lanjut ditandai selesai.", "success")
     return back
 
