@@ -20,3 +20,4 @@ from spmp.spmi.models import (  # noqa: F401
     SpmiRootCause,
     SpmiStandard,
 )  # fmt: skip
+from spmp.visits.models import SchoolHoliday, Visit  # noqa: F401
