@@ -129,3 +129,30 @@ def _seed_demo_work(session: Session) -> None:
         school_id=school.id,
         assignee_user_id=widyaprada.id,
     )
+    _seed_demo_visits(session, widyaprada)
+
+
+def _seed_demo_visits(session: Session, widyaprada: User) -> None:
+    """The coming weeks' visit calendar: a three-day trip (travel included), a one-day visit a week later,
+    and the province's end-of-year school holiday."""
+    from datetime import date, timedelta
+
+    from spmp import clock
+    from spmp.visits.operations import add_school_holiday, plan_visit
+
+    admin = session.scalar(select(User).where(User.username == "admin"))
+    today = clock.now().date()
+    add_school_holiday(session, admin, province_code="53", name="Libur semester ganjil",
+                       start=date(today.year, 12, 21), end=date(today.year + 1, 1, 2),
+                       source="Contoh: kalender pendidikan Provinsi NTT")  # fmt: skip
+    monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+    from spmp.accounts.models import SchoolAssignment
+
+    caseload = session.scalars(select(School).join(SchoolAssignment, SchoolAssignment.school_id == School.id)
+                               .where(SchoolAssignment.user_id == widyaprada.id)
+                               .order_by(School.regency_code.desc(), School.name_key).limit(2)).all()  # fmt: skip
+    trips = [(caseload[0], monday + timedelta(days=1), 2), (caseload[-1], monday + timedelta(days=8), 0)]
+    for school, start, extra_days in trips:
+        plan_visit(session, widyaprada, widyaprada=widyaprada, school_id=school.id, start=start,
+                   end=start + timedelta(days=extra_days), purpose="Pendampingan SPMI dan supervisi pembelajaran",
+                   override_reason="Contoh data: jadwal disepakati dengan sekolah")  # fmt: skip

@@ -5,10 +5,11 @@ from web.notifications.views import bp as notifications_bp
 from web.notifications.views import unread_count_processor
 from web.spme.views import bp as spme_bp
 from web.spmi.views import bp as spmi_bp
+from web.visits.views import bp as visits_bp
 
 
 def register(app) -> None:
     """Register feature blueprints (and the header's unread-count context processor) on the app."""
-    for blueprint in (notifications_bp, spmi_bp, spme_bp):
+    for blueprint in (notifications_bp, spmi_bp, spme_bp, visits_bp):
         app.register_blueprint(blueprint)
     app.context_processor(unread_count_processor)

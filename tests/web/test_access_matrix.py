@@ -9,11 +9,13 @@ per role; ``/logout`` rows run last.
 The world: school "inside" is in Kota Kupang (NTT), covered by BPMP NTT; "outside" is in Surabaya (Jawa
 Timur). Each role's user is scoped to NTT / Kota Kupang / the inside school (tests/web/conftest.py ``world``).
 Placeholders: {inside} {outside} (schools), {self_user} {other_user}, {inside_case} {outside_case}
-(school_visit cases), {inside_cycle} {outside_cycle} (SPMI cycles), {evidence} (a file on the inside case).
+(school_visit cases), {inside_cycle} {outside_cycle} (SPMI cycles), {inside_visit} (the inside Widyaprada's
+visit), {evidence} (a file on the inside case).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
@@ -44,6 +46,8 @@ VISIT = RECORD | {"dinas_province", "dinas_regency", "widyaprada", "facilitator"
 SEES_INSIDE_CASE = set(ROLES) - {"facilitator"}  # a facilitator sees only cases assigned to them
 REVIEW = {"widyaprada", *BPMP, *NATIONAL}
 OPENS_CASES = {"widyaprada", *BPMP, "admin"}  # school_visit's open_roles
+VISIT_CALENDAR = {"widyaprada", *BPMP, *NATIONAL}
+VISIT_PLANNERS = {"widyaprada", *BPMP}
 
 
 def _expect_everyone(code: int = 200):
@@ -184,6 +188,20 @@ MATRIX = [
     ("GET", "/spme/akreditasi-berakhir", _only(VISIT, 200, 403)),
     ("POST", "/sekolah/{outside}/visitasi", _only(NATIONAL, 302, 404)),
     ("POST", "/spme/visitasi/{outside_case}/salin-bukti-spmi", _only(NATIONAL, 302, 404)),
+    # visit calendar (issue 12): a Widyaprada sees their own, the unit's staff and head the unit's
+    ("GET", "/kunjungan", _only(VISIT_CALENDAR, 200, 403)),
+    (
+        "GET",
+        "/kunjungan?format=csv&widyaprada={self_user}",
+        {**_only({"widyaprada"}, 200, 403), **dict.fromkeys(BPMP | NATIONAL, 404)},
+    ),  # self_user: no Widyaprada
+    ("GET", "/kunjungan/rencana", _only(VISIT_PLANNERS, 200, 403)),
+    ("POST", "/kunjungan/rencana", _only(VISIT_PLANNERS, 422, 403)),
+    ("GET", "/kunjungan/{inside_visit}", _only(VISIT_CALENDAR, 200, 403)),
+    ("POST", "/kunjungan/{inside_visit}", _only(VISIT_PLANNERS, 422, 403)),
+    ("GET", "/admin/libur-sekolah", _only(ADMIN, 200, 403)),
+    ("GET", "/admin/libur-sekolah?format=xlsx", _only(ADMIN, 200, 403)),
+    ("POST", "/admin/libur-sekolah", _only(ADMIN, 422, 403)),
 ]
 
 
@@ -192,6 +210,7 @@ def world_cases(session, world, settings):
     from spmp.engine import evidence as evidence_ops
     from spmp.engine import operations as cases
     from spmp.spmi import operations as spmi
+    from spmp.visits import operations as visits
 
     wp, admin = world["users"]["widyaprada"], world["users"]["admin"]
     world["inside_case"] = cases.open_case(
@@ -205,6 +224,15 @@ def world_cases(session, world, settings):
     )
     world["inside_cycle"] = spmi.open_cycle(session, admin, world["inside"].id, 2026)
     world["outside_cycle"] = spmi.open_cycle(session, admin, world["outside"].id, 2026)
+    world["inside_visit"] = visits.plan_visit(
+        session,
+        wp,
+        widyaprada=wp,
+        school_id=world["inside"].id,
+        start=date(2026, 9, 8),
+        end=date(2026, 9, 9),
+        purpose="Supervisi pembelajaran",
+    )
     return world
 
 
@@ -221,6 +249,7 @@ def _values(world, role: str) -> dict:
         "inside_cycle": world["inside_cycle"].id,
         "outside_cycle": world["outside_cycle"].id,
         "evidence": world["evidence"].id,
+        "inside_visit": world["inside_visit"].id,
     }
 
 
@@ -290,7 +319,7 @@ def missing_routes(app, matrix) -> list[tuple[str, str]]:
     """(endpoint, method) pairs of the app that no row of ``matrix`` reaches."""
     sample = dict.fromkeys(
         ("inside", "outside", "self_user", "other_user", "inside_case", "outside_case", "inside_cycle",
-         "outside_cycle", "evidence"), 1)  # fmt: skip
+         "outside_cycle", "evidence", "inside_visit"), 1)  # fmt: skip
     reached = {(endpoint_of(app, row[0], row[1].format(**sample)), row[0]) for row in matrix}
     return sorted(all_routes(app) - reached)
 
