@@ -8,3 +8,4 @@ from spmp.notifications import cli as _notifications_cli  # noqa: E402,F401
 from spmp.schools import cli as _schools_cli  # noqa: E402,F401
 from spmp.spme import cli as _spme_cli  # noqa: E402,F401
 from spmp.spmi import cli as _spmi_cli  # noqa: E402,F401
+from spmp.widyaprada import cli as _widyaprada_cli  # noqa: E402,F401

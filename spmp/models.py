@@ -21,3 +21,4 @@ from spmp.spmi.models import (  # noqa: F401
     SpmiStandard,
 )  # fmt: skip
 from spmp.visits.models import SchoolHoliday, Visit  # noqa: F401
+from spmp.widyaprada.models import FollowUpAction, WidyapradaTask, WidyapradaTaskSchool  # noqa: F401

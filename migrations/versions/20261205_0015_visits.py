@@ -1,8 +1,8 @@
 """visits: a Widyaprada's planned and actual visit dates (multi-day trips), the overridden warnings, and
 school holiday periods per province
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-05 19:30:00
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 
 import spmp.db
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
