@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session
 from spmp import audit, clock
 from spmp.accounts.models import User
 from spmp.engine.calendar import holiday_name, is_cuti_bersama
+from spmp.engine.cases import CaseRecord
 from spmp.engine.errors import ActionRefused
 from spmp.schools.models import School
 from spmp.spme.models import VISIT_KINDS, AccreditationVisit, ExternalVisit
 from spmp.visits.models import SchoolHoliday, Visit
 from spmp.visits.permissions import can_manage_school_holidays, can_plan_visit, can_record_actual
+from spmp.widyaprada.models import WidyapradaTask, WidyapradaTaskSchool
 
 MAX_TRIP_DAYS = 31
 
@@ -77,6 +79,14 @@ def _same_school_week(session: Session, school_id: int, start: date, end: date, 
         )
     ):
         found.append(f"{VISIT_KINDS.get(kind, kind)} {_fmt(day)}")
+    for day, name in session.execute(
+        _scheduled_tasks(week_start, week_end)
+        .join(WidyapradaTaskSchool, WidyapradaTaskSchool.task_id == WidyapradaTask.id)
+        .where(WidyapradaTaskSchool.school_id == school_id)
+        .add_columns(User.full_name)
+        .join(User, User.id == CaseRecord.assignee_user_id, isouter=True)
+    ):
+        found.append(f"tugas Widyaprada ({name or 'belum ditugaskan'}) {_fmt(day)}")
     for (day,) in session.execute(
         select(AccreditationVisit.visit_date).where(
             AccreditationVisit.school_id == school_id,
@@ -88,6 +98,17 @@ def _same_school_week(session: Session, school_id: int, start: date, end: date, 
             for text in found]  # fmt: skip
 
 
+def _scheduled_tasks(start: date, end: date):
+    """Widyaprada tasks given a visit date (``Jadwalkan``) in ``start``..``end``, not cancelled, and
+    without a visit of their own on the calendar (that one is counted as a visit)."""
+    has_visit = select(Visit.id).where(Visit.case_id == WidyapradaTask.case_id).exists()
+    return (
+        select(WidyapradaTask.visit_date)
+        .join(CaseRecord, CaseRecord.id == WidyapradaTask.case_id)
+        .where(WidyapradaTask.visit_date.between(start, end), CaseRecord.state != "dibatalkan", ~has_visit)
+    )
+
+
 def _widyaprada_booked(
     session: Session, widyaprada_id: int, start: date, end: date, exclude_id
 ) -> list[Warning]:
@@ -95,7 +116,11 @@ def _widyaprada_booked(
         select(Visit).where(Visit.widyaprada_id == widyaprada_id, Visit.id != (exclude_id or 0),
                             *_overlapping(start, end)).order_by(Visit.planned_start)
     )  # fmt: skip
-    return [
+    tasks = session.execute(_scheduled_tasks(start, end).where(CaseRecord.assignee_user_id == widyaprada_id)
+                            .add_columns(CaseRecord.title))  # fmt: skip
+    booked = [Warning("widyaprada_booked", f"Widyaprada sudah terjadwal pada {_fmt(day)}: {title}.")
+              for day, title in tasks]  # fmt: skip
+    return booked + [
         Warning("widyaprada_booked", f"Widyaprada sudah terjadwal pada {_fmt(v.start)} s.d. {_fmt(v.end)}: "
                 f"{v.school.name} (NPSN {v.school.npsn}).")
         for v in visits

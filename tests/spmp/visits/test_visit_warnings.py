@@ -4,7 +4,7 @@ holiday, cuti bersama, school holiday of the province); an override needs a reas
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -149,3 +149,34 @@ def test_actual_dates_of_a_multi_day_trip(session, world):
     with pytest.raises(VisitRefused):
         record_actual(session, world["widyaprada"], visit, start=TUE, end=date(2026, 9, 7))
     assert session.scalars(select(AuditEvent).where(AuditEvent.action == "visit_actual")).one()
+
+
+def test_a_scheduled_widyaprada_task_counts_as_a_visit(session, world):
+    from spmp.engine.cases import CaseRecord
+    from spmp.widyaprada import operations as tasks
+
+    clock.set_clock(lambda: datetime(2026, 9, 1, 2, 0, tzinfo=UTC))
+    try:
+        data = tasks.TaskInput(kind="pendampingan", scope="school", purpose="Pendampingan SPMI",
+                               planned_start=date(2026, 9, 1), planned_end=date(2026, 9, 30),
+                               due_date=date(2026, 9, 25), school_ids=(world.school.id,),
+                               assignee_user_id=world["widyaprada2"].id)  # fmt: skip
+        task = tasks.create_task(session, world["bpmp_head"], data)
+        version = session.scalar(select(CaseRecord.version).where(CaseRecord.id == task.case_id))
+        tasks.act(
+            session, world["widyaprada2"], task.id, "schedule", version, inputs={"visit_date": "2026-09-09"}
+        )
+    finally:
+        clock.set_clock(None)
+    warnings = visit_warnings(
+        session, school=world.school, widyaprada_id=world["widyaprada"].id, start=TUE, end=TUE
+    )
+    assert [w.code for w in warnings] == ["same_school_week"] and "09-09-2026" in warnings[0].message
+    assert _codes(session, world, date(2026, 9, 9), widyaprada="widyaprada2") == [
+        "same_school_week",
+        "widyaprada_booked",
+    ]
+    # Once the task has its visit on the calendar, it is counted once, as that visit.
+    _plan(session, world, date(2026, 9, 9), widyaprada="widyaprada2", who="widyaprada2", case_id=task.case_id,
+          override_reason="Tugas ini")  # fmt: skip
+    assert _codes(session, world, TUE) == ["same_school_week"]
