@@ -23,7 +23,7 @@ from spmp.visits.permissions import (
     can_record_actual,
     can_see_calendar_of,
 )
-from web.db import discard_changes, get_session
+from web.db import get_session
 from web.export import export_response, requested_format
 from web.ids import id_arg
 from web.navigation import EXTRA_MENU
@@ -124,12 +124,10 @@ def plan():
             visit = visits.plan_visit(session, current_user, widyaprada=person, school_id=school_id,
                                       start=form.start.data, end=form.end.data or form.start.data,
                                       purpose=form.purpose.data, override_reason=form.override_reason.data)  # fmt: skip
-        except visits.VisitClash as exc:
-            discard_changes()
+        except visits.VisitClash as exc:  # shown on the form; the 422 answer rolls the request back (web/db.py)
             warnings = exc.warnings
             form.override_reason.errors = [*form.override_reason.errors, str(exc)]
         except visits.VisitRefused as exc:
-            discard_changes()
             form.form_errors.append(str(exc))
         else:
             flash(
@@ -172,7 +170,6 @@ def detail(visit_id: int):
                 visits.record_actual(get_session(), current_user, visit,
                                      start=form.actual_start.data, end=form.actual_end.data)  # fmt: skip
             except visits.VisitRefused as exc:
-                discard_changes()
                 form.form_errors.append(str(exc))
             else:
                 flash("Realisasi kunjungan dicatat.", "success")
@@ -209,7 +206,6 @@ def school_holidays():
                                       name=form.name.data, start=form.start.data, end=form.end.data,
                                       source=form.source.data)  # fmt: skip
         except visits.VisitRefused as exc:
-            discard_changes()
             form.form_errors.append(str(exc))
         else:
             flash("Libur sekolah dicatat.", "success")
