@@ -124,7 +124,8 @@ def plan():
             visit = visits.plan_visit(session, current_user, widyaprada=person, school_id=school_id,
                                       start=form.start.data, end=form.end.data or form.start.data,
                                       purpose=form.purpose.data, override_reason=form.override_reason.data)  # fmt: skip
-        except visits.VisitClash as exc:  # shown on the form; the 422 answer rolls the request back (web/db.py)
+        # A refusal is shown on the form; the 422 answer rolls the request back (web/db.py).
+        except visits.VisitClash as exc:
             warnings = exc.warnings
             form.override_reason.errors = [*form.override_reason.errors, str(exc)]
         except visits.VisitRefused as exc:
