@@ -45,3 +45,26 @@ def can_record_actual(user: User, visit) -> bool:
 
 def can_manage_school_holidays(user: User) -> bool:
     return user.role == Role.ADMIN
+
+
+# Menu entries and page guards (web/visits) use these, never role codes.
+CALENDAR_ROLES = (Role.WIDYAPRADA, *UNIT_PLANNERS, *NATIONAL_ROLES)
+PLANNER_ROLES = (Role.WIDYAPRADA, *UNIT_PLANNERS)
+HOLIDAY_ROLES = (Role.ADMIN,)
+
+
+def can_open_calendar(user: User) -> bool:
+    return user.role in CALENDAR_ROLES
+
+
+def can_plan_visits(user: User) -> bool:
+    return user.role in PLANNER_ROLES
+
+
+def sees_only_own_calendar(user: User) -> bool:
+    """A Widyaprada's calendar is their own: no choice of person, they plan for themselves."""
+    return user.role == Role.WIDYAPRADA
+
+
+def is_widyaprada(user: User | None) -> bool:
+    return user is not None and user.role == Role.WIDYAPRADA

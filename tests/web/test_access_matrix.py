@@ -194,7 +194,7 @@ MATRIX = [
     ("GET", "/kunjungan", _only(VISIT_CALENDAR, 200, 403)),
     (
         "GET",
-        "/kunjungan?format=csv&widyaprada={self_user}",
+        "/kunjungan?format=csv&pegawai={self_user}",
         {**_only({"widyaprada"}, 200, 403), **dict.fromkeys(BPMP | NATIONAL, 404)},
     ),  # self_user: no Widyaprada
     ("GET", "/kunjungan/rencana", _only(VISIT_PLANNERS, 200, 403)),

@@ -11,17 +11,22 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from spmp.accounts.models import NATIONAL_ROLES, Role, User
+from spmp.accounts.models import User
 from spmp.regions.models import Province
 from spmp.schools.models import School
 from spmp.visits import operations as visits
 from spmp.visits import queries
 from spmp.visits.models import SchoolHoliday, Visit
 from spmp.visits.permissions import (
-    UNIT_PLANNERS,
+    CALENDAR_ROLES,
+    HOLIDAY_ROLES,
     can_manage_school_holidays,
+    can_open_calendar,
+    can_plan_visits,
     can_record_actual,
     can_see_calendar_of,
+    is_widyaprada,
+    sees_only_own_calendar,
 )
 from web.db import get_session
 from web.export import export_response, requested_format
@@ -30,12 +35,10 @@ from web.navigation import EXTRA_MENU
 from web.visits.forms import ActualForm, PlanForm, SchoolHolidayForm
 
 bp = Blueprint("visits", __name__, template_folder="templates")
-CALENDAR_ROLES = (Role.WIDYAPRADA, *UNIT_PLANNERS, *NATIONAL_ROLES)
-PLANNER_ROLES = (Role.WIDYAPRADA, *UNIT_PLANNERS)
 
 
-def _require(roles) -> None:
-    if current_user.role not in roles:
+def _require(allowed) -> None:
+    if not allowed(current_user):
         abort(403)
 
 
@@ -47,13 +50,13 @@ def _anchor() -> date:
 
 
 def _chosen_widyaprada(session) -> User | None:
-    wanted = id_arg(request.args, "widyaprada")
-    if current_user.role == Role.WIDYAPRADA and wanted is None:
+    wanted = id_arg(request.args, "pegawai")
+    if sees_only_own_calendar(current_user) and wanted is None:
         return current_user
     if wanted is None:
         return None
     person = session.get(User, wanted)
-    if person is None or person.role != Role.WIDYAPRADA or not can_see_calendar_of(current_user, person):
+    if not is_widyaprada(person) or not can_see_calendar_of(current_user, person):
         abort(404)
     return person
 
@@ -61,7 +64,7 @@ def _chosen_widyaprada(session) -> User | None:
 @bp.route("/kunjungan")
 @login_required
 def calendar():
-    _require(CALENDAR_ROLES)
+    _require(can_open_calendar)
     session = get_session()
     view = "minggu" if request.args.get("tampilan") == "minggu" else "bulan"
     anchor = _anchor()
@@ -85,14 +88,14 @@ def calendar():
         "visits/calendar.html", days=days, view=view, anchor=anchor, person=person,
         title=queries.month_label(anchor) if view == "bulan" else f"Minggu {start:%d-%m-%Y} s.d. {end:%d-%m-%Y}",
         previous=previous, following=(anchor.replace(day=1) + step).replace(day=1) if view == "bulan" else anchor + step,
-        people=[] if current_user.role == Role.WIDYAPRADA else queries.unit_widyaprada(session, current_user.unit_id),
+        people=[] if sees_only_own_calendar(current_user) else queries.unit_widyaprada(session, current_user.unit_id),
         school_holidays=queries.school_holidays_between(session, None, start, end),
-        can_plan=current_user.role in PLANNER_ROLES,
+        can_plan=can_plan_visits(current_user),
     )  # fmt: skip
 
 
 def _plan_choices(form, session) -> None:
-    if current_user.role == Role.WIDYAPRADA:
+    if sees_only_own_calendar(current_user):
         form.widyaprada_id.choices = [SelectChoice(current_user.id, current_user.full_name)]
     else:
         people = queries.unit_widyaprada(session, current_user.unit_id)
@@ -105,7 +108,7 @@ def _plan_choices(form, session) -> None:
 @bp.route("/kunjungan/rencana", methods=["GET", "POST"])
 @login_required
 def plan():
-    _require(PLANNER_ROLES)
+    _require(can_plan_visits)
     session = get_session()
     if request.method == "POST":
         form = PlanForm(formdata=request.form)
@@ -156,7 +159,7 @@ def _visit_or_404(visit_id: int) -> Visit:
 @bp.route("/kunjungan/<id:visit_id>", methods=["GET", "POST"])
 @login_required
 def detail(visit_id: int):
-    _require(CALENDAR_ROLES)
+    _require(can_open_calendar)
     visit = _visit_or_404(visit_id)
     # Defaults only on the page: a POST takes its dates from what was sent, never from the defaults.
     if request.method == "POST":
@@ -218,4 +221,4 @@ def school_holidays():
 
 
 EXTRA_MENU.append(("visits.calendar", "Kalender Kunjungan", CALENDAR_ROLES))
-EXTRA_MENU.append(("visits.school_holidays", "Libur Sekolah", (Role.ADMIN,)))
+EXTRA_MENU.append(("visits.school_holidays", "Libur Sekolah", HOLIDAY_ROLES))
