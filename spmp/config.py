@@ -54,6 +54,10 @@ class Settings:
     mail_from: str
     remember_me_enabled: bool
     sweep_interval_seconds: int = 60
+    audit_key_file: Path | None = None  # Ed25519 key signing tree heads: keep it off the database's disk
+    audit_anchor_file: Path | None = None  # tree heads appended outside the database
+    audit_seal_interval_seconds: int = 5
+    audit_unsealed_alarm_seconds: int = 120
     # How many reverse proxies in front of the web server to trust for X-Forwarded-For/-Proto/-Host.
     trusted_proxies: int = 0
 
@@ -104,6 +108,10 @@ def load_settings() -> Settings:
         mail_from=_env("MAIL_FROM") or "spmp@localhost",
         remember_me_enabled=_env_bool("REMEMBER_ME", False),
         sweep_interval_seconds=_env_int("SWEEP_INTERVAL_SECONDS", 60),
+        audit_key_file=Path(_env("AUDIT_KEY_FILE") or instance_path / "audit-signing-key.pem").resolve(),
+        audit_anchor_file=Path(_env("AUDIT_ANCHOR_FILE") or instance_path / "audit-anchors.jsonl").resolve(),
+        audit_seal_interval_seconds=_env_int("AUDIT_SEAL_INTERVAL_SECONDS", 5),
+        audit_unsealed_alarm_seconds=_env_int("AUDIT_UNSEALED_ALARM_SECONDS", 120),
         trusted_proxies=_trusted_proxies(),
     )
 

@@ -118,9 +118,14 @@ class Database:
         return (self._write if write else self._read)()
 
     @contextmanager
-    def transaction(self, write: bool = True) -> Iterator[Session]:
-        """One unit of work: commit on success, roll back on any error."""
-        session = self.session(write=write)
+    def transaction(self, write: bool = True, connection: Connection | None = None) -> Iterator[Session]:
+        """One unit of work: commit on success, roll back on any error. With ``connection`` (from
+        ``held_connection``), the session runs on it: a worker firing many transitions keeps one
+        connection instead of a pool checkout per transaction."""
+        if connection is not None and connection is not self._bound:
+            session = Session(bind=connection, expire_on_commit=False)
+        else:
+            session = self.session(write=write)
         try:
             yield session
             session.commit()
@@ -131,34 +136,13 @@ class Database:
             session.close()
 
     @contextmanager
-    def core_connection(self) -> Iterator[Connection]:
-        """A Core connection for write transactions that a worker keeps across many of them (no pool
-        checkout per transaction); pass it to ``core_transaction``."""
+    def held_connection(self) -> Iterator[Connection]:
+        """A write connection that a worker keeps across many transactions (``transaction(connection=)``)."""
         if self._bound is not None:
             yield self._bound
             return
         with self.write_engine.connect() as connection:
             yield connection
-
-    @contextmanager
-    def core_transaction(self, connection: Connection | None = None) -> Iterator[Connection]:
-        """A write transaction on a Core connection, without a Session (the lean batch paths, e.g.
-        ``spmp.engine.fire_now``): commit on success, roll back on any error. On ``connection`` (from
-        ``core_connection``) when given, else on one from the pool."""
-        if connection is None:
-            with self.core_connection() as connection, self.core_transaction(connection):
-                yield connection
-            return
-        # Tests: the bound connection is inside the outer transaction, so each unit of work is a SAVEPOINT.
-        # Any other connection already in a transaction is a mistake, and begin() says so.
-        begin = connection.begin_nested if connection is self._bound else connection.begin
-        with begin():
-            yield connection
-
-    def may_commit(self, connection: Connection) -> bool:
-        """Whether work on ``connection`` may commit for real, outside SQLAlchemy's transaction handling
-        (``fire_now``'s direct path): not on a test's connection, which stays in the test's transaction."""
-        return connection is not self._bound
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -2,6 +2,7 @@
 
 from spmp.accounts.models import LoginThrottle, SchoolAssignment, User  # noqa: F401
 from spmp.audit import AuditEvent  # noqa: F401
+from spmp.audit.seals import AuditNode, AuditPending, AuditSeal, AuditTreeHead  # noqa: F401
 from spmp.db import Base  # noqa: F401
 from spmp.engine.cases import CaseComment, CaseDeadline, CaseEvidence, CaseRecord  # noqa: F401
 from spmp.notifications.models import Notification, OutboxMessage, SchedulerLock  # noqa: F401
@@ -19,3 +20,4 @@ from spmp.spmi.models import (  # noqa: F401
     SpmiRootCause,
     SpmiStandard,
 )  # fmt: skip
+from spmp.widyaprada.models import FollowUpAction, WidyapradaTask, WidyapradaTaskSchool  # noqa: F401

@@ -213,9 +213,31 @@ def run_delivery(db: Database, settings: Settings) -> list[str]:
     return deliver_pending(db, settings).lines()
 
 
+def run_seal(db: Database, settings: Settings) -> list[str]:
+    """Seal the audit events written since the last run, sign and anchor the new tree heads."""
+    from spmp.audit import seals, signing
+
+    key = signing.load_or_create(settings.audit_key_file)
+    heads = seals.run(db, key, settings.audit_anchor_file)
+    return [f"log audit disegel sampai posisi {heads[-1].size} ({len(heads)} kepala pohon)"] if heads else []
+
+
+def run_anchor_mail(db: Database, settings: Settings) -> list[str]:
+    """Once a day: the latest signed tree head by e-mail to the admins (a copy outside the database)."""
+    from spmp.audit import signing
+    from spmp.audit.mail import mail_latest_head
+
+    key = signing.load_or_create(settings.audit_key_file)
+    with db.transaction() as session:
+        sent = mail_latest_head(session, signing.public_text(key))
+    return [f"kepala pohon audit dikirim ke {sent} admin"] if sent else []
+
+
 def run_once(db: Database, settings: Settings) -> list[str]:
-    """Every job once, in order: sweep, accreditation reminders, digest, delivery (for cron and tests)."""
-    return [*run_sweep(db), *run_accreditation_reminders(db), *run_digest(db), *run_delivery(db, settings)]
+    """Every job once, in order: sweep, accreditation reminders, digest, sealing, delivery (for cron and
+    tests)."""
+    return [*run_sweep(db), *run_accreditation_reminders(db), *run_digest(db), *run_seal(db, settings),
+            *run_delivery(db, settings)]  # fmt: skip
 
 
 @dataclass
@@ -258,6 +280,14 @@ class SchedulerProcess:
             "accreditation_reminders",
             self._job(run_accreditation_reminders, self.db),
             CronTrigger(hour=DIGEST_HOUR_WIB - 1, timezone=WIB),  # before the digest, so it includes them
+        )
+        seal_every = IntervalTrigger(seconds=self.settings.audit_seal_interval_seconds)
+        self._add(scheduler, "seal", self._job(run_seal, self.db, self.settings), seal_every, start)
+        self._add(
+            scheduler,
+            "anchor_mail",
+            self._job(run_anchor_mail, self.db, self.settings),
+            CronTrigger(hour=DIGEST_HOUR_WIB, minute=30, timezone=WIB),
         )
         self._add(scheduler, "heartbeat", self.heartbeat, IntervalTrigger(seconds=HEARTBEAT_SECONDS))
         self.scheduler = scheduler

@@ -13,6 +13,7 @@ MENU: list[tuple[str, str, tuple[Role, ...] | None]] = [
     ("cases.index", "Kasus", None),
     ("admin.users", "Pengguna", (Role.ADMIN,)),
     ("admin.units", "Unit B/BPMP", (Role.ADMIN,)),
+    ("admin.audit_status", "Log Audit", (Role.ADMIN,)),
 ]
 EXTRA_MENU: list[tuple[str, str, tuple[Role, ...] | None]] = []  # features append here
 

@@ -7,6 +7,7 @@ counted more than a day after the previous one starts again from 1.
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, or_, select, update
@@ -18,6 +19,7 @@ from spmp.accounts.models import LoginThrottle
 BASE_MINUTES = 1
 MAX_MINUTES = 15  # the cap: nobody can keep an account locked for longer by typing wrong passwords
 FORGET_AFTER = timedelta(days=1)
+PRUNE_CHANCE = 0.01
 
 
 def lock_minutes(failures: int, threshold: int) -> int:
@@ -54,6 +56,8 @@ def fail(session: Session, key: str, threshold: int, now: datetime) -> tuple[int
         .returning(LoginThrottle.failures)
     )
     failures = session.execute(statement).scalar_one()
+    if failures == 1 and random.random() < PRUNE_CHANCE:
+        prune(session, now)
     if failures < threshold:
         return failures, None
     until = now + timedelta(minutes=lock_minutes(failures, threshold))
@@ -64,6 +68,17 @@ def fail(session: Session, key: str, threshold: int, now: datetime) -> tuple[int
         .execution_options(synchronize_session=False)
     )
     return failures, until
+
+
+def prune(session: Session, now: datetime) -> int:
+    """Delete counts older than FORGET_AFTER whose lock is over (they would start again from 1 anyway).
+    Run now and then by ``fail`` when it starts a new count, so guessed usernames cannot grow the table
+    without bound."""
+    stale = delete(LoginThrottle).where(
+        LoginThrottle.last_failure_at < now - FORGET_AFTER,
+        or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now),
+    )
+    return session.execute(stale.execution_options(synchronize_session=False)).rowcount
 
 
 def clear(session: Session, keys: list[str]) -> None:

@@ -1,10 +1,10 @@
 """The workflow engine: declared, versioned case workflows (workflows/*.yaml), running cases with
 role-checked and explained actions, deadlines, and the audit trail.
 
-Public API (each operation takes the session and the acting user, flushes, never commits; ``fire_now``
-and ``fire_many`` take the Database and fire each transition in a transaction of its own)::
+Public API (each operation takes the session and the acting user, flushes, never commits; ``fire_many``
+takes the Database and fires each item with ``fire`` in a transaction of its own)::
 
-    from spmp.engine import available_actions, fire, fire_now, fire_many, open_case, pause_case, resume_case, assign_case
+    from spmp.engine import available_actions, fire, fire_many, open_case, pause_case, resume_case, assign_case
     from spmp.engine import add_comment, store_evidence, evidence_file, case_scope, get_case, mermaid
     from spmp.engine import StaleCaseError, ActionRefused, CaseNotFound, get_definition
 
@@ -15,7 +15,7 @@ from spmp.engine.definitions import DefinitionError, get_definition, workflows
 from spmp.engine.diagram import mermaid
 from spmp.engine.errors import ActionRefused, CaseNotFound, EngineError, StaleCaseError
 from spmp.engine.evidence import EvidencePolicy, evidence_file, list_evidence, store_evidence
-from spmp.engine.fire import ActionOption, FireItem, FireResult, available_actions, fire, fire_many, fire_now
+from spmp.engine.fire import ActionOption, FireItem, FireResult, available_actions, fire, fire_many
 from spmp.engine.operations import (
     add_comment,
     assign_case,
@@ -45,7 +45,6 @@ __all__ = [
     "evidence_file",
     "fire",
     "fire_many",
-    "fire_now",
     "get_case",
     "get_definition",
     "list_comments",

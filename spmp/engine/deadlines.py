@@ -117,7 +117,7 @@ def plan_transition(
 
 
 def apply_plan(sql: FastSQL, case_id: int, plan: Plan) -> None:
-    """Write the plan with statements (PostgreSQL's ``case_fire_apply`` does the same in the server)."""
+    """Write the plan with statements."""
     if plan.effect == "keep":
         return
     rows = plan.rows

@@ -4,15 +4,13 @@
 scope, guards, inputs and evidence, then writes with three kinds of lean statements in the caller's
 transaction: one guarded ``UPDATE case_record ... WHERE id = :id AND version = :seen`` (the optimistic lock:
 a stale page or a double-clicked submit changes nothing and gets ``StaleCaseError``), the deadline rows,
-and the hash-chained audit event. No ORM load or flush: that alone caps throughput under ~2,000/s.
-On PostgreSQL the three writes are one call of the server-side ``case_fire_apply`` (migration 0008): one
-round trip instead of four. ``fire_now`` and ``fire_many`` run a plain transition outside SQLAlchemy's
-transaction handling altogether (see ``fire_now``).
+and the audit event (a plain INSERT: the sequencer seals it afterwards). No ORM load or flush: that alone
+caps throughput under ~2,000/s. This is the only way a transition is written: ``fire_many`` calls it once
+per item, each in a transaction of its own; nothing here commits.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -30,6 +28,7 @@ from spmp.engine import deadlines, notify
 from spmp.engine.cases import CaseEvidence, CaseRecord
 from spmp.engine.definitions import TransitionDef, WorkflowDefinition, get_definition
 from spmp.engine.errors import ActionRefused, CaseNotFound, EngineError, StaleCaseError
+from spmp.engine.inputs import inputs_problem
 from spmp.engine.permissions import case_scope, row_visible
 from spmp.engine.registry import ACTIONS, GUARDS, ActionContext, GuardContext
 from spmp.fastsql import FastSQL, Statement
@@ -73,8 +72,8 @@ def _state_reason(case: Any) -> str | None:
 
 
 def _missing_inputs(transition: TransitionDef, inputs: Mapping[str, Any]) -> str | None:
-    missing = [i.label for i in transition.inputs if inputs.get(i.name) in (None, "")]
-    return f"Isian wajib belum diisi: {', '.join(missing)}" if missing else None
+    """Missing or invalid inputs (each checked against its declared type, spmp/engine/inputs.py)."""
+    return inputs_problem(transition.inputs, inputs)
 
 
 def _refusal(
@@ -191,16 +190,6 @@ def load_case_row(sql: FastSQL, case_id: int) -> CaseRow | None:
     return CaseRow(sql, values) if values else None
 
 
-def load_case_rows(sql: FastSQL, case_ids: list[int]) -> dict[int, CaseRow]:
-    """The rows of the given cases that exist, by id (one query)."""
-    if not case_ids:
-        return {}
-    marks = ", ".join(f":id{i}" for i in range(len(case_ids)))
-    query = Statement(f"SELECT {', '.join(_COLUMNS)} FROM case_record WHERE id IN ({marks})")
-    rows = sql.execute(query, {f"id{i}": case_id for i, case_id in enumerate(case_ids)}).fetchall()
-    return {case.id: case for case in (CaseRow(sql, values) for values in rows)}
-
-
 def fire(
     session: Session,
     case_id: int,
@@ -225,35 +214,6 @@ def fire(
     return result
 
 
-def fire_now(
-    db: Database,
-    case_id: int,
-    trigger: str,
-    user: User,
-    seen_version: int,
-    *,
-    inputs: Mapping[str, Any] | None = None,
-    evidence_ids: Iterable[int] | None = None,
-    reason: str | None = None,
-    connection: Connection | None = None,
-) -> FireResult:
-    """``fire`` in a write transaction of its own, committed before it returns: the lean path for work
-    that fires one transition per transaction (the scheduler, bulk tools). It runs on a Core connection
-    (``connection``, one a worker keeps from ``db.core_connection()``, else one from the pool).
-
-    A transition without guards, actions, evidence or notices runs straight on the DBAPI connection:
-    on SQLite between BEGIN IMMEDIATE and COMMIT; on PostgreSQL with no transaction around it at all: the
-    case is read and checked, then ``case_fire_apply`` makes every write in one autocommitted statement
-    (its version check refuses a case changed in between), so the audit append lock is held only inside
-    the server, not across a round trip to the client. Any other transition runs in a SQLAlchemy
-    transaction, with a Session made for its guards, actions or evidence."""
-    request = _Request(case_id, trigger, user, seen_version, dict(inputs or {}), evidence_ids, reason)
-    if connection is None:
-        with db.core_connection() as connection:
-            return _fire_now(db, connection, request)
-    return _fire_now(db, connection, request)
-
-
 class FireItem(NamedTuple):
     """One transition for ``fire_many``: the case, the trigger, and the version the caller saw."""
 
@@ -265,80 +225,24 @@ class FireItem(NamedTuple):
 
 
 def fire_many(
-    db: Database,
-    user: User,
-    items: Iterable[FireItem],
-    *,
-    connection: Connection | None = None,
-    batch_size: int = 500,
+    db: Database, user: User, items: Iterable[FireItem], *, connection: Connection | None = None
 ) -> Iterator[FireResult | EngineError]:
-    """``fire_now`` for many cases (bulk tools): yields, per item in order, its ``FireResult`` or the
-    ``EngineError`` that refused it (stale, refused, not found), so one bad item stops nothing else.
-
-    Each transition is still a transaction of its own. The case rows are read ``batch_size`` at a time,
-    before their transitions: a transition fired directly then needs no read of its own (on PostgreSQL,
-    one round trip in all), and its version check refuses a case changed since the batch was read."""
+    """``fire`` for many cases (bulk tools, benchmarks): each item in a transaction of its own on one held
+    connection; yields, per item in order, its ``FireResult`` or the ``EngineError`` that refused it
+    (stale, refused, not found), so one bad item stops nothing else."""
     if connection is None:
-        with db.core_connection() as connection:
-            yield from fire_many(db, user, items, connection=connection, batch_size=batch_size)
+        with db.held_connection() as connection:
+            yield from fire_many(db, user, items, connection=connection)
         return
-    items = iter(items)
-    while batch := list(itertools.islice(items, batch_size)):
-        with db.core_transaction(connection):
-            cases = load_case_rows(FastSQL(connection), [item.case_id for item in batch])
-        for item in batch:
-            request = _Request(item.case_id, item.trigger, user, item.seen_version, dict(item.inputs or {}),
-                               None, item.reason)  # fmt: skip
-            try:
-                # pop: a case listed twice in a batch is read afresh the second time
-                yield _fire_now(db, connection, request, cases.pop(item.case_id, None))
-            except EngineError as exc:
-                yield exc
-
-
-def _fire_now(
-    db: Database, connection: Connection, request: _Request, case: CaseRow | None = None
-) -> FireResult:
-    if db.may_commit(connection) and (result := _fire_direct(connection, request, case)):
-        return result
-    with db.core_transaction(connection) as connection:
-        sessions = _SessionOnDemand(connection)
+    for item in items:
         try:
-            result, _ = _fire(FastSQL(connection), sessions, request)
-            sessions.finish()
-        finally:
-            sessions.close()
-    return result
-
-
-def _fire_direct(connection: Connection, request: _Request, case: CaseRow | None) -> FireResult | None:
-    """``_fire`` on the DBAPI connection, outside SQLAlchemy's transaction handling (see ``fire_now``);
-    None, with nothing written, when the transition has guards, actions, evidence or notices."""
-    sql = FastSQL(connection)
-    dbapi_connection = connection.connection.driver_connection
-    if sql.is_sqlite:
-        dbapi_connection.execute("BEGIN IMMEDIATE")
-        try:
-            fired = _fire(sql, _no_session, request, direct=True, case=case)
-        except BaseException:
-            if dbapi_connection.in_transaction:  # SQLite may have rolled back already (e.g. disk full)
-                dbapi_connection.execute("ROLLBACK")
-            raise
-        dbapi_connection.execute("COMMIT" if fired else "ROLLBACK")
-        return fired[0] if fired else None
-    # Switched on the DBAPI connection itself, and back before returning: SQLAlchemy's isolation_level
-    # option would keep one reset callback per use on a connection a worker holds (memory growing).
-    dbapi_connection.autocommit = True
-    try:
-        fired = _fire(sql, _no_session, request, direct=True, case=case)
-        return fired[0] if fired else None
-    finally:
-        if not dbapi_connection.closed:  # a lost connection keeps its error, not one about autocommit
-            dbapi_connection.autocommit = False
-
-
-def _no_session() -> Session:
-    raise AssertionError("a transition fired directly has no guards, actions or evidence: no Session")
+            with db.transaction(connection=connection) as session:
+                result = fire(session, item.case_id, item.trigger, user, item.seen_version,
+                              inputs=item.inputs, reason=item.reason)  # fmt: skip
+        except EngineError as exc:
+            yield exc
+        else:
+            yield result
 
 
 class _Request(NamedTuple):
@@ -351,39 +255,10 @@ class _Request(NamedTuple):
     reason: str | None
 
 
-class _SessionOnDemand:
-    """A Session in the connection's transaction, made on first use."""
-
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-        self.session: Session | None = None
-
-    def __call__(self) -> Session:
-        if self.session is None:
-            self.session = Session(bind=self.connection, expire_on_commit=False)
-        return self.session
-
-    def finish(self) -> None:
-        # Flushes what actions added; does not commit the connection's own transaction.
-        if self.session is not None:
-            self.session.commit()
-
-    def close(self) -> None:
-        if self.session is not None:
-            self.session.close()
-
-
-def _fire(
-    sql: FastSQL,
-    get_session: Callable[[], Session],
-    request: _Request,
-    direct: bool = False,
-    case: CaseRow | None = None,
-):
-    """Check and apply; with ``direct``, None instead when the transition has guards, actions or evidence.
-    ``case``: the row as read earlier (``fire_many``); the UPDATE's version check still guards the write."""
+def _fire(sql: FastSQL, get_session: Callable[[], Session], request: _Request):
+    """Check, then apply."""
     user = request.user
-    case = case or load_case_row(sql, request.case_id)
+    case = load_case_row(sql, request.case_id)
     if case is None or not row_visible(sql, user, case):
         raise CaseNotFound()
     if case.version != request.seen_version:
@@ -395,9 +270,6 @@ def _fire(
             f"Tindakan {request.trigger!r} tidak tersedia pada status {workflow.label(case.state)}"
         )
     has_evidence = transition.evidence or request.evidence_ids is not None
-    # A transition that notifies also takes the transaction path: its notices are written with it.
-    if direct and (transition.guards or transition.actions or has_evidence or transition.notify):
-        return None
     evidence = []
     if has_evidence:
         evidence = _evidence(get_session(), case, request.evidence_ids)
@@ -423,9 +295,7 @@ def _apply(sql: FastSQL, get_session, workflow, transition, case, request: _Requ
     }
     # The optimistic lock. On PostgreSQL a concurrent winner holds the row lock; we wait, then re-check
     # the WHERE against its committed row and match nothing. On SQLite BEGIN IMMEDIATE already serialised us.
-    # PostgreSQL makes this UPDATE in ``case_fire_apply`` below, unless actions or evidence come first.
-    locked = sql.is_sqlite or bool(transition.actions or evidence)
-    if locked and sql.execute(_UPDATE_STATE, params).rowcount != 1:
+    if sql.execute(_UPDATE_STATE, params).rowcount != 1:
         raise StaleCaseError()
     changes: dict[str, Any] = {
         "trigger": transition.trigger,
@@ -442,17 +312,12 @@ def _apply(sql: FastSQL, get_session, workflow, transition, case, request: _Requ
         sql.execute(_ATTACH_EVIDENCE, {"trigger": transition.trigger, "id": evidence_id})
     if evidence:
         changes["evidence"] = [sha for _id, sha in evidence]
-    # Deadlines before the audit append: every writer takes case row -> deadline rows -> audit lock, in
-    # that order, so no two transactions can wait on each other in a cycle.
     plan = deadlines.plan_transition(sql, workflow, transition, case.state, case.id, now)
-    event = dict(actor_id=request.user.id, case_id=case.id, from_state=case.state, to_state=dest,
-                 reason=request.reason, occurred_at=now)  # fmt: skip
-    if sql.is_sqlite:
-        deadlines.apply_plan(sql, case.id, plan)
-        event_id, digest = audit.append(sql, action="fire", changes=changes, **event)
-    else:
-        params["seen"] = None if locked else case.version
-        event_id, digest = _apply_in_server(sql, params, plan, changes, event)
+    deadlines.apply_plan(sql, case.id, plan)
+    event_id, digest = audit.append(
+        sql, action="fire", actor_id=request.user.id, case_id=case.id, from_state=case.state, to_state=dest,
+        reason=request.reason, changes=changes, occurred_at=now,
+    )  # fmt: skip
     # The hand-off notices, in the same transaction (after the version check and the actions, which may
     # have changed the assignee they go to).
     notify.send(sql.connection, transition.notify, notify.NoticeEvent(
@@ -469,48 +334,6 @@ def _apply(sql: FastSQL, get_session, workflow, transition, case, request: _Requ
         new_values = None  # actions may have changed other columns too
     result = FireResult(case.id, transition.trigger, case.state, dest, case.version + 1, event_id, digest)
     return result, new_values
-
-
-_FIRE_APPLY = Statement(
-    "SELECT id, hash FROM case_fire_apply(:id, :seen, :state, :entered, :closed, :now, :effect, "
-    "CAST(:kinds AS varchar[]), CAST(:fire_ats AS timestamp[]), CAST(:escalate AS varchar[]), :due_at, "
-    ":working, :drop_surplus, :actor_id, :from_state, :reason, :changes, :payload)"
-)
-
-
-def _array_literal(values: Iterable[Any]) -> str:
-    """A PostgreSQL array literal: sent as one text parameter, far cheaper for the driver to pass than a
-    list. Only for values that need no escaping: deadline kinds, role names and timestamps."""
-    return "{" + ",".join("NULL" if v is None else f'"{v}"' for v in values) + "}"
-
-
-def _apply_in_server(sql: FastSQL, params: dict, plan: deadlines.Plan, changes: dict, event: dict):
-    """PostgreSQL: the case UPDATE (unless made already: ``params["seen"]`` None), the deadline rows and
-    the audit event in one round trip (``case_fire_apply``, migration 0008)."""
-    rows = plan.rows
-    changes_text = audit.canonical_json(changes)
-    payload = audit.hash_payload_middle(action="fire", changes=changes_text, **event)
-    found = sql.execute(
-        _FIRE_APPLY,
-        {
-            **params,
-            "effect": plan.effect,
-            "kinds": _array_literal(r["kind"] for r in rows),
-            "fire_ats": _array_literal(r["fire_at"] for r in rows),
-            "escalate": _array_literal(r["escalate_to_role"] for r in rows),
-            "due_at": rows[0]["due_at"] if rows else None,
-            "working": rows[0]["is_working_days"] if rows else False,
-            "drop_surplus": plan.drop_surplus,
-            "actor_id": event["actor_id"],
-            "from_state": event["from_state"],
-            "reason": event["reason"],
-            "changes": changes_text,
-            "payload": payload,
-        },
-    ).fetchone()
-    if found is None:
-        raise StaleCaseError()
-    return found[0], found[1]
 
 
 def _refresh_loaded(session: Session, case_id: int, values: dict[str, Any] | None) -> None:

@@ -37,6 +37,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import aliased
 
 from spmp.accounts.models import NATIONAL_ROLES, SCHOOL_ROLES, Role, SchoolAssignment, User
 from spmp.audit import AuditEvent
@@ -170,9 +171,18 @@ class NoticeEvent:
     get_session: Callable[[], Any] | None = None  # for registered notice fields
 
 
-_CASE = select(
-    CaseRecord.id, CaseRecord.title, CaseRecord.unit_id, CaseRecord.school_id, CaseRecord.province_code,
-    CaseRecord.regency_code, CaseRecord.assignee_user_id, CaseRecord.assignee_unit_id, CaseRecord.opened_by_id,
+_ASSIGNEE = aliased(User)
+# The case after the change, with its school, regency and assignee's name: one query.
+_CASE = (
+    select(
+        CaseRecord.id, CaseRecord.title, CaseRecord.unit_id, CaseRecord.school_id, CaseRecord.province_code,
+        CaseRecord.regency_code, CaseRecord.assignee_user_id, CaseRecord.assignee_unit_id,
+        CaseRecord.opened_by_id, School.name.label("school_name"), School.npsn, Regency.name.label("regency_name"),
+        _ASSIGNEE.full_name.label("assignee_name"),
+    )
+    .outerjoin(School, School.id == CaseRecord.school_id)
+    .outerjoin(Regency, Regency.code == School.regency_code)
+    .outerjoin(_ASSIGNEE, _ASSIGNEE.id == CaseRecord.assignee_user_id)
 )  # fmt: skip
 _USER = (User.id, User.full_name, User.email, User.wants_daily_digest)
 
@@ -184,7 +194,7 @@ def send(connection: Connection, notices: Iterable[NoticeDef], event: NoticeEven
         return 0
     case = connection.execute(_CASE.where(CaseRecord.id == event.case_id)).one()
     resolver = _Recipients(connection, case, event)
-    values = _values(connection, case, event)
+    values = _values(case, event)
     told = 0
     for notice in notices:
         users = resolver.users(notice.to)
@@ -231,7 +241,7 @@ def _extra_fields(notice: NoticeDef, event: NoticeEvent, values: Mapping[str, st
     }
 
 
-def _values(connection: Connection, case, event: NoticeEvent) -> dict[str, str]:
+def _values(case, event: NoticeEvent) -> dict[str, str]:
     workflow = event.workflow
     values = {
         "case": case.title,
@@ -242,21 +252,11 @@ def _values(connection: Connection, case, event: NoticeEvent) -> dict[str, str]:
         "action": event.action,
         "actor": event.actor.full_name,
         "reason": (event.reason or "").strip(),
-        "school": "",
-        "npsn": "",
-        "regency": "",
-        "assignee": "",
+        "school": case.school_name or "",
+        "npsn": case.npsn or "",
+        "regency": case.regency_name or "",
+        "assignee": case.assignee_name or "",
     }
-    if case.school_id is not None:
-        school = connection.execute(
-            select(School.name, School.npsn, Regency.name)
-            .outerjoin(Regency, Regency.code == School.regency_code)
-            .where(School.id == case.school_id)
-        ).one()
-        values.update(school=school[0], npsn=school[1], regency=school[2] or "")
-    if case.assignee_user_id is not None:
-        name = connection.scalar(select(User.full_name).where(User.id == case.assignee_user_id))
-        values["assignee"] = name or ""
     for key, value in (event.inputs or {}).items():
         values.setdefault(key, "" if value is None else str(value))
     return values

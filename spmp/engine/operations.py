@@ -98,7 +98,7 @@ def open_case(
     session.add(case)
     session.flush()
     deadlines.start_state(FastSQL.of(session), workflow, case.id, workflow.initial, now)
-    changes = {"type": [workflow.key, workflow.version], "title": title, "school_id": school_id}
+    changes = {"type": [workflow.key, workflow.version], "title": title, "school_id": school_id, "version": [None, 1]}
     if assignee_user_id or assignee_unit_id:
         changes["assignee"] = {"user_id": assignee_user_id, "unit_id": assignee_unit_id}
     audit.append(
@@ -137,6 +137,8 @@ _TIME_COLUMNS = {"now", "paused_at"}
 
 
 def _audit(session, user, case, action, reason=None, changes=None, occurred_at: datetime | None = None):
+    if action in audit.VERSIONED_ACTIONS:  # the case row was bumped (``_bump``): record the new version
+        changes = {**(changes or {}), "version": [case.version - 1, case.version]}
     return audit.append(
         session, action=action, actor_id=user.id, case_id=case.id, from_state=case.state, to_state=case.state,
         reason=reason, changes=changes, occurred_at=occurred_at,

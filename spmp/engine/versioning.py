@@ -102,7 +102,8 @@ def migrate_cases(
             deadlines.replace_for_state(sql, target, case_id, to_state, now)
             if case.is_paused:
                 deadlines.pause(sql, case_id)
-        changes = {"type_version": [from_version, to_version], "state": [from_state, to_state]}
+        changes = {"type_version": [from_version, to_version], "state": [from_state, to_state],
+                   "version": [case.version - 1, case.version]}
         audit.append(
             sql, action="migrate", actor_id=user.id if user else None, case_id=case_id,
             from_state=from_state, to_state=to_state, changes=changes, occurred_at=now,

@@ -352,15 +352,15 @@ def _band_and_value(row: dict[str, str], fail) -> tuple[str | None, float | None
 
 
 def _write(session: Session, rows: list[dict]) -> None:
-    """Replace the (school, year, code) values present in the file; Core statements in batches."""
+    """Replace the (school, year, code) values present in the file: Core statements in batches on the
+    session's connection (the ORM's bulk path costs more than the parsing), one delete per batch."""
     now = clock.now()
+    table = RaporIndicator.__table__
+    connection = session.connection()
     for start in range(0, len(rows), 500):
         batch = rows[start : start + 500]
         keys = [(r["school_id"], r["year"], r["code"]) for r in batch]
-        session.execute(
-            delete(RaporIndicator).where(
-                tuple_(RaporIndicator.school_id, RaporIndicator.year, RaporIndicator.code).in_(keys)
-            )
+        connection.execute(
+            delete(table).where(tuple_(table.c.school_id, table.c.year, table.c.code).in_(keys))
         )
-        session.execute(insert(RaporIndicator), [{**r, "imported_at": now} for r in batch])
-    session.flush()
+        connection.execute(insert(table), [{**r, "imported_at": now} for r in batch])

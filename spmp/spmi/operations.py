@@ -19,12 +19,11 @@ from sqlalchemy.orm import Session
 
 from spmp import audit, clock
 from spmp.access import school_scope
-from spmp.accounts.models import NATIONAL_ROLES, Role, User
+from spmp.accounts.models import Role, User
 from spmp.engine import ActionRefused, CaseNotFound, StaleCaseError, fire, get_definition, notify
 from spmp.engine.calendar import deadline_rows
 from spmp.engine.cases import CaseDeadline, CaseRecord
 from spmp.engine.permissions import case_scope
-from spmp.fastsql import FastSQL
 from spmp.regions.models import UnitCoverage
 from spmp.schools.models import School
 from spmp.spmi.models import (
@@ -41,11 +40,10 @@ from spmp.spmi.models import (
     SpmiRootCause,
     SpmiStandard,
 )
+from spmp.spmi.permissions import can_bulk_open, can_import_school_indicators, is_school_user
 from spmp.spmi.workflow import PHASES, REVIEW_OF, school_contacts, widyaprada_by_school
 
 WORKFLOW_KEY = "spmi_cycle"
-SCHOOL_ROLES = (Role.SCHOOL_OPERATOR, Role.PRINCIPAL)
-BULK_ROLES = (Role.BPMP_STAFF, Role.BPMP_HEAD, *NATIONAL_ROLES)
 BATCH_SIZE = 5000
 MAX_TEXT = 5000
 CHANGED = {"tambah": "ditambahkan", "ubah": "diubah"}
@@ -88,7 +86,7 @@ def check_year(year: int) -> int:
 def open_cycle(session: Session, user: User, school_id: int, year: int) -> SpmiCycle:
     """Open the cycle of one school for ``year`` (the school itself, or B/BPMP / Pusat for it)."""
     check_year(year)
-    if user.role not in (*SCHOOL_ROLES, *BULK_ROLES):
+    if not can_import_school_indicators(user):
         raise ActionRefused("Peran Anda tidak dapat membuka siklus SPMI")
     school = session.execute(
         select(School.id, School.name, School.province_code, School.regency_code).where(
@@ -148,7 +146,7 @@ def open_cycles_bulk(
     are skipped (a case needs an owning unit) and counted in the report.
     """
     check_year(year)
-    if user.role not in BULK_ROLES:
+    if not can_bulk_open(user):
         raise ActionRefused("Hanya B/BPMP atau Pusat yang dapat membuka siklus SPMI secara massal")
     started = clock.now()
     _serialise_opening(session, year)
@@ -262,23 +260,14 @@ def _insert_deadlines(session, workflow, case_ids: list[int], now: datetime) -> 
 
 
 def _append_open_events(session, workflow, actor_id, case_ids, schools, year, now) -> None:
-    """One "open" audit event per case, chained in memory and written in one executemany, after
-    ``audit.chain_head`` (the same serialisation as ``audit.append``)."""
-    event_id, prev_hash = audit.chain_head(FastSQL.of(session))
+    """One "open" audit event per case (as ``audit.append`` writes it), in one executemany or COPY."""
     rows = []
     for case_id, school in zip(case_ids, schools, strict=True):
-        event_id += 1
         title = f"Siklus SPMI {year}/{year + 1} — {school.name}"[:200]
-        changes = audit.canonical_json(
-            {"type": [workflow.key, workflow.version], "title": title, "school_id": school.id}
-        )
-        digest = audit.event_hash(
-            event_id, now, actor_id, case_id, "open", None, workflow.initial, None, changes, prev_hash
-        )
-        rows.append({"id": event_id, "occurred_at": now, "actor_id": actor_id, "case_id": case_id, "action": "open",
-                     "from_state": None, "to_state": workflow.initial, "reason": None, "changes": changes,
-                     "prev_hash": prev_hash, "hash": digest})  # fmt: skip
-        prev_hash = digest
+        changes = {"type": [workflow.key, workflow.version], "title": title, "school_id": school.id,
+                   "version": [None, 1]}  # fmt: skip
+        rows.append(audit.event_row(action="open", actor_id=actor_id, case_id=case_id,
+                                    to_state=workflow.initial, changes=changes, occurred_at=now))  # fmt: skip
     _bulk_insert(session, audit.AuditEvent.__table__, rows)
 
 
@@ -357,7 +346,7 @@ def get_cycle(session: Session, user: User, cycle_id: int) -> SpmiCycle:
 def _editable(session: Session, user: User, cycle_id: int, phase: str) -> SpmiCycle:
     """The cycle, if ``user`` is its school's operator/principal and the case is in ``phase`` now."""
     cycle = get_cycle(session, user, cycle_id)
-    if user.role not in SCHOOL_ROLES or user.school_id != cycle.school_id:
+    if not is_school_user(user) or user.school_id != cycle.school_id:
         raise ActionRefused("Hanya operator atau kepala sekolah yang dapat mengisi siklus SPMI sekolahnya")
     case = cycle.case
     if case.closed_at is not None:

@@ -10,6 +10,7 @@ from sqlalchemy import inspect
 import spmp.models  # noqa: F401  (every model on the metadata)
 from spmp import migrate
 from spmp.db import Base, Database
+from tests.audit_support import sealed_report
 
 
 def _diff(db: Database) -> list:
@@ -82,11 +83,11 @@ def test_deadline_slots_and_audit_rebuild_keep_existing_data(make_database):
             )
             prev = audit.GENESIS_HASH  # a chain written as revision 0004's code wrote it
             for case_id in (1, 2):
-                digest = audit.event_hash(case_id, at, None, case_id, "open", None, None, None, None, prev)
+                digest = audit.legacy_hash(case_id, at, None, case_id, "open", None, "scheduled", None, None, prev)
                 s.execute(
                     text(
-                        "INSERT INTO audit_event (id, occurred_at, case_id, action, prev_hash, hash) "
-                        "VALUES (:id, :at, :id, 'open', :prev, :hash)"
+                        "INSERT INTO audit_event (id, occurred_at, case_id, action, to_state, prev_hash, hash) "
+                        "VALUES (:id, :at, :id, 'open', 'scheduled', :prev, :hash)"
                     ),
                     {"id": case_id, "at": at, "prev": prev, "hash": digest},
                 )
@@ -99,8 +100,12 @@ def test_deadline_slots_and_audit_rebuild_keep_existing_data(make_database):
             assert [tuple(r) for r in rows] == [
                 (c, slot, kind) for c in (1, 2) for slot, kind in enumerate(("reminder", "due", "escalation"))
             ]
-            result = audit.verify(s)
-            assert result.ok and result.checked == 2
+        # 0010: the chained events are sealed first, continuing from their chain; a new event after them.
+        with db.transaction() as s:
+            new_id, _ = audit.append(s, action="uji", actor_id=None)
+            assert new_id == 3
+            report = sealed_report(s)
+            assert report.ok and report.checked == 3, report.lines()
         for statement in ("UPDATE audit_event SET reason = 'x'", "DELETE FROM audit_event"):
             with pytest.raises(DatabaseError, match="append-only"), db.transaction() as s:
                 s.execute(text(statement))

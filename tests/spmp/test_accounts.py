@@ -7,6 +7,7 @@ from sqlalchemy import select
 from spmp import clock
 from spmp.accounts import operations as accounts
 from spmp.accounts.models import SchoolAssignment, User
+from tests.audit_support import log_ok
 from tests.factories import make_school
 
 PASSWORD = "kata-sandi-uji-123"
@@ -127,10 +128,11 @@ def test_lockout_notifies_owner_and_admins_once(session):
     assert sorted(m.recipient for m in mails) == ["adm9@contoh.id", "wati@contoh.id"]
 
 
-def test_unknown_and_known_usernames_take_the_same_time(session, monkeypatch):
+def test_unknown_and_known_usernames_do_the_same_work(session, monkeypatch):
     """issue 9 §2, enumeration: with real argon2 parameters a wrong password took ~243 ms for an existing
-    user and ~7 ms for an unknown one (the dummy hash was never checked)."""
-    import statistics
+    user and ~7 ms for an unknown one (the dummy hash was never checked). Now both verify exactly one
+    argon2 hash with the same parameters (counted, not timed: a timing assertion fails on a busy machine;
+    the times are printed for the record)."""
     import time
 
     from argon2 import PasswordHasher
@@ -138,24 +140,32 @@ def test_unknown_and_known_usernames_take_the_same_time(session, monkeypatch):
     from spmp.accounts import passwords
 
     real = PasswordHasher()
-    monkeypatch.setattr(passwords, "_hasher", real)
+    verified: list[str] = []
+
+    class CountingHasher(PasswordHasher):
+        def verify(self, hash, password):  # noqa: A002 (argon2's own parameter name)
+            verified.append(hash)
+            return super().verify(hash, password)
+
+    counting = CountingHasher()
+    monkeypatch.setattr(passwords, "_hasher", counting)
     monkeypatch.setattr(passwords, "_DUMMY_HASH", real.hash("dummy"))
     accounts.create_user(session, username="ratna", full_name="Ratna", password=PASSWORD, role="pusat")
 
-    def timed(name: str, i: int) -> float:
+    def attempt(name: str, i: int) -> tuple[str, float]:
+        verified.clear()
         began = time.perf_counter()
         result = accounts.authenticate(session, name, "salah-salah-1", lockout_threshold=1000, address=str(i))
         elapsed = time.perf_counter() - began
         assert result.error == "Nama pengguna atau kata sandi salah."
-        return elapsed
+        assert len(verified) == 1, f"{name}: {len(verified)} argon2 verifications"
+        return verified[0], elapsed
 
-    known, unknown = [], []
-    for i in range(5):
-        known.append(timed("ratna", i))
-        unknown.append(timed("tidak.ada.orangnya", i))
-    k, u = statistics.median(known), statistics.median(unknown)
-    print(f"wrong password, median of 5: known user {k * 1000:.1f} ms, unknown user {u * 1000:.1f} ms")
-    assert abs(k - u) < 0.25 * k, f"known {k * 1000:.0f} ms, unknown {u * 1000:.0f} ms"
+    known_hash, known_time = attempt("ratna", 1)
+    unknown_hash, unknown_time = attempt("tidak.ada.orangnya", 2)
+    assert unknown_hash == passwords._DUMMY_HASH and known_hash != unknown_hash
+    assert known_hash.split("$")[1:4] == unknown_hash.split("$")[1:4]  # same algorithm, version, cost
+    print(f"wrong password: known user {known_time * 1000:.1f} ms, unknown user {unknown_time * 1000:.1f} ms")
 
 
 @pytest.mark.parametrize(
@@ -293,7 +303,6 @@ def test_account_administration_is_audited(session):
 def test_logins_and_failed_attempts_are_audited(session):
     """A failed password on a known account (with the lockout it causes), a disabled account and a
     completed login each leave an event in the chain; an unknown username leaves none."""
-    from spmp import audit
     from spmp.audit import AuditEvent
 
     user = accounts.create_user(session, username="rina", full_name="Rina", password=PASSWORD, role="pusat")
@@ -321,7 +330,7 @@ def test_logins_and_failed_attempts_are_audited(session):
     ]
     assert events[0].changes_dict["locked_until"] is None and events[1].changes_dict["locked_until"]
     assert events[-1].changes_dict == {"user_id": user.id, "username": "rina", "reason": "akun nonaktif"}
-    assert audit.verify(session).ok
+    assert log_ok(session)
 
 
 def test_users_reset_totp_cli_is_audited(make_database, monkeypatch, tmp_path):
@@ -388,3 +397,18 @@ def test_reenrolment_guesses_count_against_the_account(session):
     with pytest.raises(accounts.AccountError, match="Terlalu banyak"):
         accounts.reenrol_totp(session, user, PASSWORD, right, new_secret, pyotp.TOTP(new_secret).now())
     assert user.totp_secret != new_secret
+
+
+def test_throttle_counts_expire_and_are_pruned(session):
+    from spmp.accounts import throttle
+    from spmp.accounts.models import LoginThrottle
+
+    start = clock.now()
+    assert throttle.fail(session, "pw:x|a", 3, start) == (1, None)
+    assert throttle.fail(session, "pw:x|a", 3, start) == (2, None)
+    assert throttle.fail(session, "pw:x|a", 3, start)[0] == 3  # locked
+    throttle.fail(session, "pw:y|a", 3, start)
+    later = start + throttle.FORGET_AFTER + timedelta(minutes=1)
+    assert throttle.fail(session, "pw:x|a", 3, later) == (1, None)  # a day later it starts again
+    assert throttle.prune(session, later) == 1  # the stale count of "pw:y|a"
+    assert session.get(LoginThrottle, "pw:y|a") is None

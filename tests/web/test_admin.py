@@ -71,3 +71,24 @@ def test_admin_disables_account(client, world, session):
     assert session.get(User, staff.id).is_active is False
     other = client.application.test_client()
     assert "dinonaktifkan" in login(other, "staf_ntt", follow=True).get_data(as_text=True)
+
+
+def test_audit_page_shows_the_sealed_log_and_an_alarm_when_sealing_stalls(client, world, session):
+    from datetime import timedelta
+
+    from spmp import audit, clock
+    from tests.audit_support import seal_all
+
+    login(client, world["users"]["admin"])
+    audit.append(session, action="uji", actor_id=None)
+    seal_all(session)
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "Kejadian tersegel" in page and "ALARM" not in page
+    audit.append(session, action="uji", actor_id=None)  # not sealed: the sequencer is "down"
+    later = clock.now() + timedelta(minutes=10)
+    clock.set_clock(lambda: later)
+    try:
+        page = client.get("/admin/audit").get_data(as_text=True)
+    finally:
+        clock.set_clock(None)
+    assert "ALARM" in page and "1 kejadian menunggu disegel" in page

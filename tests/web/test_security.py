@@ -558,3 +558,30 @@ def test_trusted_proxies_give_each_client_its_own_budget(settings, db, world, mo
     monkeypatch.setenv("SPMP_TRUSTED_PROXIES", "banyak")
     with pytest.raises(ConfigError, match="SPMP_TRUSTED_PROXIES"):
         load_settings()
+
+
+def test_admin_sees_an_account_lock_and_a_new_password_lifts_it(settings, db, world):
+    app = _proxied_app(settings, db)
+    pusat = world["users"]["pusat"]
+    attacker = app.test_client()
+    for i in range(20):  # 5 addresses x 4: no address reaches its own limit, the account does
+        _login_from(attacker, f"203.0.113.{i % 5}", "pusat1", "salah-sekali-123")
+    owner = app.test_client()
+    assert "Akun terkunci sementara" in _flash(_login_from(owner, "198.51.100.7", "pusat1"))
+    admin = app.test_client()
+    assert _login_from(admin, "198.51.100.8", "admin1").location.endswith("/login/totp")
+    token = csrf_token(admin, "/login/totp")
+    code = pyotp.TOTP(world["users"]["admin"].totp_secret).now()
+    admin.post(
+        "/login/totp", data={"code": code, "csrf_token": token}, headers={"X-Forwarded-For": "198.51.100.8"}
+    )
+    page = admin.get(f"/admin/pengguna/{pusat.id}").get_data(as_text=True)
+    assert "Terkunci" in page and "sampai" in page
+    response = post(
+        admin, f"/admin/pengguna/{pusat.id}/sandi", {"password": "kata-sandi-baru-456"},
+        token_from=f"/admin/pengguna/{pusat.id}",
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert "Terkunci" not in admin.get(f"/admin/pengguna/{pusat.id}").get_data(as_text=True)
+    response = _login_from(owner, "198.51.100.7", "pusat1", "kata-sandi-baru-456")
+    assert response.status_code == 302 and response.location.endswith("/login/totp")

@@ -90,3 +90,12 @@ def open_visit(session, world: World, assignee: str | None = "widyaprada", **val
         session, world["bpmp_staff"], "school_visit", title="Kunjungan supervisi semester 1",
         school_id=world.school.id, assignee_user_id=assignee_id, **values,
     )  # fmt: skip
+
+
+def fire_now(db, case_id, trigger, user, seen_version, *, connection=None, **kwargs):
+    """``fire`` in a transaction of its own, committed (what a bulk tool or the scheduler does), on a
+    held connection when given."""
+    from spmp.engine import fire
+
+    with db.transaction(connection=connection) as session:
+        return fire(session, case_id, trigger, user, seen_version, **kwargs)

@@ -1,5 +1,5 @@
 """Real connections and real commits: two sessions firing on the same case at once (exactly one wins),
-concurrent appends, and ``fire_now`` / ``fire_many`` on the direct path (no test transaction around them)."""
+concurrent appends, and transitions each in a transaction of its own (no test transaction around them)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from spmp.db import Database
 from spmp.engine import StaleCaseError, fire
 from spmp.engine.cases import CaseRecord
 from spmp.regions.reference import load_reference
-from tests.spmp.engine.support import make_world, open_visit
+from tests.audit_support import log_ok
+from tests.spmp.engine.support import fire_now, make_world, open_visit
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +68,7 @@ def test_two_sessions_fire_on_the_same_case_exactly_one_wins(committed):
         case = session.get(CaseRecord, case_id)
         assert (case.state, case.version) == ("cancelled", 2)
         assert [e.action for e in audit.case_timeline(session, case_id)] == ["open", "fire"]
-        assert audit.verify(session).ok
+        assert log_ok(session)
 
 
 def test_many_concurrent_double_submits_change_the_case_once(committed):
@@ -93,13 +94,12 @@ def test_many_concurrent_double_submits_change_the_case_once(committed):
     assert sorted(results) == ["ok", "stale", "stale", "stale"]
     with db.session() as session:
         assert session.get(CaseRecord, case_id).version == 2
-        assert audit.verify(session).ok
+        assert log_ok(session)
 
 
-def test_concurrent_appends_on_different_cases_keep_one_chain(committed):
-    """Four workers fire on their own cases at once (fire_now, held connections): every event is
-    chained after the one before it, none is lost, and the chain verifies."""
-    from spmp.engine import fire_now
+def test_concurrent_appends_on_different_cases_are_sealed_in_one_sequence(committed):
+    """Four workers fire on their own cases at once (held connections, no append lock): none is lost,
+    and sealing gives them one gapless sequence that verifies."""
 
     db, world = committed
     staff = world["bpmp_staff"]
@@ -110,7 +110,7 @@ def test_concurrent_appends_on_different_cases_keep_one_chain(committed):
 
     def work(case_ids: list[int]) -> None:
         try:
-            with db.core_connection() as connection:
+            with db.held_connection() as connection:
                 for case_id in case_ids:
                     fire_now(db, case_id, "cancel", staff, 1, reason="uji", connection=connection)
         except BaseException as exc:  # reported below: a thread's exception would otherwise vanish
@@ -124,14 +124,12 @@ def test_concurrent_appends_on_different_cases_keep_one_chain(committed):
     assert errors == []
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(audit.AuditEvent)) == before + 20
-        assert audit.verify(session).ok
+        assert log_ok(session)
 
 
 def test_fire_now_loses_to_a_change_committed_after_it_read_the_case(committed):
     """``fire_now`` reads the case at version 1 while another transaction holds its change to version 2
-    uncommitted; when that commits, ``fire_now``'s write matches nothing: StaleCaseError, nothing written
-    (on PostgreSQL this is the one-statement path, ``case_fire_apply``'s version check)."""
-    from spmp.engine import fire_now
+    uncommitted; when that commits, ``fire_now``'s write matches nothing: StaleCaseError, nothing written."""
 
     db, world = committed
     case_id = _open(db, world)
@@ -157,21 +155,20 @@ def test_fire_now_loses_to_a_change_committed_after_it_read_the_case(committed):
         assert (case.state, case.version) == ("cancelled", 2)
         assert [e.reason for e in audit.case_timeline(session, case_id)] == [None, "pertama"]
         assert session.scalar(select(func.count()).select_from(audit.AuditEvent)) == events_before + 1
-        assert audit.verify(session).ok
+        assert log_ok(session)
 
 
-def test_fire_now_on_a_held_connection_mixes_direct_and_transaction_paths(committed):
-    """On a connection a worker keeps: transitions with a guard or an action (a SQLAlchemy transaction)
-    between ones without (straight on the DBAPI connection; on PostgreSQL one autocommitted statement),
-    a refused one in between, then the connection still runs ordinary transactions that roll back."""
+def test_transactions_on_a_held_connection_commit_one_by_one(committed):
+    """On a connection a worker keeps: transitions with a guard, an input, an action, a refused one in
+    between, each committed on its own; then the connection still runs a transaction that rolls back."""
     from sqlalchemy import inspect, text
 
-    from spmp.engine import ActionRefused, fire_now
+    from spmp.engine import ActionRefused
 
     db, world = committed
     case_id = _open(db, world)
     widyaprada = world["widyaprada"]
-    with db.core_connection() as held:
+    with db.held_connection() as held:
         fire_now(db, case_id, "schedule", widyaprada, 1, inputs={"visit_date": "2026-03-10"},
                  connection=held)  # a guard  # fmt: skip
         with pytest.raises(ActionRefused, match="Tanggal kunjungan"):
@@ -180,8 +177,8 @@ def test_fire_now_on_a_held_connection_mixes_direct_and_transaction_paths(commit
                  connection=held)  # fmt: skip
         fire_now(db, case_id, "take_over", world["widyaprada2"], 3, connection=held)  # an action
         fire_now(db, case_id, "cancel", world["bpmp_staff"], 4, connection=held)
-        with pytest.raises(RuntimeError), db.core_transaction(held) as connection:
-            connection.execute(text("CREATE TABLE probe_rolled_back (x integer)"))
+        with pytest.raises(RuntimeError), held.begin():
+            held.execute(text("CREATE TABLE probe_rolled_back (x integer)"))
             raise RuntimeError("roll back")
     assert not inspect(db.engine).has_table("probe_rolled_back")
     with db.session() as session:
@@ -190,7 +187,7 @@ def test_fire_now_on_a_held_connection_mixes_direct_and_transaction_paths(commit
         timeline = audit.case_timeline(session, case_id)
         assert [e.to_state for e in timeline] == ["draft", "scheduled", "scheduled", "scheduled", "cancelled"]
         assert timeline[2].changes_dict["inputs"] == {"visit_date": "2026-03-17"}
-        assert audit.verify(session).ok
+        assert log_ok(session)
 
 
 def test_fire_many_answers_every_item_in_order_and_fires_the_rest(committed):
@@ -210,7 +207,7 @@ def test_fire_many_answers_every_item_in_order_and_fires_the_rest(committed):
         FireItem(10**9, "cancel", 1),  # no such case
         FireItem(second, "cancel", 1),
     ]
-    results = list(fire_many(db, world["bpmp_staff"], items, batch_size=3))
+    results = list(fire_many(db, world["bpmp_staff"], items))
     assert [type(r) for r in results] == [
         FireResult, FireResult, FireResult, StaleCaseError, ActionRefused, CaseNotFound, FireResult,
     ]  # fmt: skip
@@ -224,14 +221,12 @@ def test_fire_many_answers_every_item_in_order_and_fires_the_rest(committed):
         }
         assert states == {first: ("cancelled", 4), second: ("cancelled", 2), third: ("draft", 1)}
         assert [e.reason for e in audit.case_timeline(session, first)][-1] == "selesai"
-        assert audit.verify(session).ok
+        assert log_ok(session)
 
 
-def test_hash_made_in_the_database_matches_the_one_verify_recomputes(committed):
-    """On PostgreSQL the event hash of a fired transition is computed by ``audit_append`` in the server:
-    with a reason in non-ASCII text and quotes, ``audit verify`` (Python) recomputes the same hash."""
-    from spmp.engine import fire_now
-
+def test_event_hash_of_non_ascii_text_is_recomputed_alike(committed):
+    """With a reason in non-ASCII text and quotes, the hash stored at write time is the one the sequencer
+    and ``audit verify`` recompute from the stored row (the database hands the text back unchanged)."""
     db, world = committed
     case_id = _open(db, world)
     reason = 'Sekolah terdampak banjir — "ruang kelas" rusak berat; café ✓'
@@ -239,8 +234,8 @@ def test_hash_made_in_the_database_matches_the_one_verify_recomputes(committed):
     with db.session() as session:
         event = session.get(audit.AuditEvent, result.audit_id)
         assert (event.reason, event.hash) == (reason, result.audit_hash)
-        assert event.hash == audit.event_hash(
-            event.id, event.occurred_at, event.actor_id, event.case_id, event.action, event.from_state,
-            event.to_state, event.reason, event.changes, event.prev_hash,
+        assert event.prev_hash is None and event.hash == audit.content_hash(
+            event.occurred_at, event.actor_id, event.case_id, event.action, event.from_state,
+            event.to_state, event.reason, event.changes,
         )  # fmt: skip
-        assert audit.verify(session).ok
+        assert log_ok(session)

@@ -14,6 +14,7 @@ from spmp.cli import cli
 from spmp.engine import ActionRefused, available_actions, definitions, fire, open_case
 from spmp.engine.cases import CaseDeadline, CaseRecord
 from spmp.engine.versioning import migrate_cases
+from tests.audit_support import log_ok
 from tests.spmp.engine.support import make_world
 
 V1 = {
@@ -135,7 +136,7 @@ def test_cases_keep_their_version_until_migrated(session, two_versions):
     kinds = session.scalars(select(CaseDeadline.kind).where(CaseDeadline.case_id == checked.id)).all()
     assert kinds == ["due"]  # the v2 due rule of the new state
     fire(session, checked.id, "tutup", world["bpmp_head"], 3)
-    assert audit.verify(session).ok
+    assert log_ok(session)
 
 
 def test_cli_migrate_verify_anchor_diagram(cli_env, two_versions, tmp_path):
@@ -174,12 +175,12 @@ def test_cli_migrate_verify_anchor_diagram(cli_env, two_versions, tmp_path):
     with db.session() as session:
         assert session.get(CaseRecord, case.id).state == "verifikasi"
 
-    anchor = tmp_path / "anchor.json"
-    written = runner.invoke(cli, ["audit", "anchor", "--file", str(anchor)])
-    assert written.exit_code == 0 and anchor.exists()
-    verified = runner.invoke(cli, ["audit", "verify", "--file", str(anchor)])
+    sealed = runner.invoke(cli, ["audit", "seal"])
+    assert sealed.exit_code == 0 and "Disegel sampai posisi 3" in sealed.output, sealed.output
+    verified = runner.invoke(cli, ["audit", "verify"])
     assert verified.exit_code == 0, verified.output
-    assert "Rantai audit utuh: 3 kejadian" in verified.output and "cocok" in verified.output
+    assert "Log audit utuh: 3 kejadian tersegel diperiksa, 1 kepala pohon" in verified.output
+    assert "1 jangkar cocok" in verified.output
 
     diagram = runner.invoke(cli, ["workflows", "diagram", "izin", "--current", "verifikasi"])
     assert diagram.exit_code == 0 and "class verifikasi current" in diagram.output

@@ -1,4 +1,5 @@
-"""``fire_now`` (a transaction of its own on a Core connection) and deadline rows rewritten slot by slot."""
+"""``fire`` in a transaction of its own (``fire_now`` in the test support), on pooled and held connections,
+and deadline rows rewritten slot by slot."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import pytest
 from sqlalchemy import select, update
 
 from spmp import audit
-from spmp.engine import ActionRefused, StaleCaseError, add_comment, fire, fire_now, store_evidence
+from spmp.engine import ActionRefused, StaleCaseError, add_comment, fire, store_evidence
 from spmp.engine.calendar import deadline_rows
 from spmp.engine.cases import CaseDeadline, CaseRecord
 from spmp.engine.definitions import get_definition
-from tests.spmp.engine.support import MONDAY, make_world, open_visit
+from tests.audit_support import log_ok
+from tests.spmp.engine.support import MONDAY, fire_now, make_world, open_visit
 
 
 def rows_of(db, case_id):
@@ -59,7 +61,7 @@ def test_fire_now_runs_guards_inputs_and_actions_and_commits(db, session, world,
             world["widyaprada"].id,
             world["widyaprada2"].id,
         ]
-        assert audit.verify(s).ok
+        assert log_ok(s)
 
 
 def test_fire_now_stale_version_changes_nothing(db, session, world):
@@ -112,7 +114,7 @@ def test_deadline_rows_are_rewritten_slot_by_slot(db, session, world, frozen, tm
 def test_fire_now_on_a_held_connection_commits_each_transition(db, session, world, frozen):
     first, second = open_visit(session, world), open_visit(session, world)
     session.commit()
-    with db.core_connection() as connection:
+    with db.held_connection() as connection:
         for case in (first, second):
             fire_now(db, case.id, "schedule", world["widyaprada"], 1, inputs={"visit_date": "2026-03-10"},
                      connection=connection)  # fmt: skip
@@ -126,8 +128,8 @@ def test_fire_now_on_a_held_connection_commits_each_transition(db, session, worl
 
 
 def test_fire_now_commits_on_its_own_database(make_database):
-    """Outside the test's rolled-back transaction: pooled and held connections, a guard and an action
-    (the on-demand Session must flush into the transaction, not commit or lose it), committed for good."""
+    """Outside the test's rolled-back transaction: pooled and held connections, a guard and an action,
+    committed for good."""
     from spmp import migrate
     from spmp.db import Database
     from spmp.regions.reference import load_reference
@@ -140,7 +142,7 @@ def test_fire_now_commits_on_its_own_database(make_database):
             world = make_world(s)
             case_id = open_visit(s, world).id
         fire_now(db, case_id, "schedule", world["widyaprada"], 1, inputs={"visit_date": "2026-03-10"})
-        with db.core_connection() as connection:
+        with db.held_connection() as connection:
             fire_now(db, case_id, "take_over", world["widyaprada2"], 2, connection=connection)
             with pytest.raises(StaleCaseError):
                 fire_now(db, case_id, "cancel", world["bpmp_staff"], 2, connection=connection)
@@ -156,7 +158,7 @@ def test_fire_now_commits_on_its_own_database(make_database):
                 "scheduled",
                 "scheduled",
             ]
-            assert audit.verify(s).ok
+            assert log_ok(s)
     finally:
         db.dispose()
 

@@ -1,0 +1,88 @@
+"""Reading Widyaprada tasks: the scoped task list with its filters, the tasks linked to a case, and the
+follow-up actions addressed to a school."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from spmp import clock
+from spmp.accounts.models import User
+from spmp.engine.cases import CaseRecord
+from spmp.engine.permissions import case_scope
+from spmp.widyaprada.models import FollowUpAction, WidyapradaTask, WidyapradaTaskSchool
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    kind: str | None = None
+    state: str | None = None  # a workflow state, "terbuka" (open) or None (all)
+    assignee_user_id: int | None = None
+    school_id: int | None = None
+    overdue: bool = False
+
+
+def task_query(user: User, filters: TaskFilters = TaskFilters(), today: date | None = None) -> Select:
+    """``select(WidyapradaTask, CaseRecord)`` limited to what the user may see, filtered, soonest due first."""
+    query = (
+        select(WidyapradaTask, CaseRecord)
+        .join(CaseRecord, CaseRecord.id == WidyapradaTask.case_id)
+        .where(case_scope(user))
+        .options(selectinload(WidyapradaTask.schools), selectinload(WidyapradaTask.target_regency))
+    )
+    if filters.kind:
+        query = query.where(WidyapradaTask.kind == filters.kind)
+    if filters.state == "terbuka":
+        query = query.where(CaseRecord.closed_at.is_(None))
+    elif filters.state:
+        query = query.where(CaseRecord.state == filters.state)
+    if filters.assignee_user_id:
+        query = query.where(CaseRecord.assignee_user_id == filters.assignee_user_id)
+    if filters.school_id:
+        targets = select(WidyapradaTaskSchool.task_id).where(
+            WidyapradaTaskSchool.school_id == filters.school_id
+        )
+        query = query.where(WidyapradaTask.id.in_(targets))
+    if filters.overdue:
+        today = today or clock.now().date()
+        query = query.where(CaseRecord.closed_at.is_(None), WidyapradaTask.due_date < today)
+    return query.order_by(WidyapradaTask.due_date, WidyapradaTask.id)
+
+
+def list_tasks(session: Session, user: User, filters: TaskFilters = TaskFilters(), limit: int | None = 500):
+    query = task_query(user, filters)
+    if limit:
+        query = query.limit(limit)
+    return [tuple(row) for row in session.execute(query).all()]
+
+
+def tasks_linked_to(session: Session, user: User, case_id: int):
+    """Tasks serving the case ``case_id`` that the user may see: (task, case)."""
+    query = (
+        select(WidyapradaTask, CaseRecord)
+        .join(CaseRecord, CaseRecord.id == WidyapradaTask.case_id)
+        .where(WidyapradaTask.linked_case_id == case_id, case_scope(user))
+        .order_by(WidyapradaTask.due_date, WidyapradaTask.id)
+    )
+    return [tuple(row) for row in session.execute(query).all()]
+
+
+def task_for_case(session: Session, case_id: int) -> WidyapradaTask | None:
+    return session.scalar(select(WidyapradaTask).where(WidyapradaTask.case_id == case_id))
+
+
+def school_follow_ups(session: Session, school_id: int, *, only_open: bool = False) -> list[FollowUpAction]:
+    """The published follow-up actions addressed to a school, open first, then newest. The caller has
+    checked that the user may see the school (``permissions.can_see_school_follow_ups``)."""
+    query = (
+        select(FollowUpAction)
+        .where(FollowUpAction.school_id == school_id, FollowUpAction.published_at.is_not(None))
+        .options(selectinload(FollowUpAction.task).selectinload(WidyapradaTask.case))
+        .order_by((FollowUpAction.status == "done"), FollowUpAction.published_at.desc(), FollowUpAction.id)
+    )
+    if only_open:
+        query = query.where(FollowUpAction.status == "open")
+    return list(session.scalars(query))
