@@ -11,6 +11,8 @@ MENU: list[tuple[str, str, tuple[Role, ...] | None]] = [
     ("main.dashboard", "Beranda", None),
     ("schools.directory", "Direktori Sekolah", None),
     ("cases.index", "Kasus", None),
+    ("caseload.mine", "Pekerjaan Saya", (Role.WIDYAPRADA,)),
+    ("caseload.workload", "Beban Kerja", (Role.BPMP_STAFF, Role.BPMP_HEAD, Role.PUSAT, Role.ADMIN)),
     ("admin.users", "Pengguna", (Role.ADMIN,)),
     ("admin.units", "Unit B/BPMP", (Role.ADMIN,)),
     ("admin.audit_status", "Log Audit", (Role.ADMIN,)),

@@ -1,0 +1,61 @@
+"""The pages "Pekerjaan saya" (a Widyaprada's caseload) and "Beban kerja" (workload per Widyaprada)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user, login_required
+
+from spmp import clock
+from spmp.accounts.models import Role, User
+from spmp.widyaprada import caseload as queries
+from web.db import get_session
+from web.export import export_response, requested_format
+
+bp = Blueprint("caseload", __name__, template_folder="templates")
+
+WORKLOAD_HEADER = ["Widyaprada", "Unit", "Tugas terbuka", "Bobot terbuka", "Terlambat", "Kunjungan bulan ini"]
+
+
+def _today():
+    return clock.now().date()
+
+
+@bp.route("/pekerjaan-saya")
+@login_required
+def mine():
+    if current_user.role != Role.WIDYAPRADA.value:
+        abort(403)
+    data = queries.caseload(get_session(), current_user, _today())
+    return render_template("caseload/caseload.html", data=data, own=True, state_label=queries.state_label)
+
+
+@bp.route("/beban-kerja")
+@login_required
+def workload():
+    if not queries.can_see_workload(current_user):
+        abort(403)
+    today = _today()
+    fmt = requested_format()
+    if fmt:
+        statement = queries.workload_statement(current_user, today)
+
+        def rows(session):
+            for _id, *values in session.execute(statement):
+                yield values
+
+        return export_response(fmt, "beban-kerja-widyaprada", WORKLOAD_HEADER, rows, "Beban kerja")
+    rows = queries.workload(get_session(), current_user, today)
+    return render_template("caseload/workload.html", rows=rows, today=today)
+
+
+@bp.route("/beban-kerja/<id:user_id>")
+@login_required
+def drill(user_id: int):
+    session = get_session()
+    if not queries.can_see_workload(current_user):
+        abort(403)
+    if not queries.can_drill_into(session, current_user, user_id):
+        abort(404)  # another unit's Widyaprada is indistinguishable from a missing one
+    person = session.get(User, user_id)
+    data = queries.caseload(session, person, _today(), own=False)
+    return render_template("caseload/caseload.html", data=data, own=False, state_label=queries.state_label)
