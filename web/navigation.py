@@ -12,6 +12,7 @@ MENU: list[tuple[str, str, tuple[Role, ...] | None]] = [
     ("schools.directory", "Direktori Sekolah", None),
     ("cases.index", "Kasus", None),
     ("caseload.mine", "Pekerjaan Saya", (Role.WIDYAPRADA,)),
+    ("caseload.my_skp", "Bukti SKP", (Role.WIDYAPRADA,)),
     ("caseload.workload", "Beban Kerja", (Role.BPMP_STAFF, Role.BPMP_HEAD, Role.PUSAT, Role.ADMIN)),
     ("admin.users", "Pengguna", (Role.ADMIN,)),
     ("admin.units", "Unit B/BPMP", (Role.ADMIN,)),

@@ -137,6 +137,12 @@ MATRIX = [
     ("GET", "/beban-kerja?format=xlsx", _only(BPMP | NATIONAL, 200, 403)),
     ("GET", "/beban-kerja/{widyaprada_user}", _only(BPMP | NATIONAL, 200, 403)),
     ("GET", "/beban-kerja/{other_user}", _only(BPMP | NATIONAL, 404, 403)),  # not a Widyaprada
+    ("GET", "/skp", _only({"widyaprada"}, 200, 403)),
+    ("GET", "/skp?format=xlsx", _only({"widyaprada"}, 200, 403)),
+    ("GET", "/skp?format=pdf", _only({"widyaprada"}, 200, 403)),
+    ("GET", "/skp?tahun=19", _only({"widyaprada"}, 400, 403)),
+    ("GET", "/beban-kerja/{widyaprada_user}/skp", _only(BPMP | NATIONAL, 200, 403)),
+    ("GET", "/beban-kerja/{other_user}/skp", _only(BPMP | NATIONAL, 404, 403)),
     # --- SPMI ---------------------------------------------------------------------------------------------
     ("GET", "/spmi/sekolah", _only(SCHOOL, 302, 403)),
     ("POST", "/spmi/sekolah/buka", _only(SCHOOL, 400, 403)),  # a cycle of this year is already open

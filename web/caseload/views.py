@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
 from spmp import clock
 from spmp.accounts.models import Role, User
 from spmp.widyaprada import caseload as queries
+from spmp.widyaprada import skp as skp_queries
 from web.db import get_session
 from web.export import export_response, requested_format
 
@@ -59,3 +60,51 @@ def drill(user_id: int):
     person = session.get(User, user_id)
     data = queries.caseload(session, person, _today(), own=False)
     return render_template("caseload/caseload.html", data=data, own=False, state_label=queries.state_label)
+
+
+def _year() -> int:
+    raw = request.args.get("tahun", "")
+    if not raw:
+        return _today().year
+    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+        abort(400, description="Tahun tidak sah: tulis tahun empat angka, misalnya 2026.")
+    return int(raw)
+
+
+def _skp_page(person: User):
+    year = _year()
+    evidence = skp_queries.skp_evidence(get_session(), person, year)
+    fmt = request.args.get("format")
+    name = f"bukti-skp-{person.username}-{year}"
+    if fmt == "pdf":
+        from weasyprint import HTML
+
+        html = render_template("caseload/skp_print.html", evidence=evidence)
+        pdf = HTML(string=html, base_url=request.host_url).write_pdf()
+        response = Response(pdf, mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+        return response
+    fmt = requested_format()
+    if fmt:
+        rows = list(evidence.rows())
+        return export_response(fmt, name, skp_queries.HEADER, lambda _session: rows, "Bukti SKP")
+    return render_template("caseload/skp.html", evidence=evidence)
+
+
+@bp.route("/skp")
+@login_required
+def my_skp():
+    if current_user.role != Role.WIDYAPRADA.value:
+        abort(403)
+    return _skp_page(current_user)
+
+
+@bp.route("/beban-kerja/<id:user_id>/skp")
+@login_required
+def skp_of(user_id: int):
+    session = get_session()
+    if not queries.can_see_workload(current_user):
+        abort(403)
+    if not queries.can_drill_into(session, current_user, user_id):
+        abort(404)
+    return _skp_page(session.get(User, user_id))
