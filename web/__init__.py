@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from spmp.config import Settings, check_web_settings, load_settings
 from spmp.db import Database
-from web import assets, ids, localtime, security
+from web import assets, edge, ids, localtime, security
 from web import db as request_db
 from web import forms as web_forms
 from web.extensions import csrf, limiter, login_manager
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         )
 
     assets.init_app(app)  # first, so that its compression runs after every other after_request hook
+    edge.init_app(app)  # first: no other hook sees a NUL either
     csrf.init_app(app)
     limiter.init_app(app)
     _init_login(app)

@@ -17,6 +17,7 @@ from spmp.access import school_scope, unit_provinces
 from spmp.accounts import throttle
 from spmp.accounts.models import SCHOOL_ROLES, UNIT_ROLES, LoginThrottle, Role, SchoolAssignment, User
 from spmp.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
+from spmp.errors import Refusal
 from spmp.regions.models import Province, Regency, Unit
 from spmp.schools.models import School
 
@@ -42,7 +43,7 @@ def _audit_account(session: Session, actor: User | None, action: str, user: User
 USERNAME_PATTERN = re.compile(r"[a-z0-9._-]{1,80}", re.ASCII)
 
 
-class AccountError(ValueError):
+class AccountError(Refusal, ValueError):
     """A request about an account that cannot be carried out; the message is for the user (Indonesian)."""
 
     def __init__(self, message: str, field: str | None = None) -> None:

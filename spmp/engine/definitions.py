@@ -11,6 +11,8 @@ File format (see workflows/school_visit.yaml)::
     title: Kunjungan Supervisi
     initial: draft
     open_roles: [widyaprada, bpmp_staff]      # who may open a case (optional)
+    open_from_form: [widyaprada]              # who may open it from the generic "new case" form
+                                              # (default nobody: a module opens its own case types)
     pause_roles: [bpmp_head]                  # who may pause/resume (optional)
     states:
       draft: {label: Draf}
@@ -26,7 +28,7 @@ File format (see workflows/school_visit.yaml)::
         roles: [widyaprada]
         guards: [has_assignee]
         actions: []
-        inputs: [{name: visit_date, label: Tanggal kunjungan}]
+        inputs: [{name: visit_date, label: Tanggal kunjungan, type: date}]   # see spmp/engine/inputs.py
         evidence: 1                            # number of evidence files required
         deadlines: restart                     # restart (default on a state change) | keep | clear
         event_label: Kunjungan dijadwalkan     # the timeline's name for this step (default: label)
@@ -57,6 +59,7 @@ from transitions import Machine
 from spmp.accounts.models import Role
 from spmp.config import PROJECT_ROOT
 from spmp.engine import registry
+from spmp.engine.inputs import InputDef, parse_spec
 from spmp.engine.notify import CASE_EVENTS, NoticeDef, parse_notices
 
 WORKFLOWS_DIR = PROJECT_ROOT / "workflows"
@@ -100,12 +103,6 @@ class StateDef:
 
 
 @dataclass(frozen=True)
-class InputDef:
-    name: str
-    label: str
-
-
-@dataclass(frozen=True)
 class TransitionDef:
     trigger: str
     sources: tuple[str, ...]
@@ -137,6 +134,7 @@ class WorkflowDefinition:
     transitions: tuple[TransitionDef, ...]
     path: Path
     open_roles: frozenset[str] = frozenset()
+    open_from_form: frozenset[str] = frozenset()
     pause_roles: frozenset[str] = frozenset(DEFAULT_PAUSE_ROLES)
     assign_roles: frozenset[str] = frozenset(DEFAULT_ASSIGN_ROLES)
     notices: dict[str, tuple[NoticeDef, ...]] = field(default_factory=dict)  # open/assign/pause/resume
@@ -300,13 +298,13 @@ _TRANSITION_KEYS = {
 def _parse_inputs(check: _Checker, item: str, raw: Any, line: int | None) -> tuple[InputDef, ...]:
     inputs = []
     for spec in _as_list(raw):
-        if isinstance(spec, str):
-            spec = {"name": spec, "label": spec}
-        name = spec.get("name") if isinstance(spec, dict) else None
+        name = spec.get("name") if isinstance(spec, dict) else spec
         if not isinstance(name, str) or not _NAME.match(name):
             check.error(item, f"isian tidak sah {spec!r}", line)
             continue
-        inputs.append(InputDef(name, str(spec.get("label") or name)))
+        parsed = parse_spec(spec, lambda problem: check.error(item, problem, line))
+        if parsed is not None:
+            inputs.append(parsed)
     return tuple(inputs)
 
 
@@ -442,6 +440,7 @@ def parse_definition(path: Path, raw: Any) -> WorkflowDefinition:
             "states",
             "transitions",
             "open_roles",
+            "open_from_form",
             "pause_roles",
             "assign_roles",
             "notices",
@@ -465,9 +464,11 @@ def parse_definition(path: Path, raw: Any) -> WorkflowDefinition:
         raw_transitions = []
     transitions = [t for i, r in enumerate(raw_transitions) if (t := _parse_transition(check, r, i, states))]
     roles = {}
-    for name in ("open_roles", "pause_roles", "assign_roles"):
+    for name in ("open_roles", "open_from_form", "pause_roles", "assign_roles"):
         if name in raw:
             roles[name] = frozenset(r for r in (check.role(name, r, None) for r in _as_list(raw[name])) if r)
+    if roles.get("open_from_form", frozenset()) - roles.get("open_roles", frozenset()):
+        check.error("open_from_form", "setiap peran di sini harus juga ada di open_roles")
     notices = _parse_case_notices(check, raw.get("notices"))
     if initial in states and not check.errors:
         lines = {r.get("trigger"): r.get(_LINE) for r in raw_transitions if isinstance(r, dict)}

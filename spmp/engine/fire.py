@@ -28,6 +28,7 @@ from spmp.engine import deadlines, notify
 from spmp.engine.cases import CaseEvidence, CaseRecord
 from spmp.engine.definitions import TransitionDef, WorkflowDefinition, get_definition
 from spmp.engine.errors import ActionRefused, CaseNotFound, EngineError, StaleCaseError
+from spmp.engine.inputs import inputs_problem
 from spmp.engine.permissions import case_scope, row_visible
 from spmp.engine.registry import ACTIONS, GUARDS, ActionContext, GuardContext
 from spmp.fastsql import FastSQL, Statement
@@ -71,8 +72,8 @@ def _state_reason(case: Any) -> str | None:
 
 
 def _missing_inputs(transition: TransitionDef, inputs: Mapping[str, Any]) -> str | None:
-    missing = [i.label for i in transition.inputs if inputs.get(i.name) in (None, "")]
-    return f"Isian wajib belum diisi: {', '.join(missing)}" if missing else None
+    """Missing or invalid inputs (each checked against its declared type, spmp/engine/inputs.py)."""
+    return inputs_problem(transition.inputs, inputs)
 
 
 def _refusal(

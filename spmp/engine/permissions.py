@@ -87,3 +87,31 @@ def row_visible(sql: FastSQL, user: User, case: Any) -> bool:
     if role == Role.DINAS_REGENCY:
         return case.regency_code is not None and case.regency_code == user.regency_code
     return False
+
+
+# --- what a role may do with a case type (predicates used by operations, views and templates alike) -------
+def can_open(user: User, workflow) -> bool:
+    """Whether ``user``'s role may open a case of ``workflow`` at all (its ``open_roles``)."""
+    return user.role in workflow.open_roles
+
+
+def can_open_from_form(user: User, workflow) -> bool:
+    """Whether the generic "new case" form may open ``workflow`` for ``user`` (``open_from_form``; default
+    nobody: SPMI cycles and accreditation visits are opened by their modules, with their own rows)."""
+    return can_open(user, workflow) and user.role in workflow.open_from_form
+
+
+def can_pause(user: User, workflow) -> bool:
+    """Whether ``user`` may pause and resume cases of ``workflow`` (its ``pause_roles``)."""
+    return user.role in workflow.pause_roles
+
+
+def may_fire_role(user: User, transition) -> bool:
+    """Whether ``user``'s role is one the workflow lets fire ``transition`` (whether it may fire it *now*
+    is ``fire.available_actions``' ``allowed``/``reason``). Pages use it to show only the user's steps."""
+    return user.role in transition.roles
+
+
+def can_assign(user: User, workflow) -> bool:
+    """Whether ``user`` may change who works on cases of ``workflow`` (its ``assign_roles``)."""
+    return user.role in workflow.assign_roles

@@ -7,10 +7,11 @@ from sqlalchemy.orm import Session
 
 from spmp import audit
 from spmp.accounts.models import User
+from spmp.errors import Refusal
 from spmp.regions.models import Province, Unit, UnitCoverage
 
 
-class CoverageError(ValueError):
+class CoverageError(Refusal, ValueError):
     """The change cannot be made; the message is for the user (Indonesian)."""
 
 

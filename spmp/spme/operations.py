@@ -13,17 +13,22 @@ from sqlalchemy.orm import Session, aliased
 
 from spmp import clock
 from spmp.access import school_scope
-from spmp.accounts.models import NATIONAL_ROLES, Role, User
+from spmp.accounts.models import SCHOOL_ROLES, User
 from spmp.engine import ActionRefused, CaseNotFound, open_case
 from spmp.engine.cases import CaseEvidence
 from spmp.schools.models import ACCREDITATION, School
 from spmp.spme.models import VISIT_KINDS, AccreditationRecord, AccreditationVisit, ExternalVisit
+from spmp.spme.permissions import (  # noqa: F401 (RECORD_ROLES, VISIT_ROLES: re-exported for callers)
+    RECORD_ROLES,
+    VISIT_ROLES,
+    can_record_accreditation,
+    can_record_visit,
+    is_visited_school,
+)
 
 VALIDITY_YEARS = 5
 DEFAULT_REMINDER_MONTHS = 12
-RECORD_ROLES = (Role.BPMP_STAFF, Role.BPMP_HEAD, *NATIONAL_ROLES)
 # Who may record an external visit: B/BPMP, the Dinas of the region, Widyaprada and facilitators.
-VISIT_ROLES = (*RECORD_ROLES, Role.DINAS_PROVINCE, Role.DINAS_REGENCY, Role.WIDYAPRADA, Role.FACILITATOR)
 
 
 class SpmeInputError(ActionRefused):
@@ -78,7 +83,7 @@ def record_accreditation(
     session: Session, user: User, school_id: int, data: AccreditationInput
 ) -> AccreditationRecord:
     """Record a BAN-PDM decision (or an automatic extension, without a visit) in the school's history."""
-    if user.role not in RECORD_ROLES:
+    if not can_record_accreditation(user):
         raise ActionRefused("Hanya B/BPMP atau Pusat yang dapat mencatat akreditasi")
     school = _school(session, user, school_id)
     if data.rank not in ACCREDITATION:
@@ -185,7 +190,7 @@ def copy_spmi_evidence(
     from spmp.engine.cases import CaseRecord
 
     case = get_case(session, user, visit_case_id)
-    if user.role not in (Role.SCHOOL_OPERATOR, Role.PRINCIPAL) or user.school_id != case.school_id:
+    if not is_visited_school(user, case):
         raise ActionRefused("Hanya sekolah yang dapat mengirim bukti pravisitasi")
     if case.state != "terpilih":
         raise ActionRefused("Bukti pravisitasi hanya dapat ditambahkan sebelum dikirim")
@@ -226,7 +231,7 @@ class VisitInput:
 
 def record_external_visit(session: Session, user: User, school_id: int, data: VisitInput) -> ExternalVisit:
     """Record a Pemda supervision visit or a development partner's facilitation at a school."""
-    if user.role not in VISIT_ROLES:
+    if not can_record_visit(user):
         raise ActionRefused("Peran Anda tidak dapat mencatat kunjungan")
     school = _school(session, user, school_id)
     if data.kind not in VISIT_KINDS:
@@ -317,7 +322,7 @@ def _school_people(session: Session, school_id: int) -> list[User]:
         session.scalars(
             select(User).where(
                 User.school_id == school_id,
-                User.role.in_([Role.SCHOOL_OPERATOR, Role.PRINCIPAL]),
+                User.role.in_(SCHOOL_ROLES),
                 User.is_active,
             )
         )

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from spmp import audit, clock
 from spmp.access import school_scope
-from spmp.accounts.models import NATIONAL_ROLES, Role, User
+from spmp.accounts.models import Role, User
 from spmp.engine import ActionRefused, CaseNotFound, StaleCaseError, fire, get_definition, notify
 from spmp.engine.calendar import deadline_rows
 from spmp.engine.cases import CaseDeadline, CaseRecord
@@ -40,11 +40,10 @@ from spmp.spmi.models import (
     SpmiRootCause,
     SpmiStandard,
 )
+from spmp.spmi.permissions import can_bulk_open, can_import_school_indicators, is_school_user
 from spmp.spmi.workflow import PHASES, REVIEW_OF, school_contacts, widyaprada_by_school
 
 WORKFLOW_KEY = "spmi_cycle"
-SCHOOL_ROLES = (Role.SCHOOL_OPERATOR, Role.PRINCIPAL)
-BULK_ROLES = (Role.BPMP_STAFF, Role.BPMP_HEAD, *NATIONAL_ROLES)
 BATCH_SIZE = 5000
 MAX_TEXT = 5000
 CHANGED = {"tambah": "ditambahkan", "ubah": "diubah"}
@@ -87,7 +86,7 @@ def check_year(year: int) -> int:
 def open_cycle(session: Session, user: User, school_id: int, year: int) -> SpmiCycle:
     """Open the cycle of one school for ``year`` (the school itself, or B/BPMP / Pusat for it)."""
     check_year(year)
-    if user.role not in (*SCHOOL_ROLES, *BULK_ROLES):
+    if not can_import_school_indicators(user):
         raise ActionRefused("Peran Anda tidak dapat membuka siklus SPMI")
     school = session.execute(
         select(School.id, School.name, School.province_code, School.regency_code).where(
@@ -147,7 +146,7 @@ def open_cycles_bulk(
     are skipped (a case needs an owning unit) and counted in the report.
     """
     check_year(year)
-    if user.role not in BULK_ROLES:
+    if not can_bulk_open(user):
         raise ActionRefused("Hanya B/BPMP atau Pusat yang dapat membuka siklus SPMI secara massal")
     started = clock.now()
     _serialise_opening(session, year)
@@ -347,7 +346,7 @@ def get_cycle(session: Session, user: User, cycle_id: int) -> SpmiCycle:
 def _editable(session: Session, user: User, cycle_id: int, phase: str) -> SpmiCycle:
     """The cycle, if ``user`` is its school's operator/principal and the case is in ``phase`` now."""
     cycle = get_cycle(session, user, cycle_id)
-    if user.role not in SCHOOL_ROLES or user.school_id != cycle.school_id:
+    if not is_school_user(user) or user.school_id != cycle.school_id:
         raise ActionRefused("Hanya operator atau kepala sekolah yang dapat mengisi siklus SPMI sekolahnya")
     case = cycle.case
     if case.closed_at is not None:

@@ -10,10 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spmp.access import can_see_school
-from spmp.accounts.models import NATIONAL_ROLES, Role, User
+from spmp.accounts.models import NATIONAL_ROLES, SCHOOL_ROLES, Role, User
 
 CREATE_ROLES = (Role.WIDYAPRADA, Role.BPMP_STAFF, Role.BPMP_HEAD, Role.ADMIN)
-SCHOOL_ROLES = (Role.SCHOOL_OPERATOR, Role.PRINCIPAL)
 # Who sees the task list (their scope narrows it further).
 LIST_ROLES = (Role.WIDYAPRADA, Role.BPMP_STAFF, Role.BPMP_HEAD, Role.DINAS_PROVINCE, Role.DINAS_REGENCY,
               *NATIONAL_ROLES)  # fmt: skip

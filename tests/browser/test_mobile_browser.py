@@ -201,6 +201,9 @@ KEY_PAGES = [
     ("operator", "home-operator", "/"),
     ("kepala", "home-kepala", "/"),
     ("staf", "workflows", "/alur-kerja"),
+    ("operator", "spmi-school", "/spmi/sekolah"),
+    ("widyaprada", "spmi-queue", "/spmi/tinjauan"),
+    ("kepala", "spmi-progress", "/spmi/progres"),
 ]
 
 

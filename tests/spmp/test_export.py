@@ -107,3 +107,42 @@ def test_sheet_title_is_made_valid():
 def test_unknown_format_is_refused():
     with pytest.raises(ValueError):
         export.stream("pdf", ("a",), [])
+
+
+def test_xlsx_is_a_well_formed_package_and_streams_before_the_last_row():
+    import zipfile
+    from xml.etree import ElementTree
+
+    consumed = []
+
+    def rows():
+        for i in range(30_000):
+            consumed.append(i)
+            yield (f"Sekolah {i} & <cabang>", i, date(2026, 7, 1), datetime(2026, 7, 1, 8, 30), 1.5)
+
+    chunks = export.xlsx_stream(("Nama", "No", "Tanggal", "Waktu", "Nilai"), rows(), title="Uji & <x>")
+    received = [next(chunks)]
+    while len(consumed) == 0 or len(received) < 3:
+        received.append(next(chunks))
+    assert len(consumed) < 30_000  # bytes were handed on before the last row was read
+    data = b"".join(received) + b"".join(chunks)
+    package = zipfile.ZipFile(io.BytesIO(data))
+    assert package.testzip() is None
+    for name in package.namelist():
+        if name.endswith((".xml", ".rels")):
+            ElementTree.fromstring(package.read(name))  # every part is well-formed XML
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert sheet.title == "Uji & <x>" and sheet.freeze_panes == "A2" and sheet["A1"].font.b
+    assert [c.value for c in sheet[30_001]] == [
+        "Sekolah 29999 & <cabang>",
+        29999,
+        datetime(2026, 7, 1),
+        datetime(2026, 7, 1, 8, 30),
+        1.5,
+    ]
+    assert sheet.max_row == 30_001
+
+
+def test_xlsx_keeps_leading_and_trailing_spaces_and_skips_empty_cells():
+    values, _ = _xlsx(("a", "b", "c"), [(" spasi ", "", None)])
+    assert values[1] == (" spasi ", None, None)

@@ -123,8 +123,10 @@ MATRIX = [
     # Changing the assignee: whoever sees the case is redirected back (refused with a reason, or done).
     ("POST", "/kasus/{outside_case}/penanggung-jawab", _only(NATIONAL, 302, 404), {"seen_version": "1"}),
     ("POST", "/kasus/{inside_case}/penanggung-jawab", _only(SEES_INSIDE_CASE, 302, 404), {"assignee": "x"}),
-    ("GET", "/kasus/baru", _only(OPENS_CASES | SCHOOL | {"pusat"}, 200, 403)),
-    ("POST", "/kasus/baru", _only(OPENS_CASES | SCHOOL | {"pusat"}, 200, 403)),  # empty form: errors shown
+    # Only case types whose workflow says ``open_from_form`` (school_visit); SPMI/SPME open their own.
+    ("GET", "/kasus/baru", _only(OPENS_CASES, 200, 403)),
+    ("POST", "/kasus/baru", _only(OPENS_CASES, 400, 403)),  # empty form: refused, errors shown
+    ("POST", "/kasus/baru", _only(OPENS_CASES, 400, 403), {"type_key": "spmi_cycle", "title": "x"}),
     # --- notifications ------------------------------------------------------------------------------------
     ("GET", "/notifikasi", _expect_everyone()),
     ("GET", "/notifikasi?sebelum=-5", _expect_everyone()),

@@ -114,3 +114,11 @@ def test_directory_page_links_to_downloads_with_its_filters(client, directory):
     start = html.index('class="export-links"')
     links = html[start : html.index("</p>", start)]
     assert "bentuk=SMP" in links and "provinsi=53" in links and "setelah" not in links
+
+
+def test_download_stays_streamed_when_the_browser_accepts_gzip(client, directory):
+    """The page compression (web/assets.py) must not buffer a download into memory."""
+    login(client, directory["users"]["pusat"])
+    response = client.get("/sekolah?format=csv", headers={"Accept-Encoding": "gzip, br"})
+    assert response.is_streamed and "Content-Encoding" not in response.headers
+    assert len(csv_rows(response)) == 65  # header + 64 schools

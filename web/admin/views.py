@@ -10,13 +10,14 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from spmp.accounts import operations as accounts
-from spmp.accounts.models import ROLE_LABELS, Role, User
+from spmp.accounts.models import ROLE_LABELS, User
+from spmp.accounts.permissions import has_caseload, is_admin
 from spmp.accounts.queries import USER_EXPORT_HEADER, filtered_users, list_users, user_export_rows
 from spmp.regions.models import Province, Unit
-from spmp.regions.operations import CoverageError, all_units, coverage_table, move_province
+from spmp.regions.operations import all_units, coverage_table, move_province
 from web.admin.forms import AssignForm, CoverageForm, PasswordResetForm, UserCreateForm, UserRoleForm
 from web.auth.forms import ConfirmForm
-from web.db import discard_changes, get_session
+from web.db import get_session
 from web.export import export_response, requested_format
 from web.ids import id_arg
 
@@ -28,7 +29,7 @@ def admin_required(view):
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        if current_user.role != Role.ADMIN:
+        if not is_admin(current_user):
             abort(403)
         return view(*args, **kwargs)
 
@@ -133,9 +134,7 @@ def user_detail(user_id: int):
         else:
             flash("Peran dan cakupan disimpan. Semua sesi pengguna ini diakhiri.", "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
-    caseload = (
-        accounts.assigned_schools(session, user) if user.role in (Role.WIDYAPRADA, Role.FACILITATOR) else None
-    )
+    caseload = accounts.assigned_schools(session, user) if has_caseload(user) else None
     return render_template(
         "admin/user_detail.html",
         user=user,
@@ -168,12 +167,9 @@ def user_reset_password(user_id: int):
     user = _load_user(user_id)
     form = PasswordResetForm()
     if form.validate_on_submit():
-        try:
-            accounts.set_password(get_session(), user, form.password.data, actor=current_user)
-        except accounts.AccountError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash("Kata sandi diganti; semua sesi pengguna ini diakhiri.", "success")
+        # An AccountError is a Refusal: web/db.py rolls back, flashes it and sends the admin back.
+        accounts.set_password(get_session(), user, form.password.data, actor=current_user)
+        flash("Kata sandi diganti; semua sesi pengguna ini diakhiri.", "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
@@ -184,16 +180,12 @@ def user_reset_totp(user_id: int):
     user = _load_user(user_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            accounts.reset_totp(get_session(), user, actor=current_user)
-        except accounts.AccountError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(
-                "Verifikasi dua langkah diatur ulang; semua sesi pengguna ini diakhiri. "
-                "Pengguna mendaftarkan perangkat baru saat masuk berikutnya.",
-                "success",
-            )
+        accounts.reset_totp(get_session(), user, actor=current_user)  # a refusal: see web/db.py
+        flash(
+            "Verifikasi dua langkah diatur ulang; semua sesi pengguna ini diakhiri. "
+            "Pengguna mendaftarkan perangkat baru saat masuk berikutnya.",
+            "success",
+        )
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
@@ -204,12 +196,8 @@ def user_assign(user_id: int):
     form = AssignForm()
     if form.validate_on_submit():
         npsns = form.npsns.data.replace(",", "\n").split()
-        try:
-            added = accounts.assign_schools(get_session(), current_user, user, npsns)
-        except accounts.AccountError as exc:
-            flash(str(exc), "danger")
-        else:
-            flash(f"{added} sekolah ditambahkan ke sekolah binaan.", "success")
+        added = accounts.assign_schools(get_session(), current_user, user, npsns)  # a refusal: web/db.py
+        flash(f"{added} sekolah ditambahkan ke sekolah binaan.", "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
@@ -248,12 +236,8 @@ def units():
 @bp.route("/unit/cakupan/<province_code>", methods=["POST"])
 @admin_required
 def move_coverage(province_code: str):
-    try:
-        unit = move_province(get_session(), current_user, province_code, request.form.get("unit_code", ""))
-    except CoverageError as exc:
-        discard_changes()
-        flash(str(exc), "danger")
-        return redirect(url_for("admin.units"))
+    # A CoverageError is a Refusal: web/db.py rolls back, flashes it and sends the admin back.
+    unit = move_province(get_session(), current_user, province_code, request.form.get("unit_code", ""))
     if unit is None:
         abort(404)
     flash(f"Provinsi {province_code} kini dibina oleh {unit.name}.", "success")

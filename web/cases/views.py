@@ -14,8 +14,10 @@ from spmp.engine import operations as cases
 from spmp.engine.cases import CaseRecord
 from spmp.engine.definitions import get_definition, workflows
 from spmp.engine.diagram import workflow_svg
-from spmp.engine.errors import ActionRefused, CaseNotFound, StaleCaseError
+from spmp.engine.errors import CaseNotFound
 from spmp.engine.fire import available_actions, fire
+from spmp.engine.inputs import latest_inputs
+from spmp.engine.permissions import can_assign, can_open_from_form, can_pause
 from spmp.engine.queries import (
     CASE_EXPORT_HEADER,
     CaseFilters,
@@ -28,13 +30,12 @@ from spmp.engine.queries import (
 from spmp.schools.models import School
 from spmp.timeline import event_detail, event_title
 from web.cases.forms import AssignForm, CommentForm, EvidenceForm, OpenCaseForm, PauseForm
-from web.db import discard_changes, get_session
+from web.db import get_session
 from web.export import export_response, requested_format
 from web.ids import id_arg, id_list, parse_version
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 PAGE_SIZE = 50
-STALE = "Kasus ini telah berubah sejak halaman dibuka. Halaman dimuat ulang; periksa lalu ulangi bila perlu."
 
 
 def _case_or_404(case_id: int) -> CaseRecord:
@@ -46,18 +47,6 @@ def _case_or_404(case_id: int) -> CaseRecord:
 
 def _back(case_id: int):
     return redirect(url_for("cases.detail", case_id=case_id))
-
-
-def _refused(exc: Exception, case_id: int):
-    """Undo anything the failed operation wrote, tell the user why, and go back to the case."""
-    discard_changes()
-    if isinstance(exc, CaseNotFound):
-        abort(404)
-    flash(
-        STALE if isinstance(exc, StaleCaseError) else str(exc),
-        "warning" if isinstance(exc, StaleCaseError) else "danger",
-    )
-    return _back(case_id)
 
 
 @bp.route("/kasus")
@@ -104,6 +93,7 @@ def detail(case_id: int):
         options=available_actions(session, case, current_user),
         deadlines=deadlines,
         events=list(reversed(events)),
+        case_inputs=latest_inputs(workflow, events),
         actors=actors,
         comments=cases.list_comments(session, current_user, case.id),
         evidence=evidence_ops.list_evidence(session, current_user, case.id),
@@ -111,8 +101,8 @@ def detail(case_id: int):
         comment_form=CommentForm(),
         evidence_form=EvidenceForm(),
         pause_form=PauseForm(seen_version=case.version),
-        can_pause=current_user.role in workflow.pause_roles,
-        assign_form=_assign_form(session, case) if current_user.role in workflow.assign_roles else None,
+        can_pause=can_pause(current_user, workflow),
+        assign_form=_assign_form(session, case) if can_assign(current_user, workflow) else None,
         event_title=event_title,
         event_detail=event_detail,
     )
@@ -130,19 +120,17 @@ def act(case_id: int, trigger: str):
         if k.startswith("input_") and v.strip()
     }
     evidence_ids = id_list(request.form.getlist("evidence_id")) or None
-    try:
-        result = fire(
-            get_session(),
-            case_id,
-            trigger,
-            current_user,
-            seen,
-            inputs=inputs,
-            evidence_ids=evidence_ids,
-            reason=(request.form.get("reason") or "").strip() or None,
-        )
-    except (ActionRefused, StaleCaseError, CaseNotFound) as exc:
-        return _refused(exc, case_id)
+    # A refusal (role, guard, input, stale page, unknown case) is answered by web/db.py: rollback + flash.
+    result = fire(
+        get_session(),
+        case_id,
+        trigger,
+        current_user,
+        seen,
+        inputs=inputs,
+        evidence_ids=evidence_ids,
+        reason=(request.form.get("reason") or "").strip() or None,
+    )
     case = cases.get_case(get_session(), current_user, case_id)
     workflow = get_definition(case.type_key, case.type_version)
     flash(f"Berhasil: {workflow.label(result.from_state)} → {workflow.label(result.to_state)}.", "success")
@@ -156,10 +144,7 @@ def comment(case_id: int):
     if not form.validate_on_submit():
         flash("Komentar tidak boleh kosong.", "danger")
         return _back(case_id)
-    try:
-        cases.add_comment(get_session(), current_user, case_id, form.body.data)
-    except (ActionRefused, CaseNotFound) as exc:
-        return _refused(exc, case_id)
+    cases.add_comment(get_session(), current_user, case_id, form.body.data)
     flash("Komentar ditambahkan.", "success")
     return _back(case_id)
 
@@ -173,13 +158,10 @@ def upload(case_id: int):
         return _back(case_id)
     settings = current_app.config["SPMP_SETTINGS"]
     storage = form.file.data
-    try:
-        data = evidence_ops.read_limited(storage.stream, settings.max_upload_mb * 1024 * 1024)
-        evidence_ops.store_evidence(
-            get_session(), current_user, case_id, storage.filename or "berkas", data, settings.evidence_path
-        )
-    except (ActionRefused, CaseNotFound) as exc:
-        return _refused(exc, case_id)
+    data = evidence_ops.read_limited(storage.stream, settings.max_upload_mb * 1024 * 1024)
+    evidence_ops.store_evidence(
+        get_session(), current_user, case_id, storage.filename or "berkas", data, settings.evidence_path
+    )
     flash("Berkas bukti diunggah.", "success")
     return _back(case_id)
 
@@ -218,11 +200,9 @@ def assign(case_id: int):
     if not form.validate_on_submit():
         flash("Pilih penanggung jawab dari daftar.", "danger")
         return _back(case_id)
-    try:
-        cases.assign_case(get_session(), current_user, case_id, form.seen_version.data,
-                          assignee_user_id=form.assignee.data or None, reason=form.reason.data or None)  # fmt: skip
-    except (ActionRefused, StaleCaseError, CaseNotFound) as exc:
-        return _refused(exc, case_id)
+    # A refusal (role, stale page, unknown case) is answered by web/db.py: rollback + flash + back.
+    cases.assign_case(get_session(), current_user, case_id, form.seen_version.data,
+                      assignee_user_id=form.assignee.data or None, reason=form.reason.data or None)  # fmt: skip
     flash("Penanggung jawab diubah; yang ditugaskan sudah diberi tahu.", "success")
     return _back(case_id)
 
@@ -234,57 +214,49 @@ def pause(case_id: int):
     if not form.validate_on_submit():
         abort(400, description="Versi kasus tidak terbaca. Muat ulang halaman.")
     seen = form.seen_version.data
-    try:
-        if request.form.get("resume"):
-            cases.resume_case(get_session(), current_user, case_id, seen, form.reason.data or None)
-            flash("Kasus dilanjutkan; tenggat digeser sepanjang masa jeda.", "success")
-        else:
-            cases.pause_case(get_session(), current_user, case_id, seen, form.reason.data or "")
-            flash("Kasus ditangguhkan; tenggat berhenti berjalan.", "success")
-    except (ActionRefused, StaleCaseError, CaseNotFound) as exc:
-        return _refused(exc, case_id)
+    if request.form.get("resume"):
+        cases.resume_case(get_session(), current_user, case_id, seen, form.reason.data or None)
+        flash("Kasus dilanjutkan; tenggat digeser sepanjang masa jeda.", "success")
+    else:
+        cases.pause_case(get_session(), current_user, case_id, seen, form.reason.data or "")
+        flash("Kasus ditangguhkan; tenggat berhenti berjalan.", "success")
     return _back(case_id)
 
 
+NOT_FROM_FORM = "Jenis kasus ini tidak dapat dibuka dari formulir ini; bukalah dari halaman modulnya."
+
+
 def _openable(catalogue) -> list:
-    """The current workflows the user may open a case of (the "Buka kasus" link shows only if any)."""
-    return [
-        catalogue.current(k)
-        for k in sorted(catalogue.current_versions)
-        if current_user.role in catalogue.current(k).open_roles
-    ]
+    """The current workflows the user may open from the generic form (the "Buka kasus" link and the form
+    show only these; ``open_from_form`` in the workflow, default nobody)."""
+    current = (catalogue.current(k) for k in sorted(catalogue.current_versions))
+    return [w for w in current if can_open_from_form(current_user, w)]
 
 
 @bp.route("/kasus/baru", methods=["GET", "POST"])
 @login_required
 def open_new():
+    """The generic "new case" form, for the case types whose workflow lets the user's role open them here
+    (``open_from_form``); module-owned types (SPMI cycle, accreditation visit) open from their module."""
     session = get_session()
     openable = _openable(workflows())
     if not openable:
         abort(403)
     form = OpenCaseForm()
     form.type_key.choices = [SelectChoice(w.key, w.title) for w in openable]
-    if form.validate_on_submit():
-        school = session.scalar(select(School).where(School.npsn == form.npsn.data))
-        if school is None:
-            form.npsn.errors = [*form.npsn.errors, "Sekolah dengan NPSN ini tidak ditemukan."]
-        else:
-            try:
-                case = cases.open_case(
-                    session,
-                    current_user,
-                    form.type_key.data,
-                    title=form.title.data,
-                    school_id=school.id,
-                    assignee_user_id=current_user.id,
-                )
-            except (ActionRefused, KeyError) as exc:
-                session.rollback()
-                flash(str(exc), "danger")
-            else:
-                flash("Kasus dibuka.", "success")
-                return _back(case.id)
-    return render_template("cases/open.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("cases/open.html", form=form), 400 if request.method == "POST" else 200
+    school = session.scalar(select(School).where(School.npsn == form.npsn.data))
+    if form.type_key.data not in {w.key for w in openable}:
+        form.type_key.errors = [*form.type_key.errors, NOT_FROM_FORM]
+    if school is None:
+        form.npsn.errors = [*form.npsn.errors, "Sekolah dengan NPSN ini tidak ditemukan."]
+    if form.errors:
+        return render_template("cases/open.html", form=form), 400
+    case = cases.open_case(session, current_user, form.type_key.data, title=form.title.data,
+                           school_id=school.id, assignee_user_id=current_user.id)  # fmt: skip
+    flash("Kasus dibuka.", "success")
+    return _back(case.id)
 
 
 @bp.route("/alur-kerja")

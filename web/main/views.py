@@ -1,7 +1,7 @@
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from spmp.accounts.models import Role
+from spmp.accounts.permissions import has_caseload
 from web.db import get_session
 
 bp = Blueprint("main", __name__, template_folder="templates")
@@ -21,11 +21,7 @@ def dashboard():
     if fmt := requested_format():
         rows = export_rows(work)  # read now: the download is streamed after this session is closed
         return export_response(fmt, "pekerjaan-saya", EXPORT_HEADER, lambda _session: rows, "Pekerjaan saya")
-    caseload = (
-        assigned_schools(session, current_user)
-        if current_user.role in (Role.WIDYAPRADA, Role.FACILITATOR)
-        else None
-    )
+    caseload = assigned_schools(session, current_user) if has_caseload(current_user) else None
     return render_template(
         "main/dashboard.html", caseload=caseload, work=work, now=clock.now(), get_definition=get_definition
     )

@@ -6,11 +6,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from spmp.engine import CaseNotFound, EngineError, get_definition
+from spmp.engine import get_definition
 from spmp.schools.queries import get_school
 from spmp.spme import operations as spme
+from spmp.spme import permissions as perm
 from spmp.timeline import school_due_next, school_timeline
-from web.db import discard_changes, get_session
+from web.db import get_session
 from web.navigation import EXTRA_MENU
 from web.spme import forms
 
@@ -26,7 +27,10 @@ def _timeline_helpers():
         items = school_timeline(session, current_user, school_id, limit=limit) or []
         return items, school_due_next(session, current_user, school_id)
 
-    return {"school_timeline_preview": school_timeline_preview}
+    return {
+        "school_timeline_preview": school_timeline_preview,
+        "can_send_previsit_evidence": perm.can_send_previsit_evidence,
+    }
 
 
 def _school_or_404(school_id: int):
@@ -54,8 +58,8 @@ def _render_spme(school, accreditation_form=None, visit_form=None, status=200):
     session = get_session()
     history = spme.accreditation_history(session, current_user, school.id)
     visits = spme.external_visits(session, current_user, school.id)
-    can_record = current_user.role in spme.RECORD_ROLES
-    can_visit = current_user.role in spme.VISIT_ROLES
+    can_record = perm.can_record_accreditation(current_user)
+    can_visit = perm.can_record_visit(current_user)
     return render_template(
         "spme/school.html", school=school, history=history, visits=visits,
         visit_cases=spme.visit_cases(session, current_user, school.id),
@@ -81,7 +85,7 @@ def _attach_error(form, exc) -> None:
 @login_required
 def record_accreditation(school_id: int):
     school = _school_or_404(school_id)
-    if current_user.role not in spme.RECORD_ROLES:
+    if not perm.can_record_accreditation(current_user):
         abort(403)
     form = forms.AccreditationForm()
     if not form.validate_on_submit():
@@ -101,7 +105,7 @@ def record_accreditation(school_id: int):
 @login_required
 def record_visit(school_id: int):
     school = _school_or_404(school_id)
-    if current_user.role not in spme.VISIT_ROLES:
+    if not perm.can_record_visit(current_user):
         abort(403)
     form = forms.VisitForm()
     if not form.validate_on_submit():
@@ -122,14 +126,9 @@ def record_visit(school_id: int):
 def open_visit(school_id: int):
     """Select the school as an accreditation field-visit target (opens the case)."""
     school = _school_or_404(school_id)
-    if current_user.role not in spme.RECORD_ROLES:  # the roles the page offers the button to
+    if not perm.can_record_accreditation(current_user):  # the roles the page offers the button to
         abort(403)
-    try:
-        visit = spme.open_visit_case(get_session(), current_user, school.id)
-    except EngineError as exc:
-        discard_changes()
-        flash(str(exc), "danger")
-        return redirect(url_for("spme.school_page", school_id=school.id))
+    visit = spme.open_visit_case(get_session(), current_user, school.id)  # a refusal: see web/db.py
     flash("Sekolah dipilih sebagai sasaran visitasi akreditasi.", "success")
     return redirect(url_for("cases.detail", case_id=visit.case_id))
 
@@ -138,14 +137,7 @@ def open_visit(school_id: int):
 @login_required
 def copy_evidence(case_id: int):
     """Pravisitasi in one click: the school's SPMI evidence files are attached to the visit case."""
-    try:
-        added = spme.copy_spmi_evidence(get_session(), current_user, case_id)
-    except CaseNotFound:
-        abort(404)
-    except EngineError as exc:
-        discard_changes()
-        flash(str(exc), "danger")
-        return redirect(url_for("cases.detail", case_id=case_id))
+    added = spme.copy_spmi_evidence(get_session(), current_user, case_id)  # a refusal: see web/db.py
     flash(f"{added} berkas bukti SPMI ditambahkan sebagai bukti pravisitasi.", "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 
@@ -154,10 +146,10 @@ def copy_evidence(case_id: int):
 @login_required
 def expiring():
     """Schools in the user's area whose accreditation ends within the reminder window."""
-    if current_user.role not in spme.VISIT_ROLES:
+    if not perm.can_record_visit(current_user):
         abort(403)
     rows = spme.expiring_accreditations(get_session(), current_user)
     return render_template("spme/expiring.html", rows=rows, months=spme.reminder_months())
 
 
-EXTRA_MENU.append(("spme.expiring", "Akreditasi Berakhir", spme.VISIT_ROLES))
+EXTRA_MENU.append(("spme.expiring", "Akreditasi Berakhir", perm.VISIT_ROLES))

@@ -10,26 +10,27 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from spmp import clock, tabular
-from spmp.accounts.models import NATIONAL_ROLES, Role
+from spmp.accounts.models import SCHOOL_ROLES
 from spmp.engine import (
     ActionRefused,
     CaseNotFound,
     EngineError,
-    StaleCaseError,
     available_actions,
     get_definition,
 )
 from spmp.engine import evidence as evidence_ops
 from spmp.engine.calendar import WIB
+from spmp.engine.permissions import may_fire_role
 from spmp.regions.names import regency_with_province, region_names
 from spmp.schools.importer import ImportFileError
 from spmp.schools.queries import get_school
 from spmp.spmi import indicator_template as indicator_templates
 from spmp.spmi import operations as ops
+from spmp.spmi import permissions as perm
 from spmp.spmi import queries
 from spmp.spmi.importer import import_indicators
 from spmp.spmi.models import BANDS, CHANGE_ACTIONS, NOTE_ITEM_LABELS, SNP
-from web.db import discard_changes, get_session
+from web.db import get_session
 from web.export import export_response, requested_format
 from web.ids import parse_id
 from web.navigation import EXTRA_MENU
@@ -37,15 +38,12 @@ from web.spmi import forms
 
 bp = Blueprint("spmi", __name__, template_folder="templates")
 
-SCHOOL_ROLES = (Role.SCHOOL_OPERATOR, Role.PRINCIPAL)
-PROGRESS_ROLES = (Role.BPMP_STAFF, Role.BPMP_HEAD, Role.DINAS_PROVINCE, Role.DINAS_REGENCY, *NATIONAL_ROLES)
-BULK_ROLES = (Role.BPMP_STAFF, Role.BPMP_HEAD, *NATIONAL_ROLES)
 STALE = "Siklus ini telah berubah sejak halaman dibuka. Periksa lalu ulangi."
 
 EXTRA_MENU.extend([
     ("spmi.my_cycle", "Siklus SPMI", SCHOOL_ROLES),
-    ("spmi.review_queue", "Antrian Tinjauan SPMI", (Role.WIDYAPRADA,)),
-    ("spmi.progress", "Progres SPMI", PROGRESS_ROLES),
+    ("spmi.review_queue", "Antrian Tinjauan SPMI", perm.REVIEWER_ROLES),
+    ("spmi.progress", "Progres SPMI", perm.PROGRESS_ROLES),
 ])  # fmt: skip
 
 
@@ -56,8 +54,9 @@ def _time_helpers():
     return {"in_wib": in_wib, "note_kinds": NOTE_ITEM_LABELS, "change_actions": CHANGE_ACTIONS}
 
 
-def _require(roles) -> None:
-    if current_user.role not in roles:
+def _require(allowed: bool) -> None:
+    """403 unless the permission predicate (spmp/spmi/permissions.py) said yes."""
+    if not allowed:
         abort(403)
 
 
@@ -79,7 +78,7 @@ def _cycle_or_404(cycle_id: int):
 @login_required
 def my_cycle():
     """A school user's entry point: their latest cycle, or a form to open one."""
-    _require(SCHOOL_ROLES)
+    _require(perm.can_open_own_cycle(current_user))
     cycles = queries.school_cycles(get_session(), current_user, current_user.school_id)
     if cycles:
         return redirect(url_for("spmi.cycle", cycle_id=cycles[0].id))
@@ -90,7 +89,7 @@ def my_cycle():
 @bp.route("/spmi/sekolah/buka", methods=["POST"])
 @login_required
 def open_own_cycle():
-    _require(SCHOOL_ROLES)
+    _require(perm.can_open_own_cycle(current_user))
     form = forms.OpenCycleForm()
     if not form.validate_on_submit():
         return render_template("spmi/open.html", form=form, cycles=[]), 400
@@ -150,19 +149,18 @@ def _render_cycle(cycle, submitted: dict | None = None, status: int = 200):
     definition = get_definition(case.type_key, case.type_version)
     actions = available_actions(session, case, current_user)
     previous = None
-    if current_user.role == Role.WIDYAPRADA and case.state in queries.REVIEW_STATES:
+    reviewing_now = perm.is_reviewing(current_user, case, queries.REVIEW_STATES)
+    if reviewing_now:
         prev_cycle = queries.previous_cycle(session, current_user, cycle)
         previous = queries.cycle_content(session, prev_cycle) if prev_cycle else None
-    can_edit = (
-        current_user.role in SCHOOL_ROLES
-        and current_user.school_id == cycle.school_id
-        and case.closed_at is None
-    )
+    can_edit = perm.can_edit_cycle(current_user, cycle)
+    my_triggers = {o.transition.trigger for o in actions if may_fire_role(current_user, o.transition)}
     return render_template(
         "spmi/cycle.html", cycle=cycle, case=case, content=content, definition=definition, actions=actions,
         forms=_step_forms(content, submitted), can_edit=can_edit, phase=case.state, previous=previous,
         snp=SNP, bands=BANDS, step_form=forms.StepForm(formdata=None, version=case.version),
-        states=queries.STATE_ORDER, can_import_indicators=current_user.role in (*SCHOOL_ROLES, *BULK_ROLES),
+        states=queries.STATE_ORDER, reviewing_now=reviewing_now, my_triggers=my_triggers,
+        can_import_indicators=perm.can_import_school_indicators(current_user),
     ), status  # fmt: skip
 
 
@@ -235,8 +233,7 @@ def save_step(cycle_id: int, step: str):
     if step not in STEPS:
         abort(404)
     cycle = _cycle_or_404(cycle_id)
-    if current_user.role not in SCHOOL_ROLES:
-        abort(403)
+    _require(perm.is_school_user(current_user))
     key, form_class, operation, message = STEPS[step]
     form = form_class(prefix=key)
     content = queries.cycle_content(get_session(), cycle)
@@ -261,19 +258,13 @@ def save_step(cycle_id: int, step: str):
 def remove_priority(cycle_id: int, priority_id: int):
     """GET asks for confirmation (what goes with the priority, and that review notes stay); POST removes."""
     cycle = _cycle_or_404(cycle_id)
-    _require(SCHOOL_ROLES)
-    try:
-        priority = ops.get_priority(get_session(), current_user, cycle.id, priority_id)
-        if request.method == "GET":
-            return render_template("spmi/confirm_remove_priority.html", cycle=cycle, priority=priority,
-                                   notes=queries.cycle_content(get_session(), cycle).all_notes)  # fmt: skip
-        ops.remove_priority(get_session(), current_user, cycle.id, priority_id)
-    except CaseNotFound:
-        abort(404)
-    except ActionRefused as exc:
-        discard_changes()
-        flash(str(exc), "danger")
-        return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
+    _require(perm.is_school_user(current_user))
+    # Not found is a 404, a refusal a flash and a redirect back: both answered by web/db.py.
+    priority = ops.get_priority(get_session(), current_user, cycle.id, priority_id)
+    if request.method == "GET":
+        return render_template("spmi/confirm_remove_priority.html", cycle=cycle, priority=priority,
+                               notes=queries.cycle_content(get_session(), cycle).all_notes)  # fmt: skip
+    ops.remove_priority(get_session(), current_user, cycle.id, priority_id)
     flash("Prioritas dihapus. Catatan Widyaprada tentangnya tetap tersimpan.", "success")
     return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
 
@@ -293,11 +284,7 @@ def _edit_item(cycle, form, item, save, title: str, fields: tuple[str, ...]):
         except ops.SpmiInputError as exc:
             field = form._fields.get(exc.field)
             (field.errors if field is not None else form.form_errors).append(str(exc))
-        except ActionRefused as exc:
-            discard_changes()
-            flash(str(exc), "danger")
-            return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
-        else:
+        else:  # any other refusal: rolled back, flashed and sent back by web/db.py
             flash(f"{title} disimpan.", "success")
             return redirect(url_for("spmi.cycle", cycle_id=cycle.id, _anchor=f"{form._prefix}{item.id}"))
     status = 400 if request.method == "POST" else 200
@@ -309,7 +296,7 @@ def _edit_item(cycle, form, item, save, title: str, fields: tuple[str, ...]):
 def edit_root_cause(cycle_id: int, cause_id: int):
     """Refleksi: edit a root cause or move it (with its activities) to another priority."""
     cycle = _cycle_or_404(cycle_id)
-    _require(SCHOOL_ROLES)
+    _require(perm.is_school_user(current_user))
     session = get_session()
     cause = _found(lambda: ops.get_root_cause(session, current_user, cycle.id, cause_id))
     form = forms.RootCauseForm(prefix="root_cause", obj=cause)
@@ -329,7 +316,7 @@ def edit_root_cause(cycle_id: int, cause_id: int):
 def edit_activity(cycle_id: int, activity_id: int):
     """Benahi: edit an activity or move it to a root cause of another priority."""
     cycle = _cycle_or_404(cycle_id)
-    _require(SCHOOL_ROLES)
+    _require(perm.is_school_user(current_user))
     session = get_session()
     activity = _found(lambda: ops.get_activity(session, current_user, cycle.id, activity_id))
     form = forms.ActivityForm(prefix="activity", obj=activity)
@@ -354,13 +341,9 @@ def _step(cycle_id: int, call, done: str):
     cycle = _cycle_or_404(cycle_id)
     version = _version()
     try:
-        call(get_session(), cycle, version)
-    except (StaleCaseError, ops.SpmiInputError, ActionRefused) as exc:
-        discard_changes()
-        if isinstance(exc, StaleCaseError):
-            flash(STALE, "warning")
-            return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
-        flash(str(exc), "danger")
+        call(get_session(), cycle, version)  # a stale page is a Refusal: web/db.py rolls back and says so
+    except (ops.SpmiInputError, ActionRefused) as exc:
+        flash(str(exc), "danger")  # shown on the page again, answered 400 (so rolled back)
         return _render_cycle(cycle, None, 400)
     flash(done, "success")
     return redirect(url_for("spmi.cycle", cycle_id=cycle.id))
@@ -431,7 +414,7 @@ QUEUE_HEADER = ("NPSN", "Sekolah", "Kabupaten/Kota", "Siklus", "Tahap", "Diajuka
 @bp.route("/spmi/tinjauan")
 @login_required
 def review_queue():
-    _require((Role.WIDYAPRADA, *NATIONAL_ROLES, Role.BPMP_HEAD, Role.BPMP_STAFF))
+    _require(perm.can_see_review_queue(current_user))
     late_only = _late_arg()
     definition = get_definition(ops.WORKFLOW_KEY)
     fmt = requested_format()
@@ -473,7 +456,7 @@ PROGRESS_HEADER = ("Provinsi", "Kabupaten/Kota", "Siklus")
 @bp.route("/spmi/progres")
 @login_required
 def progress():
-    _require(PROGRESS_ROLES)
+    _require(perm.can_view_progress(current_user))
     year, late_only = _year_arg(), _late_arg()
     rows = queries.progress_by_regency(get_session(), current_user, year, late_only=late_only)
     definition = get_definition(ops.WORKFLOW_KEY)
@@ -487,7 +470,7 @@ def progress():
                                title=f"Progres SPMI {year}")  # fmt: skip
     return render_template("spmi/progress.html", rows=rows, year=year, definition=definition,
                            states=queries.STATE_ORDER, late_only=late_only,
-                           can_bulk_open=current_user.role in BULK_ROLES)  # fmt: skip
+                           can_bulk_open=perm.can_bulk_open(current_user))  # fmt: skip
 
 
 def _cycle_list(filters: queries.CycleFilters, template: str, filename: str, title: str, **context):
@@ -507,7 +490,7 @@ def _cycle_list(filters: queries.CycleFilters, template: str, filename: str, tit
 @bp.route("/spmi/progres/<regency_code>")
 @login_required
 def progress_regency(regency_code: str):
-    _require(PROGRESS_ROLES)
+    _require(perm.can_view_progress(current_user))
     region = regency_with_province(get_session(), regency_code)
     if region is None:
         abort(404)
@@ -524,7 +507,7 @@ def progress_regency(regency_code: str):
 @login_required
 def late_cycles():
     """Every late cycle in the user's area (a B/BPMP: all its provinces), with the regency of each."""
-    _require(PROGRESS_ROLES)
+    _require(perm.can_view_progress(current_user))
     filters = queries.CycleFilters(_year_arg(), late_only=True)
     return _cycle_list(filters, "spmi/late.html", "siklus-terlambat", "Siklus SPMI terlambat")
 
@@ -534,7 +517,7 @@ def late_cycles():
 def bulk_open():
     """Opening the year's cycles for every school in the user's area: a page of its own, so that a
     monitoring page never carries a button that writes thousands of cycles."""
-    _require(BULK_ROLES)
+    _require(perm.can_bulk_open(current_user))
     if request.method == "GET":
         form = forms.BulkOpenForm(year=_year_arg())
         return render_template("spmi/bulk_open.html", form=form)
@@ -543,8 +526,7 @@ def bulk_open():
         return render_template("spmi/bulk_open.html", form=form), 400
     try:
         report = ops.open_cycles_bulk(get_session(), current_user, form.year.data)
-    except EngineError as exc:
-        discard_changes()
+    except EngineError as exc:  # shown next to the field, answered 400 (so rolled back)
         form.year.errors.append(str(exc))
         return render_template("spmi/bulk_open.html", form=form), 400
     flash(report.summary() + f" ({report.seconds:.1f} detik).", "success")
@@ -559,7 +541,7 @@ def _import_school_or_404(school_id: int):
     school = get_school(get_session(), current_user, school_id)
     if school is None:
         abort(404)
-    _require((*SCHOOL_ROLES, *BULK_ROLES))
+    _require(perm.can_import_school_indicators(current_user))
     return school
 
 
@@ -604,7 +586,7 @@ def indicator_template(school_id: int):
 @login_required
 def indicators_bulk():
     """Bulk import of Rapor Pendidikan indicators (an ``npsn`` column; schools in the user's area)."""
-    _require(BULK_ROLES)
+    _require(perm.can_bulk_open(current_user))
     return _indicator_import(None, url_for("spmi.indicators_bulk"))
 
 
@@ -612,7 +594,7 @@ def indicators_bulk():
 @login_required
 def indicator_bulk_template():
     """The XLSX template of a bulk file (SPMP's own columns)."""
-    _require(BULK_ROLES)
+    _require(perm.can_bulk_open(current_user))
     return _xlsx_download(indicator_templates.bulk_template(), "templat-indikator-massal.xlsx")
 
 
