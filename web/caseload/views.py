@@ -6,8 +6,9 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
 from spmp import clock
-from spmp.accounts.models import Role, User
+from spmp.accounts.models import User
 from spmp.widyaprada import caseload as queries
+from spmp.widyaprada import permissions
 from spmp.widyaprada import skp as skp_queries
 from web.db import get_session
 from web.export import export_response, requested_format
@@ -24,7 +25,7 @@ def _today():
 @bp.route("/pekerjaan-saya")
 @login_required
 def mine():
-    if current_user.role != Role.WIDYAPRADA.value:
+    if not permissions.has_own_caseload(current_user):
         abort(403)
     data = queries.caseload(get_session(), current_user, _today())
     return render_template("caseload/caseload.html", data=data, own=True, state_label=queries.state_label)
@@ -94,7 +95,7 @@ def _skp_page(person: User):
 @bp.route("/skp")
 @login_required
 def my_skp():
-    if current_user.role != Role.WIDYAPRADA.value:
+    if not permissions.has_own_caseload(current_user):
         abort(403)
     return _skp_page(current_user)
 
