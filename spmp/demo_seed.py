@@ -92,6 +92,7 @@ def seed_demo(session: Session, schools: int = 5000, progress=None) -> list[tupl
         created.append((demo, exists is None))
     session.flush()
     _seed_demo_work(session)
+    _seed_demo_tasks(session)
     return created
 
 
@@ -156,3 +157,35 @@ def _seed_demo_visits(session: Session, widyaprada: User) -> None:
         plan_visit(session, widyaprada, widyaprada=widyaprada, school_id=school.id, start=start,
                    end=start + timedelta(days=extra_days), purpose="Pendampingan SPMI dan supervisi pembelajaran",
                    override_reason="Contoh data: jadwal disepakati dengan sekolah")  # fmt: skip
+
+
+def _seed_demo_tasks(session: Session) -> None:
+    """Widyaprada tasks for "Pekerjaan saya" and "Beban kerja": a supervision this week and a regency
+    mapping whose report is late, assigned by the head. Only once: skipped when the Widyaprada has tasks."""
+    from datetime import timedelta
+
+    from spmp import clock
+    from spmp.engine.cases import CaseRecord
+    from spmp.widyaprada import operations as tasks
+
+    head = session.scalar(select(User).where(User.username == "kepala"))
+    widyaprada = session.scalar(select(User).where(User.username == "widyaprada"))
+    if head is None or widyaprada is None:
+        return
+    has_tasks = select(CaseRecord.id).where(
+        CaseRecord.type_key == "widyaprada_task", CaseRecord.assignee_user_id == widyaprada.id
+    )
+    if session.scalar(has_tasks.limit(1)) is not None:
+        return
+    today = clock.now().date()
+    school = _first_school(session, "53.71")
+    visit = tasks.create_task(session, head, tasks.TaskInput(
+        kind="supervisi", scope="school", purpose="Supervisi pembelajaran kelas awal",
+        planned_start=today, planned_end=today + timedelta(days=14), due_date=today + timedelta(days=21),
+        school_ids=(school.id,), assignee_user_id=widyaprada.id))  # fmt: skip
+    visit_day = (today + timedelta(days=1)).isoformat()
+    tasks.act(session, widyaprada, visit.id, "schedule", visit.case.version, inputs={"visit_date": visit_day})
+    tasks.create_task(session, head, tasks.TaskInput(
+        kind="pemetaan_mutu", scope="regency", purpose="Pemetaan mutu Kota Kupang dari Rapor Pendidikan",
+        planned_start=today - timedelta(days=30), planned_end=today - timedelta(days=5),
+        due_date=today - timedelta(days=3), regency_code="53.71", assignee_user_id=widyaprada.id))  # fmt: skip

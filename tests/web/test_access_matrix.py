@@ -8,7 +8,7 @@ per role; ``/logout`` rows run last.
 
 The world: school "inside" is in Kota Kupang (NTT), covered by BPMP NTT; "outside" is in Surabaya (Jawa
 Timur). Each role's user is scoped to NTT / Kota Kupang / the inside school (tests/web/conftest.py ``world``).
-Placeholders: {inside} {outside} (schools), {self_user} {other_user}, {inside_case} {outside_case}
+Placeholders: {inside} {outside} (schools), {self_user} {other_user} {widyaprada_user}, {inside_case} {outside_case}
 (school_visit cases), {inside_cycle} {outside_cycle} (SPMI cycles), {inside_visit} (the inside Widyaprada's
 visit), {evidence} (a file on the inside case).
 """
@@ -137,6 +137,18 @@ MATRIX = [
     ("POST", "/notifikasi/baca-semua", _expect_everyone(302)),
     ("POST", "/notifikasi/999999999/baca", _expect_everyone(404)),
     ("POST", "/notifikasi/ringkasan", _expect_everyone(302)),
+    # --- Widyaprada caseload (issue 12) ------------------------------------------------------------------
+    ("GET", "/pekerjaan-saya", _only({"widyaprada"}, 200, 403)),
+    ("GET", "/beban-kerja", _only(BPMP | NATIONAL, 200, 403)),
+    ("GET", "/beban-kerja?format=xlsx", _only(BPMP | NATIONAL, 200, 403)),
+    ("GET", "/beban-kerja/{widyaprada_user}", _only(BPMP | NATIONAL, 200, 403)),
+    ("GET", "/beban-kerja/{other_user}", _only(BPMP | NATIONAL, 404, 403)),  # not a Widyaprada
+    ("GET", "/skp", _only({"widyaprada"}, 200, 403)),
+    ("GET", "/skp?format=xlsx", _only({"widyaprada"}, 200, 403)),
+    ("GET", "/skp?format=pdf", _only({"widyaprada"}, 200, 403)),
+    ("GET", "/skp?tahun=19", _only({"widyaprada"}, 400, 403)),
+    ("GET", "/beban-kerja/{widyaprada_user}/skp", _only(BPMP | NATIONAL, 200, 403)),
+    ("GET", "/beban-kerja/{other_user}/skp", _only(BPMP | NATIONAL, 404, 403)),
     # --- SPMI ---------------------------------------------------------------------------------------------
     ("GET", "/spmi/sekolah", _only(SCHOOL, 302, 403)),
     ("POST", "/spmi/sekolah/buka", _only(SCHOOL, 400, 403)),  # a cycle of this year is already open
@@ -245,6 +257,7 @@ def _values(world, role: str) -> dict:
         "inside_npsn": world["inside"].npsn,
         "outside": world["outside"].id,
         "self_user": world["users"][role].id,
+        "widyaprada_user": world["users"]["widyaprada"].id,
         "other_user": other.id,
         "inside_case": world["inside_case"].id,
         "outside_case": world["outside_case"].id,
@@ -321,7 +334,7 @@ def missing_routes(app, matrix) -> list[tuple[str, str]]:
     """(endpoint, method) pairs of the app that no row of ``matrix`` reaches."""
     sample = dict.fromkeys(
         ("inside", "outside", "self_user", "other_user", "inside_case", "outside_case", "inside_cycle",
-         "outside_cycle", "evidence", "inside_visit"), 1)  # fmt: skip
+         "outside_cycle", "evidence", "widyaprada_user", "inside_visit"), 1)  # fmt: skip
     reached = {(endpoint_of(app, row[0], row[1].format(**sample)), row[0]) for row in matrix}
     return sorted(all_routes(app) - reached)
 
