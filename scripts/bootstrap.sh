@@ -24,3 +24,9 @@ if ! command -v dot >/dev/null; then
   else sudo -n apt-get install -y -qq graphviz >/dev/null 2>&1 || true; fi
   command -v dot >/dev/null || echo "    (Graphviz tidak terpasang: halaman kasus tampil tanpa diagram; apt-get install graphviz)"
 fi
+
+# WeasyPrint (the SKP evidence PDF) needs Pango; poppler-utils (pdftotext, pdftoppm) lets the tests read it.
+if ! command -v pdftotext >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 poppler-utils >/dev/null 2>&1 || true
+  else sudo -n apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 poppler-utils >/dev/null 2>&1 || true; fi
+fi

@@ -92,6 +92,7 @@ def seed_demo(session: Session, schools: int = 5000, progress=None) -> list[tupl
         created.append((demo, exists is None))
     session.flush()
     _seed_demo_work(session)
+    _seed_demo_tasks(session)
     return created
 
 
@@ -110,7 +111,7 @@ DEMO_YEAR = 2026
 
 def _seed_demo_work(session: Session) -> None:
     """Work to look at: this year's SPMI cycles for every NTT school, opened by BPMP NTT, and a supervision
-    visit and other Widyaprada tasks in the Widyaprada's caseload. Only once: skipped when cycles exist."""
+    visit in the Widyaprada's caseload. Only once: skipped when cycles exist."""
     from spmp.spmi.models import SpmiCycle
     from spmp.spmi.operations import open_cycles_bulk
     from spmp.widyaprada.demo import seed_demo_tasks
@@ -118,7 +119,70 @@ def _seed_demo_work(session: Session) -> None:
     if session.scalar(select(func.count()).select_from(SpmiCycle)):
         return
     staff = session.scalar(select(User).where(User.username == "staf"))
+    widyaprada = session.scalar(select(User).where(User.username == "widyaprada"))
     open_cycles_bulk(session, staff, DEMO_YEAR, province_code="53")
     school = _first_school(session, "53.71")
     # The supervision visit is now a Widyaprada task (issue 12): tasks of each kind, in several states.
     seed_demo_tasks(session, school)
+    _seed_demo_visits(session, widyaprada)
+
+
+def _seed_demo_visits(session: Session, widyaprada: User) -> None:
+    """The coming weeks' visit calendar: a three-day trip (travel included), a one-day visit a week later,
+    and the province's end-of-year school holiday."""
+    from datetime import date, timedelta
+
+    from spmp import clock
+    from spmp.visits.operations import add_school_holiday, plan_visit
+
+    admin = session.scalar(select(User).where(User.username == "admin"))
+    today = clock.now().date()
+    add_school_holiday(session, admin, province_code="53", name="Libur semester ganjil",
+                       start=date(today.year, 12, 21), end=date(today.year + 1, 1, 2),
+                       source="Contoh: kalender pendidikan Provinsi NTT")  # fmt: skip
+    monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+    from spmp.accounts.models import SchoolAssignment
+
+    caseload = session.scalars(select(School).join(SchoolAssignment, SchoolAssignment.school_id == School.id)
+                               .where(SchoolAssignment.user_id == widyaprada.id)
+                               .order_by(School.regency_code.desc(), School.name_key).limit(2)).all()  # fmt: skip
+    trips = [(caseload[0], monday + timedelta(days=1), 2), (caseload[-1], monday + timedelta(days=8), 0)]
+    for school, start, extra_days in trips:
+        plan_visit(session, widyaprada, widyaprada=widyaprada, school_id=school.id, start=start,
+                   end=start + timedelta(days=extra_days), purpose="Pendampingan SPMI dan supervisi pembelajaran",
+                   override_reason="Contoh data: jadwal disepakati dengan sekolah")  # fmt: skip
+
+
+def _seed_demo_tasks(session: Session) -> None:
+    """Widyaprada tasks for "Pekerjaan saya" and "Beban kerja": a supervision this week and a regency
+    mapping whose report is late, assigned by the head. Only once: skipped when the Widyaprada has tasks."""
+    from datetime import timedelta
+
+    from spmp import clock
+    from spmp.engine.cases import CaseRecord
+    from spmp.widyaprada import operations as tasks
+
+    head = session.scalar(select(User).where(User.username == "kepala"))
+    widyaprada = session.scalar(select(User).where(User.username == "widyaprada"))
+    if head is None or widyaprada is None:
+        return
+    # Its own marker (the seed of spmp.widyaprada.demo also gives this Widyaprada tasks).
+    has_tasks = select(CaseRecord.id).where(
+        CaseRecord.type_key == "widyaprada_task",
+        CaseRecord.assignee_user_id == widyaprada.id,
+        CaseRecord.title.like("Pemetaan Mutu — Kota Kupang%"),
+    )
+    if session.scalar(has_tasks.limit(1)) is not None:
+        return
+    today = clock.now().date()
+    school = _first_school(session, "53.71")
+    visit = tasks.create_task(session, head, tasks.TaskInput(
+        kind="supervisi", scope="school", purpose="Supervisi pembelajaran kelas awal",
+        planned_start=today, planned_end=today + timedelta(days=14), due_date=today + timedelta(days=21),
+        school_ids=(school.id,), assignee_user_id=widyaprada.id))  # fmt: skip
+    visit_day = (today + timedelta(days=1)).isoformat()
+    tasks.act(session, widyaprada, visit.id, "schedule", visit.case.version, inputs={"visit_date": visit_day})
+    tasks.create_task(session, head, tasks.TaskInput(
+        kind="pemetaan_mutu", scope="regency", purpose="Pemetaan mutu Kota Kupang dari Rapor Pendidikan",
+        planned_start=today - timedelta(days=30), planned_end=today - timedelta(days=5),
+        due_date=today - timedelta(days=3), regency_code="53.71", assignee_user_id=widyaprada.id))  # fmt: skip

@@ -20,4 +20,5 @@ from spmp.spmi.models import (  # noqa: F401
     SpmiRootCause,
     SpmiStandard,
 )  # fmt: skip
+from spmp.visits.models import SchoolHoliday, Visit  # noqa: F401
 from spmp.widyaprada.models import FollowUpAction, WidyapradaTask, WidyapradaTaskSchool  # noqa: F401

@@ -1,7 +1,9 @@
 """Working days and deadline arithmetic.
 
-Working days skip Saturdays, Sundays and Indonesian national holidays (the maintained ``holidays``
-package). Day counting happens on the calendar of Jakarta (WIB), where the ministry's deadlines are set;
+Working days skip Saturdays, Sundays, Indonesian national holidays and *cuti bersama* (the collective
+leave days set each year by the joint decree (SKB) of the Ministers of Religious Affairs, Manpower and
+Administrative Reform), both from the maintained ``holidays`` package: its "public" category holds the
+national holidays, its "government" category the cuti bersama of each year's SKB. Day counting happens on the calendar of Jakarta (WIB), where the ministry's deadlines are set;
 times are stored in UTC.
 """
 
@@ -16,13 +18,15 @@ import holidays
 from spmp.engine.definitions import DueRule
 
 WIB = ZoneInfo("Asia/Jakarta")
-_HOLIDAYS = holidays.country_holidays("ID")  # expands to a year on first lookup
+# Both expand to a year on first lookup. Names in Bahasa Indonesia, as users see them.
+_HOLIDAYS = holidays.country_holidays("ID", language="id")
+_CUTI_BERSAMA = holidays.country_holidays("ID", categories=("government",), language="id")
 
 
 @lru_cache(maxsize=8192)
 def is_working_day(day: date) -> bool:
-    """Monday to Friday and not an Indonesian national holiday."""
-    return day.weekday() < 5 and day not in _HOLIDAYS
+    """Monday to Friday, not an Indonesian national holiday and not a cuti bersama day."""
+    return day.weekday() < 5 and day not in _HOLIDAYS and day not in _CUTI_BERSAMA
 
 
 @lru_cache(maxsize=8192)
@@ -36,7 +40,12 @@ def _shift_working_date(day: date, days: int) -> date:
 
 
 def holiday_name(day: date) -> str | None:
-    return _HOLIDAYS.get(day)
+    """The national holiday's name on ``day``, else the cuti bersama's, else None."""
+    return _HOLIDAYS.get(day) or _CUTI_BERSAMA.get(day)
+
+
+def is_cuti_bersama(day: date) -> bool:
+    return day in _CUTI_BERSAMA and day not in _HOLIDAYS
 
 
 def add_working_days(start: datetime, days: int) -> datetime:

@@ -77,3 +77,8 @@ def can_see_school_follow_ups(session: Session, user: User, school_id: int) -> b
     return session.scalar(select(School.id).where(School.id == school_id)) is not None and can_see_school(
         session, user, school_id
     )
+
+
+def has_own_caseload(user: User) -> bool:
+    """ "Pekerjaan saya" and one's own SKP evidence are a Widyaprada's pages."""
+    return user.role == Role.WIDYAPRADA

@@ -12,7 +12,7 @@ import pytest
 from spmp.accounts import operations as accounts
 from spmp.spmi import operations as ops
 from spmp.spmi.importer import import_indicators
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import ARTIFACTS, screenshot
 from tests.factories import make_school
 
 pytestmark = pytest.mark.browser
@@ -90,6 +90,10 @@ def test_draft_survives_an_expired_session(page, live_server, draft_cycle):
         assert page.input_value(selector) == value, selector
     assert page.input_value("#activity-snp") == "sarpras"
     screenshot(page, "forms-draft-restored")
+    page.set_viewport_size({"width": 360, "height": 740})
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("form#activity").screenshot(path=str(ARTIFACTS / "forms-draft-restored-form-360.png"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.click("form#activity button[type=submit]")
     page.wait_for_load_state()
     assert page.locator(".flash-success").count() == 1, page.locator("main").inner_text()[:500]
@@ -133,3 +137,15 @@ def test_too_large_upload_is_stopped_before_sending(page, live_server, draft_cyc
     page.click("main form button[type=submit]")
     page.wait_for_timeout(300)
     assert posts == []
+
+
+def test_logging_out_drops_the_drafts(page, live_server, draft_cycle):
+    base = live_server
+    page.goto(f"{base}/login")
+    _login(page, "op.draft.browser")
+    page.goto(f"{base}/spmi/siklus/{draft_cycle['cycle_id']}")
+    page.fill("#activity-target", "Catatan di komputer bersama")
+    assert _drafts(page) == 1
+    page.click("#logout")
+    page.wait_for_load_state()
+    assert _drafts(page) == 0  # a shared computer keeps nothing of the last user's typing

@@ -1,6 +1,7 @@
 import pytest
 from sqlalchemy import func, select
 
+from spmp import clock
 from spmp.accounts.models import Role, User
 from spmp.accounts.operations import assigned_schools
 from spmp.demo_seed import seed_demo
@@ -23,6 +24,10 @@ def test_demo_seed_makes_one_user_per_role_and_work_to_do(session):
     again = seed_demo(session, schools=5000)
     assert not any(is_new for _, is_new in again)
     assert session.scalar(select(func.count()).where(CaseRecord.type_key == "spmi_cycle")) == cycles
+    from spmp.widyaprada.caseload import caseload
+
+    mine = caseload(session, widyaprada, clock.now().date())  # "Pekerjaan saya" has work, one task late
+    assert [overdue for _t, _c, overdue in mine.tasks] == [True, False] and len(mine.visits_this_week) <= 1
 
 
 @pytest.mark.parametrize("schools", [1, 2000])

@@ -8,13 +8,15 @@ per role; ``/logout`` rows run last.
 
 The world: school "inside" is in Kota Kupang (NTT), covered by BPMP NTT; "outside" is in Surabaya (Jawa
 Timur). Each role's user is scoped to NTT / Kota Kupang / the inside school (tests/web/conftest.py ``world``).
-Placeholders: {inside} {outside} (schools), {self_user} {other_user}, {inside_case} {outside_case}
-(school_visit cases), {inside_cycle} {outside_cycle} (SPMI cycles), {evidence} (a file on the inside case),
+Placeholders: {inside} {outside} (schools), {self_user} {other_user} {widyaprada_user}, {inside_case} {outside_case}
+(school_visit cases), {inside_cycle} {outside_cycle} (SPMI cycles), {inside_visit} (the inside Widyaprada's
+visit), {evidence} (a file on the inside case),
 {inside_task} {outside_task} (Widyaprada tasks), {open_follow_up} {done_follow_up} (follow-ups to the inside school).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
@@ -45,6 +47,8 @@ VISIT = RECORD | {"dinas_province", "dinas_regency", "widyaprada", "facilitator"
 SEES_INSIDE_CASE = set(ROLES) - {"facilitator"}  # a facilitator sees only cases assigned to them
 REVIEW = {"widyaprada", *BPMP, *NATIONAL}
 OPENS_CASES = {"widyaprada", *BPMP, "admin"}  # school_visit's open_roles
+VISIT_CALENDAR = {"widyaprada", *BPMP, *NATIONAL}
+VISIT_PLANNERS = {"widyaprada", *BPMP}
 TASK_LIST = {"widyaprada", *BPMP, "dinas_province", "dinas_regency", *NATIONAL}
 CREATES_TASKS = {"widyaprada", *BPMP, "admin"}
 SEES_INSIDE_TASK = SEES_INSIDE_CASE - SCHOOL  # a school sees only the follow-ups addressed to it
@@ -137,6 +141,18 @@ MATRIX = [
     ("POST", "/notifikasi/baca-semua", _expect_everyone(302)),
     ("POST", "/notifikasi/999999999/baca", _expect_everyone(404)),
     ("POST", "/notifikasi/ringkasan", _expect_everyone(302)),
+    # --- Widyaprada caseload (issue 12) ------------------------------------------------------------------
+    ("GET", "/pekerjaan-saya", _only({"widyaprada"}, 200, 403)),
+    ("GET", "/beban-kerja", _only(BPMP | NATIONAL, 200, 403)),
+    ("GET", "/beban-kerja?format=xlsx", _only(BPMP | NATIONAL, 200, 403)),
+    ("GET", "/beban-kerja/{widyaprada_user}", _only(BPMP | NATIONAL, 200, 403)),
+    ("GET", "/beban-kerja/{other_user}", _only(BPMP | NATIONAL, 404, 403)),  # not a Widyaprada
+    ("GET", "/skp", _only({"widyaprada"}, 200, 403)),
+    ("GET", "/skp?format=xlsx", _only({"widyaprada"}, 200, 403)),
+    ("GET", "/skp?format=pdf", _only({"widyaprada"}, 200, 403)),
+    ("GET", "/skp?tahun=19", _only({"widyaprada"}, 400, 403)),
+    ("GET", "/beban-kerja/{widyaprada_user}/skp", _only(BPMP | NATIONAL, 200, 403)),
+    ("GET", "/beban-kerja/{other_user}/skp", _only(BPMP | NATIONAL, 404, 403)),
     # --- SPMI ---------------------------------------------------------------------------------------------
     ("GET", "/spmi/sekolah", _only(SCHOOL, 302, 403)),
     ("POST", "/spmi/sekolah/buka", _only(SCHOOL, 400, 403)),  # a cycle of this year is already open
@@ -190,6 +206,20 @@ MATRIX = [
     ("GET", "/spme/akreditasi-berakhir", _only(VISIT, 200, 403)),
     ("POST", "/sekolah/{outside}/visitasi", _only(NATIONAL, 302, 404)),
     ("POST", "/spme/visitasi/{outside_case}/salin-bukti-spmi", _only(NATIONAL, 302, 404)),
+    # visit calendar (issue 12): a Widyaprada sees their own, the unit's staff and head the unit's
+    ("GET", "/kunjungan", _only(VISIT_CALENDAR, 200, 403)),
+    (
+        "GET",
+        "/kunjungan?format=csv&pegawai={self_user}",
+        {**_only({"widyaprada"}, 200, 403), **dict.fromkeys(BPMP | NATIONAL, 404)},
+    ),  # self_user: no Widyaprada
+    ("GET", "/kunjungan/rencana", _only(VISIT_PLANNERS, 200, 403)),
+    ("POST", "/kunjungan/rencana", _only(VISIT_PLANNERS, 422, 403)),
+    ("GET", "/kunjungan/{inside_visit}", _only(VISIT_CALENDAR, 200, 403)),
+    ("POST", "/kunjungan/{inside_visit}", _only(VISIT_PLANNERS, 422, 403)),
+    ("GET", "/admin/libur-sekolah", _only(ADMIN, 200, 403)),
+    ("GET", "/admin/libur-sekolah?format=xlsx", _only(ADMIN, 200, 403)),
+    ("POST", "/admin/libur-sekolah", _only(ADMIN, 422, 403)),
     # --- Widyaprada tasks ---------------------------------------------------------------------------------
     ("GET", "/widyaprada/tugas", _only(TASK_LIST, 200, 403)),
     ("GET", "/widyaprada/tugas?status=terbuka&format=xlsx", _only(TASK_LIST, 200, 403)),
@@ -220,6 +250,7 @@ def world_cases(session, world, settings):
     from spmp.engine import evidence as evidence_ops
     from spmp.engine import operations as cases
     from spmp.spmi import operations as spmi
+    from spmp.visits import operations as visits
 
     wp, admin = world["users"]["widyaprada"], world["users"]["admin"]
     world["inside_case"] = cases.open_case(
@@ -233,6 +264,15 @@ def world_cases(session, world, settings):
     )
     world["inside_cycle"] = spmi.open_cycle(session, admin, world["inside"].id, 2026)
     world["outside_cycle"] = spmi.open_cycle(session, admin, world["outside"].id, 2026)
+    world["inside_visit"] = visits.plan_visit(
+        session,
+        wp,
+        widyaprada=wp,
+        school_id=world["inside"].id,
+        start=date(2026, 9, 8),
+        end=date(2026, 9, 9),
+        purpose="Supervisi pembelajaran",
+    )
     _add_tasks(session, world, settings)
     return world
 
@@ -271,12 +311,14 @@ def _values(world, role: str) -> dict:
         "inside_npsn": world["inside"].npsn,
         "outside": world["outside"].id,
         "self_user": world["users"][role].id,
+        "widyaprada_user": world["users"]["widyaprada"].id,
         "other_user": other.id,
         "inside_case": world["inside_case"].id,
         "outside_case": world["outside_case"].id,
         "inside_cycle": world["inside_cycle"].id,
         "outside_cycle": world["outside_cycle"].id,
         "evidence": world["evidence"].id,
+        "inside_visit": world["inside_visit"].id,
         "inside_task": world["inside_task"].id,
         "outside_task": world["outside_task"].id,
         "open_follow_up": world["open_follow_up"].id,
@@ -350,7 +392,8 @@ def missing_routes(app, matrix) -> list[tuple[str, str]]:
     """(endpoint, method) pairs of the app that no row of ``matrix`` reaches."""
     sample = dict.fromkeys(
         ("inside", "outside", "self_user", "other_user", "inside_case", "outside_case", "inside_cycle",
-         "outside_cycle", "evidence", "inside_task", "outside_task", "open_follow_up", "done_follow_up"), 1)  # fmt: skip
+         "outside_cycle", "evidence", "widyaprada_user", "inside_visit", "inside_task", "outside_task",
+         "open_follow_up", "done_follow_up"), 1)  # fmt: skip
     reached = {(endpoint_of(app, row[0], row[1].format(**sample)), row[0]) for row in matrix}
     return sorted(all_routes(app) - reached)
 

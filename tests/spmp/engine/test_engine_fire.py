@@ -105,7 +105,8 @@ def test_fire_changes_state_version_audit_and_deadlines(session, world, frozen):
         ("reminder", datetime(2026, 3, 11, 2, 0, tzinfo=UTC)),  # 3 working days before
         ("reminder", datetime(2026, 3, 13, 2, 0, tzinfo=UTC)),  # 1 working day before
         ("due", due),
-        ("escalation", datetime(2026, 3, 18, 2, 0, tzinfo=UTC)),
+        # 2 working days after: 17, then 25 March (18, 20, 23, 24 cuti bersama; 19 Nyepi; 21 Idul Fitri)
+        ("escalation", datetime(2026, 3, 25, 2, 0, tzinfo=UTC)),
     ]
     assert rows[-1].escalate_to_role == "bpmp_head"
     assert all(r.due_at == due and r.status == "pending" and r.state == "scheduled" for r in rows)
@@ -196,10 +197,11 @@ def test_pause_stops_actions_and_resume_shifts_deadlines(session, world, frozen)
     assert not case.is_paused and case.version == 4
     after = {r.kind: r.fire_at for r in deadlines_of(session, case.id)}
     assert {r.status for r in deadlines_of(session, case.id)} == {"pending"}
-    # Working-day rule: moved by the 5 working days that passed: 16 March -> 24 March, because
-    # 19 March 2026 (Nyepi) is a national holiday.
+    # Working-day rule: moved by the 5 working days that passed: 16 March -> 30 March (17, 25, 26, 27, 30),
+    # because 19 March 2026 (Nyepi) and 21-22 March (Idul Fitri) are national holidays and 18, 20, 23 and
+    # 24 March cuti bersama.
     assert before["due"] == datetime(2026, 3, 16, 2, 0, tzinfo=UTC)
-    assert after["due"] == datetime(2026, 3, 24, 2, 0, tzinfo=UTC)
+    assert after["due"] == datetime(2026, 3, 30, 2, 0, tzinfo=UTC)
     assert [e.action for e in audit.case_timeline(session, case.id)][-2:] == ["pause", "resume"]
 
 
