@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pyotp
 import pytest
 
 from spmp import migrate
@@ -40,35 +41,13 @@ def live_database(make_database):
 
 @pytest.fixture(scope="session")
 def live_server(live_database, tmp_path_factory):
-    port = _free_port()
-    env = {
-        **os.environ,
-        "SPMP_DATABASE_URL": live_database.url,
-        "SPMP_INSTANCE_PATH": str(tmp_path_factory.mktemp("live-instance")),
-    }
-    log_path = Path(env["SPMP_INSTANCE_PATH"]) / "server.log"
-    log = open(log_path, "wb")  # noqa: SIM115 - open for the server's lifetime; a pipe could fill and block it
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "spmp"), "web", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    # Every browser test logs in from 127.0.0.1 to this one server: the production limit per address
+    # (10 logins a minute) would refuse the suite itself. The limit has tests of its own.
+    base, stop = start_server(
+        live_database.url, tmp_path_factory.mktemp("live-instance"), SPMP_LOGIN_RATE_LIMIT="600 per minute"
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if process.poll() is not None:
-                log.close()
-                raise RuntimeError(log_path.read_text()) from None
-            time.sleep(0.2)
     yield base
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    stop()
 
 
 @pytest.fixture(scope="session")
@@ -143,3 +122,22 @@ def start_server(database_url: str, instance_path: Path, **env_extra: str):
         log.close()
 
     return f"http://127.0.0.1:{port}", stop
+
+
+def login(page, base: str | None, username: str, password: str, totp_secret: str | None = None) -> None:
+    """Log in through the real form (from ``base``'s login page, or from the login page already open when
+    ``base`` is None) and wait until the server's answer has arrived: a click alone returns before the
+    POST is answered, and a ``goto`` right after it would cancel the login."""
+    if base is not None:
+        page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    if totp_secret is not None:
+        page.fill("input[name=code]", pyotp.TOTP(totp_secret).now())
+        with page.expect_navigation():
+            page.click("button[type=submit]")
+    assert "/login" not in page.url, (
+        f"{username} could not log in ({page.url}): {page.locator('main').inner_text()[:300]}"
+    )

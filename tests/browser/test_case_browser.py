@@ -6,7 +6,7 @@ import pytest
 
 from spmp.accounts import operations as accounts
 from spmp.engine import operations as cases
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import login, screenshot
 from tests.factories import make_school
 
 pytestmark = pytest.mark.browser
@@ -40,10 +40,7 @@ def visit_case(live_database):
 def test_schedule_visit_on_case_page(page, live_server, visit_case):
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "browser.wp")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    login(page, live_server, "browser.wp", PASSWORD)
     page.goto(f"{live_server}/kasus/{visit_case}")
     page.wait_for_selector("#diagram svg", timeout=15_000)  # the server drew the state diagram
     assert page.locator("#case-state").inner_text() == "Draf"

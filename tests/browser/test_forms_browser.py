@@ -12,7 +12,7 @@ import pytest
 from spmp.accounts import operations as accounts
 from spmp.spmi import operations as ops
 from spmp.spmi.importer import import_indicators
-from tests.browser.conftest import ARTIFACTS, screenshot
+from tests.browser.conftest import ARTIFACTS, login, screenshot
 from tests.factories import make_school
 
 pytestmark = pytest.mark.browser
@@ -41,10 +41,7 @@ def draft_cycle(live_database):
 
 
 def _login(page, username):
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    login(page, None, username, PASSWORD)
 
 
 def _drafts(page) -> int:

@@ -15,7 +15,7 @@ from spmp.accounts import operations as accounts
 from spmp.engine import open_case
 from spmp.spmi import operations as ops
 from spmp.spmi.importer import import_indicators
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import login, screenshot
 from tests.factories import make_school
 
 pytestmark = pytest.mark.browser
@@ -58,11 +58,7 @@ def handoff_people(live_database):
 
 
 def _login(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    login(page, base, username, PASSWORD)
 
 
 def _no_sideways_scroll(page):

@@ -12,7 +12,7 @@ import pytest
 
 from spmp.accounts import operations as accounts
 from spmp.spmi import operations as ops
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import login, screenshot
 from tests.factories import make_school
 from tests.spmp.spmi.test_indicator_import_layouts import rapor_rows
 
@@ -39,11 +39,7 @@ def test_school_imports_its_report_from_the_cycle_page(
         locale="id-ID", viewport={"width": 360, "height": 740}, accept_downloads=True
     )
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "op.rapor.browser")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    login(page, live_server, "op.rapor.browser", PASSWORD)
 
     page.goto(f"{live_server}/spmi/siklus/{facts['cycle_id']}")
     notice = page.locator("#no-indicators")

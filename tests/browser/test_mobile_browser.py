@@ -17,7 +17,6 @@ import os
 import re
 from urllib.parse import urljoin, urlsplit
 
-import pyotp
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import select
@@ -26,7 +25,7 @@ from spmp import migrate
 from spmp.db import Database
 from spmp.demo_seed import DEMO_PASSWORD, DEMO_TOTP, demo_users, seed_demo
 from spmp.engine.cases import CaseRecord
-from tests.browser.conftest import ARTIFACTS, screenshot, start_server
+from tests.browser.conftest import ARTIFACTS, login, screenshot, start_server
 
 pytestmark = pytest.mark.browser
 
@@ -71,16 +70,7 @@ def _demo_case_id(session) -> int:
 
 
 def _login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    if username in DEMO_TOTP:
-        page.fill("input[name=code]", pyotp.TOTP(DEMO_TOTP[username]).now())
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
-    assert "/login" not in page.url, f"{username} could not log in ({page.url})"
+    login(page, base, username, DEMO_PASSWORD, DEMO_TOTP.get(username))
 
 
 def _kind(url: str) -> str:

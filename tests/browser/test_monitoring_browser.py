@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from spmp.accounts import operations as accounts
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import login, screenshot
 from tests.factories import make_school
 
 pytestmark = pytest.mark.browser
@@ -29,11 +29,7 @@ def monitoring_people(live_database):
 
 
 def _login(page, base: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#username", "browser.kepala")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    login(page, base, "browser.kepala", PASSWORD)
 
 
 def _fits(page) -> None:

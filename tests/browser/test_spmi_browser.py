@@ -11,7 +11,7 @@ import pytest
 
 from spmp.accounts import operations as accounts
 from spmp.spmi.importer import import_indicators
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import login, screenshot
 from tests.factories import make_school
 
 pytestmark = pytest.mark.browser
@@ -39,11 +39,7 @@ def spmi_people(live_database):
 
 
 def _login(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    login(page, base, username, PASSWORD)
 
 
 def _logout(page):

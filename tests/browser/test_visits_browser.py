@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from spmp.accounts import operations as accounts
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import login, screenshot
 from tests.factories import make_school
 
 pytestmark = pytest.mark.browser
@@ -48,11 +48,7 @@ def test_widyaprada_plans_on_a_phone_sees_the_warning_and_the_agenda(browser, li
     context = browser.new_context(locale="id-ID", viewport={"width": 360, "height": 740}, is_mobile=True)
     page = context.new_page()
     base = live_server
-    page.goto(f"{base}/login")
-    page.fill("#username", "wp.visit.browser")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    login(page, base, "wp.visit.browser", PASSWORD)
 
     _plan(page, base, visit_people["npsn"], "2026-12-24")
     warning = page.locator("#visit-warnings [data-code=cuti_bersama]")
