@@ -125,6 +125,13 @@ def _rupiah(raw: str) -> int | None:
     return int(match.group(1).replace(".", "")) if match else None
 
 
+def _same(column: str, raw: str) -> object:
+    """A value as compared between the rows of one proposal (``1.250.000.000`` = ``1250000000``, ``Ya`` = ``ya``)."""
+    if column == "anggaran":
+        return _rupiah(raw) or raw
+    return raw.strip().lower()
+
+
 def _number(raw: str, low: int, high: int) -> int | None:
     return tabular.ascii_int(raw, low=low, high=high) if raw.strip() else None
 
@@ -183,7 +190,7 @@ class _Reader:
             query = select(School.npsn, School.id).where(
                 School.npsn.in_(valid[start : start + 500]), school_scope(self.user)
             )
-            found.update(self.session.execute(query).tuples())
+            found.update((npsn, school_id) for npsn, school_id in self.session.execute(query))
         return found
 
     def existing(self, school_ids: list[int]) -> set[int]:
@@ -210,7 +217,7 @@ class _Reader:
             value = row.get(column, "").strip()
             if not value:
                 continue
-            if column in draft.values and draft.values[column][1] != value:
+            if column in draft.values and _same(column, draft.values[column][1]) != _same(column, value):
                 earlier, seen = draft.values[column]
                 fail(
                     column,
