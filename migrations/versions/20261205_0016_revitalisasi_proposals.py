@@ -84,6 +84,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("filename", sa.String(length=255), nullable=False),
         sa.Column("media_type", sa.String(length=100), nullable=False),
+        sa.Column("thumb_sha256", sa.String(length=64), nullable=True),
         sa.Column("caption", sa.String(length=300), nullable=True),
         sa.Column("latitude", sa.Float(), nullable=True),
         sa.Column("longitude", sa.Float(), nullable=True),

@@ -62,7 +62,8 @@ SOURCES = {"form": "Formulir Pemda", "import": "Impor berkas", "rekomendasi": "R
 # A photo whose EXIF position is farther than this from the school's coordinates is flagged for the
 # verifier (Dapodik coordinates are often off by a few hundred metres, so not tighter).
 PHOTO_MAX_DISTANCE_M = 1_000
-REQUIRED_PHOTOS = 6  # the 2026 proposal documents: 6 geotagged photos of the damage
+REQUIRED_PHOTOS = 6
+THUMBNAIL_PX = 480  # the 2026 proposal documents: 6 geotagged photos of the damage
 
 
 def damage_percent(damages: dict[str, float]) -> float:
@@ -232,6 +233,8 @@ class RevitalisasiPhoto(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(String(255))
     media_type: Mapped[str] = mapped_column(String(100))
+    # A small JPEG (at most THUMBNAIL_PX on its long side) for pages read on phones over slow links.
+    thumb_sha256: Mapped[str | None] = mapped_column(String(64))
     caption: Mapped[str | None] = mapped_column(String(300))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
@@ -247,3 +250,20 @@ class RevitalisasiPhoto(Base):
     @property
     def has_position(self) -> bool:
         return self.latitude is not None
+
+
+# The reason codes of the verval decisions (workflows/revitalisasi.yaml), as the pages and mails show them.
+REASON_LABELS = {
+    "dokumen_kurang": "Dokumen kurang",
+    "foto_tidak_sesuai": "Foto tidak sesuai",
+    "foto_jauh_dari_sekolah": "Foto diambil jauh dari sekolah",
+    "data_kerusakan_tidak_wajar": "Data kerusakan tidak wajar",
+    "anggaran_tidak_wajar": "Anggaran tidak wajar",
+    "tidak_memenuhi_syarat": "Tidak memenuhi syarat",
+    "data_tidak_valid": "Data sekolah tidak valid",
+    "lahan_belum_siap": "Lahan belum siap",
+    "kerusakan_ringan": "Kerusakan hanya ringan",
+    "sudah_direhabilitasi": "Sudah direhabilitasi (≤ 5 tahun)",
+    "usulan_ganda": "Usulan ganda",
+    "lainnya": "Lainnya (lihat catatan)",
+}

@@ -25,6 +25,7 @@ from spmp.revitalisasi.models import (
     PHOTO_MAX_DISTANCE_M,
     REQUESTABLE_BANDS,
     ROOM_KINDS,
+    THUMBNAIL_PX,
     RevitalisasiDamage,
     RevitalisasiPhoto,
     RevitalisasiProposal,
@@ -32,7 +33,7 @@ from spmp.revitalisasi.models import (
     damage_band,
     damage_percent,
 )
-from spmp.revitalisasi.photos import distance_m, read_position
+from spmp.revitalisasi.photos import distance_m, read_position, thumbnail
 from spmp.schools.models import School
 
 WORKFLOW = "revitalisasi"
@@ -320,6 +321,7 @@ def add_photo(
     if any(photo.sha256 == digest for photo in proposal.photos):
         raise ActionRefused("Foto yang sama sudah diunggah pada usulan ini")
     write_blob(root, data)
+    small = thumbnail(data, THUMBNAIL_PX)
     position = read_position(data)
     school = proposal.school
     distance = None
@@ -328,7 +330,8 @@ def add_photo(
             distance_m(position.latitude, position.longitude, school.latitude, school.longitude), 1
         )
     photo = RevitalisasiPhoto(
-        sha256=digest, filename=_safe_name(filename), media_type=media_type, caption=caption.strip() or None,
+        sha256=digest, thumb_sha256=write_blob(root, small) if small else None, filename=_safe_name(filename),
+        media_type=media_type, caption=caption.strip() or None,
         latitude=position.latitude, longitude=position.longitude, taken_at=position.taken_at,
         distance_m=distance, is_far=distance is not None and distance > PHOTO_MAX_DISTANCE_M,
         uploaded_by_id=user.id, uploaded_at=clock.now(),

@@ -7,7 +7,7 @@ import io
 import math
 from dataclasses import dataclass
 
-from PIL import ExifTags, Image, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 EARTH_RADIUS_M = (
     6_371_008.8  # mean radius (IUGG); the haversine error (< 0.5 %) is far below the flag's margin
@@ -60,3 +60,17 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
     h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
+
+
+def thumbnail(data: bytes, size: int) -> bytes | None:
+    """A JPEG of at most ``size`` pixels on its long side, upright (EXIF orientation applied), without
+    metadata; None when the file is no readable image."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            small = ImageOps.exif_transpose(image).convert("RGB")
+            small.thumbnail((size, size))
+            out = io.BytesIO()
+            small.save(out, "JPEG", quality=70, optimize=True)
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
