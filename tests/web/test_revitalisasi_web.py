@@ -119,6 +119,12 @@ def test_proposal_journey_over_http(app, session, world):
                 catatan="Foto 6 bukan di sekolah").status_code == 302  # fmt: skip
     session.expire_all()
     assert session.get(CaseRecord, proposal.case_id).state == "perbaikan"
+    history = dinas.get(page).get_data(as_text=True)  # the Pemda reads why, on the proposal's page
+    assert (
+        "Dikembalikan B/BPMP untuk perbaikan" in history
+        and "Alasan: Foto diambil jauh dari sekolah" in history
+    )
+    assert "Foto 6 bukan di sekolah" in history and "Diverifikasi Pemda" in history
 
     # XLSX of the list and of the queue.
     book = openpyxl.load_workbook(io.BytesIO(staff.get("/revitalisasi/usulan?format=xlsx").data))

@@ -142,6 +142,7 @@ def proposal_page(proposal_id: int):
         reason_labels=REASON_LABELS, can_edit=permissions.can_edit_proposal(current_user, case),
         photo_form=forms.PhotoForm(formdata=None), document_form=forms.DocumentForm(formdata=None),
         can_report_kendala=kendala_permissions.can_report(current_user),
+        decisions=queries.decisions(session, case.id),
     )  # fmt: skip
 
 
