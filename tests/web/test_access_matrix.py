@@ -255,6 +255,8 @@ MATRIX = [
     ("GET", "/revitalisasi/antrean", _only(VERIFIERS, 200, 403)),
     ("GET", "/revitalisasi/antrean?format=xlsx", _only(VERIFIERS, 200, 403)),
     ("GET", "/revitalisasi/usulan/baru", _only(PROPOSERS, 200, 403)),
+    ("GET", "/revitalisasi/impor", _only(PROPOSERS, 200, 403)),
+    ("POST", "/revitalisasi/impor", _only(PROPOSERS, 400, 403)),  # no file: told on the page
     ("POST", "/revitalisasi/usulan/baru", _only(PROPOSERS, 400, 403)),  # no NPSN: errors shown
     ("GET", "/revitalisasi/usulan/{inside_proposal}", _only(SEES_INSIDE_CASE, 200, 404)),
     ("GET", "/revitalisasi/usulan/{outside_proposal}", _only(NATIONAL, 200, 404)),
