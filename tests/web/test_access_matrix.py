@@ -12,8 +12,7 @@ Placeholders: {inside} {outside} (schools), {self_user} {other_user} {widyaprada
 (school_visit cases), {inside_cycle} {outside_cycle} (SPMI cycles), {inside_visit} (the inside Widyaprada's
 visit), {evidence} (a file on the inside case),
 {inside_task} {outside_task} (Widyaprada tasks), {open_follow_up} {done_follow_up} (follow-ups to the inside school),
-{inside_proposal} {outside_proposal} (Revitalisasi proposals, drafts), {inside_photo} (a photo of the inside one),
-{inside_kendala} {outside_kendala} (field obstacles, just reported).
+{inside_proposal} {outside_proposal} (Revitalisasi proposals, drafts), {inside_photo} (a photo of the inside one).
 """
 
 from __future__ import annotations
@@ -57,7 +56,6 @@ SEES_INSIDE_TASK = SEES_INSIDE_CASE - SCHOOL  # a school sees only the follow-up
 PROPOSAL_LIST = set(ROLES) - {"facilitator"}
 PROPOSERS = {*BPMP, "dinas_province", "dinas_regency", "admin"}
 VERIFIERS = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}  # a verifier's queue: Pemda's or B/BPMP's step
-REPORTS_KENDALA = set(ROLES) - {"widyaprada", "pusat"}
 EDIT_PROPOSAL = {role: 200 if role in PROPOSERS else 404 if role == "facilitator" else 403 for role in ROLES}
 
 
@@ -273,17 +271,6 @@ MATRIX = [
     ("POST", "/revitalisasi/usulan/{inside_proposal}/aksi/tidak_ada", _only(SEES_INSIDE_CASE, 302, 404), {"seen_version": "1"}),
     ("POST", "/revitalisasi/usulan/{outside_proposal}/aksi/submit", _only(NATIONAL, 302, 404), {"seen_version": "1"}),
     ("POST", "/revitalisasi/usulan/{inside_proposal}/aksi/submit", _expect_everyone(400), {"seen_version": "x"}),
-    # --- kendala (field obstacles) ------------------------------------------------------------------------
-    ("GET", "/kendala", _expect_everyone()),
-    ("GET", "/kendala?status=terbuka&terlambat=1&format=xlsx", _expect_everyone()),
-    ("GET", "/kendala/baru", _only(REPORTS_KENDALA, 200, 403)),
-    ("POST", "/kendala/baru", _only(REPORTS_KENDALA, 400, 403)),  # no NPSN: errors shown
-    ("GET", "/kendala/{inside_kendala}", _only(SEES_INSIDE_CASE, 200, 404)),
-    ("GET", "/kendala/{outside_kendala}", _only(NATIONAL, 200, 404)),
-    ("POST", "/kendala/{inside_kendala}/foto", _only(SEES_INSIDE_CASE, 302, 404)),  # no file: told, sent back
-    ("POST", "/kendala/{inside_kendala}/aksi/tidak_ada", _only(SEES_INSIDE_CASE, 302, 404), {"seen_version": "1"}),
-    ("POST", "/kendala/{outside_kendala}/aksi/triage", _only(NATIONAL, 302, 404), {"seen_version": "1"}),
-    ("POST", "/kendala/{inside_kendala}/aksi/triage", _expect_everyone(400), {"seen_version": "x"}),
 ]
 
 
@@ -330,13 +317,6 @@ def _add_proposals(session, world, settings):
     world["outside_proposal"] = revit.create_proposal(session, users["admin"], proposal_input(world["outside"]))
     inside = world["inside_proposal"].id
     revit.attach_document(session, users["dinas_regency"], inside, "lahan", "lahan.pdf", PDF, settings.evidence_path)
-    from spmp.kendala import operations as kendala
-
-    def obstacle(user, school):
-        return kendala.report_kendala(session, user, kendala.KendalaInput(school.id, "revitalisasi", "lahan", "Lahan"))
-
-    world["inside_kendala"] = obstacle(users["school_operator"], world["inside"])
-    world["outside_kendala"] = obstacle(users["admin"], world["outside"])
     world["inside_photo"] = revit.add_photo(session, users["dinas_regency"], inside, "foto.jpg", jpeg(), settings.evidence_path)
 
 
@@ -389,8 +369,6 @@ def _values(world, role: str) -> dict:
         "inside_proposal": world["inside_proposal"].id,
         "outside_proposal": world["outside_proposal"].id,
         "inside_photo": world["inside_photo"].id,
-        "inside_kendala": world["inside_kendala"].id,
-        "outside_kendala": world["outside_kendala"].id,
     }
 
 
@@ -461,8 +439,7 @@ def missing_routes(app, matrix) -> list[tuple[str, str]]:
     sample = dict.fromkeys(
         ("inside", "outside", "self_user", "other_user", "inside_case", "outside_case", "inside_cycle",
          "outside_cycle", "evidence", "widyaprada_user", "inside_visit", "inside_task", "outside_task",
-         "open_follow_up", "done_follow_up", "inside_proposal", "outside_proposal", "inside_photo",
-         "inside_kendala", "outside_kendala"), 1)  # fmt: skip
+         "open_follow_up", "done_follow_up", "inside_proposal", "outside_proposal", "inside_photo"), 1)  # fmt: skip
     reached = {(endpoint_of(app, row[0], row[1].format(**sample)), row[0]) for row in matrix}
     return sorted(all_routes(app) - reached)
 

@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 from spmp.engine import CaseNotFound, available_actions, get_definition
 from spmp.engine.evidence import blob_path, read_limited
 from spmp.engine.queries import case_deadlines
-from spmp.kendala import permissions as kendala_permissions
 from spmp.revitalisasi import importer, permissions, queries
 from spmp.revitalisasi import operations as ops
 from spmp.revitalisasi.eligibility import completeness, eligibility
@@ -176,7 +175,6 @@ def proposal_page(proposal_id: int):
         checks=eligibility(session, proposal), documents=completeness(proposal), photo_note=ops.photo_note,
         reason_labels=REASON_LABELS, can_edit=permissions.can_edit_proposal(current_user, case),
         photo_form=forms.PhotoForm(formdata=None), document_form=forms.DocumentForm(formdata=None),
-        can_report_kendala=kendala_permissions.can_report(current_user),
         decisions=queries.decisions(session, case.id),
     )  # fmt: skip
 
