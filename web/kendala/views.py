@@ -7,7 +7,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from spmp.accounts.models import SCHOOL_ROLES
 from spmp.engine.definitions import get_definition
 from spmp.engine.evidence import read_limited
 from spmp.engine.permissions import can_open
@@ -78,8 +77,8 @@ def index():
 
 def _initial_npsn(session) -> str:
     school_id = id_arg(request.args, "sekolah")
-    if school_id is None and current_user.role in SCHOOL_ROLES:
-        school_id = current_user.school_id
+    if school_id is None:
+        school_id = current_user.school_id  # a school's own people report on their school
     school = session.get(School, school_id) if school_id else None
     return school.npsn if school else ""
 
