@@ -103,7 +103,7 @@ def report_obstacle(
     if school is None or not (user.role in NATIONAL_ROLES or can_see_school(session, user, school.id)):
         raise ObstacleInputError("npsn", NOT_FOUND)
     about = _about(session, user, data)
-    title = f"Kendala {CATEGORIES[data.category].split(' /')[0].lower()} — {school.name}"[:200]
+    title = f"Kendala {data.category.replace('_', ' ')} — {school.name}"[:200]  # "Kendala perangkat rusak — …"
     case = open_case(session, user, WORKFLOW, title=title, school_id=school.id)
     obstacle = Obstacle(
         case_id=case.id, programme=_programme(data, about), category=data.category,
