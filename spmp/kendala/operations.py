@@ -22,7 +22,7 @@ from spmp.schools.models import School
 WORKFLOW = "kendala"
 NOT_FOUND = "Sekolah dengan NPSN ini tidak ditemukan di wilayah Anda."
 MAX_PHOTOS = 5
-PHOTO_POLICY = EvidencePolicy(max_bytes=10 * 1024 * 1024)
+PHOTO_POLICY = EvidencePolicy()  # the size limit the form announces (max_upload_mb)
 PHOTO_TYPES = ("image/jpeg", "image/png")
 # The programme a case belongs to, by its case type (an obstacle about a case inherits its programme).
 PROGRAMME_OF_TYPE = {"revitalisasi": "revitalisasi", "digitalisasi": "digitalisasi"}
