@@ -18,6 +18,10 @@ from spmp.db import Database
 from spmp.regions.reference import load_reference
 
 CHROMIUM = os.environ.get("SPMP_CHROMIUM", "/usr/bin/chromium")
+# context.set_offline() does not reach a service worker's own requests (microsoft/playwright#2311); with
+# these events on, a test can route them (the offline report test aborts them while "offline"). Read by
+# Playwright's driver when it starts, so set before any browser is launched.
+os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
