@@ -462,7 +462,7 @@ def publish_follow_ups(session: Session, task: WidyapradaTask, case, now: dateti
             "dapat dilihat pada halaman Tindak Lanjut; tandai selesai dengan bukti setelah dikerjakan."
         )
         for person in _school_people(session, school_id):
-            notify(session, person, "case", title, body, now, case_id=None)
+            notify(session, person, "info", title, body, now, case_id=None)
     return len(pending)
 
 

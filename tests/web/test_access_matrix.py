@@ -219,6 +219,8 @@ MATRIX = [
     ("POST", "/kunjungan/rencana", _only(VISIT_PLANNERS, 422, 403)),
     ("GET", "/kunjungan/{inside_visit}", _only(VISIT_CALENDAR, 200, 403)),
     ("POST", "/kunjungan/{inside_visit}", _only(VISIT_PLANNERS, 422, 403)),
+    # Cancel with a reason (none sent here: the form says so); Pusat and admin only read the calendar.
+    ("POST", "/kunjungan/{inside_visit}/batal", _only(VISIT_PLANNERS, 422, 403)),
     ("GET", "/admin/libur-sekolah", _only(ADMIN, 200, 403)),
     ("GET", "/admin/libur-sekolah?format=xlsx", _only(ADMIN, 200, 403)),
     ("POST", "/admin/libur-sekolah", _only(ADMIN, 422, 403)),

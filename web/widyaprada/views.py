@@ -24,6 +24,8 @@ from spmp.engine import ActionRefused, CaseNotFound, available_actions, get_defi
 from spmp.engine.evidence import EvidencePolicy, blob_path, read_limited
 from spmp.engine.queries import case_deadlines
 from spmp.schools.queries import get_school
+from spmp.visits.operations import case_visits
+from spmp.visits.permissions import can_open_calendar
 from spmp.widyaprada import operations as ops
 from spmp.widyaprada import permissions, queries
 from spmp.widyaprada.models import TASK_KINDS
@@ -153,6 +155,7 @@ def task_page(task_id: int):
         options=available_actions(session, case, current_user), deadlines=case_deadlines(session, case.id),
         schedule_form=forms.ScheduleForm(formdata=None, visit_date=task.visit_date),
         can_report=permissions.can_write_report(current_user, case, task), target_text=queries.target_text,
+        visits=case_visits(session, case.id) if can_open_calendar(current_user) else [],
     )  # fmt: skip
 
 
