@@ -92,6 +92,12 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+def assert_fits(page, width: int = 360) -> None:
+    """The page does not scroll sideways at ``width`` px."""
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, f"{page.url} is {scroll} px wide at {width} px"
+
+
 def start_server(database_url: str, instance_path: Path, **env_extra: str):
     """Start ``spmp web`` on a free port over ``database_url``; returns (base URL, stop function)."""
     port = _free_port()

@@ -19,7 +19,7 @@ from spmp.accounts import operations as accounts
 from spmp.engine.cases import CaseRecord
 from spmp.widyaprada import operations as ops
 from spmp.widyaprada.models import ReportPhoto, ReportReceipt, WidyapradaTask
-from tests.browser.conftest import login, screenshot
+from tests.browser.conftest import assert_fits, login, screenshot
 from tests.factories import make_school
 
 pytestmark = pytest.mark.browser
@@ -30,7 +30,7 @@ PHONE = {"width": 360, "height": 740}
 @pytest.fixture(scope="module")
 def scheduled_task(live_database):
     with live_database.transaction() as session:
-        school = make_school(session, regency_code="53.10", name="SD Negeri Inpres Waingapu 3")
+        school = make_school(session, regency_code="53.11", name="SD Negeri Inpres Waingapu 3")
 
         def user(username, full_name, role, **scope):
             return accounts.create_user(session, username=username, full_name=full_name, password=PASSWORD,
@@ -58,11 +58,6 @@ def _photo(path):
     image.save(out, "JPEG", quality=95)
     path.write_bytes(out.getvalue())
     return path
-
-
-def _fits(page):
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width} px wide"
 
 
 def _state(page):
@@ -131,7 +126,7 @@ def test_report_written_offline_is_sent_once_when_the_signal_returns(browser, li
         "kelas-1.jpg" in kept
         and wp.evaluate("document.querySelector('#photo-list img').naturalWidth") == 1600
     )
-    _fits(wp)
+    assert_fits(wp)
     screenshot(wp, "report-offline-360")
     assert _counts(live_database, task_id)[0] == 0  # nothing reached the server
 
@@ -139,7 +134,7 @@ def test_report_written_offline_is_sent_once_when_the_signal_returns(browser, li
     wp.wait_for_selector("#report-status[data-state='sent']", timeout=15000)
     assert "Terkirim" in wp.inner_text("#report-status")
     assert wp.inner_text("#photo-list") == ""
-    _fits(wp)
+    assert_fits(wp)
     screenshot(wp, "report-sent-360")
     version, findings, photos, receipts = _counts(live_database, task_id)
     assert (version, receipts) == (1, 1) and findings.startswith("Guru kelas 1-3")
@@ -162,7 +157,7 @@ def test_report_written_offline_is_sent_once_when_the_signal_returns(browser, li
             break
         head.wait_for_timeout(100)
     assert photo.evaluate("img => img.naturalWidth") == 1600
-    _fits(head)
+    assert_fits(head)
     screenshot(head, "report-head-photo-360")
     head.context.close()
     context.close()
