@@ -54,7 +54,14 @@ class TaskInputError(ActionRefused):
 
 
 class StaleReportError(ActionRefused):
-    """The report was saved elsewhere since this copy was loaded (e.g. an offline draft sent twice)."""
+    """The report was saved elsewhere (version ``current``) since this copy was loaded at ``seen``."""
+
+    def __init__(self, current: int, seen: int) -> None:
+        super().__init__(
+            f"Laporan sudah disimpan di tempat lain (versi {current}, formulir ini versi {seen}); "
+            "muat ulang halaman laporan"
+        )
+        self.current, self.seen = current, seen
 
 
 class DuplicateReportError(ActionRefused):
@@ -379,10 +386,7 @@ def _refuse_repeat(session: Session, task: WidyapradaTask, key: str | None, seen
             )
         raise DuplicateReportError(receipt)
     if seen != task.report_version:
-        raise StaleReportError(
-            f"Laporan sudah disimpan di tempat lain (versi {task.report_version}, formulir ini versi {seen}); "
-            "muat ulang halaman laporan"
-        )
+        raise StaleReportError(task.report_version, seen)
 
 
 def _claim_version(session: Session, task: WidyapradaTask, key: str | None, seen: int) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from spmp import clock
 from spmp.accounts import operations as accounts
+from spmp.accounts.models import User
 from spmp.engine.cases import CaseRecord
 from spmp.widyaprada import operations as ops
 from spmp.widyaprada.models import ReportPhoto, ReportReceipt, WidyapradaTask
@@ -25,6 +26,17 @@ from tests.factories import make_school
 pytestmark = pytest.mark.browser
 PASSWORD = "kata-sandi-browser-offline"
 PHONE = {"width": 360, "height": 740}
+
+
+def _schedule(session, wp, school, purpose):
+    today = clock.now().date()
+    data = ops.TaskInput("supervisi", "school", purpose, today, today + timedelta(days=30),
+                         today + timedelta(days=14), (school.id,))  # fmt: skip
+    task = ops.create_task(session, wp, data)
+    version = session.scalar(select(CaseRecord.version).where(CaseRecord.id == task.case_id))
+    ops.act(session, wp, task.id, "schedule", version,
+            inputs={"visit_date": today.isoformat(), "override_reason": "Uji: hari ini"})  # fmt: skip
+    return task.id
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +52,8 @@ def scheduled_task(live_database):
         user("kepala.offline", "Kepala BPMP Offline", "bpmp_head", unit_code="BPMP-NTT")
         wp = user("wp.offline", "Widyaprada Sumba Timur", "widyaprada", unit_code="BPMP-NTT")
         accounts.assign_schools(session, admin, wp, [school.npsn])
-        today = clock.now().date()
-        data = ops.TaskInput("supervisi", "school", "Supervisi pembelajaran kelas awal", today,
-                             today + timedelta(days=30), today + timedelta(days=14), (school.id,))  # fmt: skip
-        task = ops.create_task(session, wp, data)
-        version = session.scalar(select(CaseRecord.version).where(CaseRecord.id == task.case_id))
-        ops.act(session, wp, task.id, "schedule", version, inputs={"visit_date": today.isoformat()})
-        return task.id
+        return {"first": _schedule(session, wp, school, "Supervisi pembelajaran kelas awal"),
+                "second": _schedule(session, wp, school, "Supervisi manajerial")}  # fmt: skip
 
 
 def _photo(path):
@@ -93,7 +100,7 @@ def _counts(live_database, task_id):
 
 def test_report_written_offline_is_sent_once_when_the_signal_returns(browser, live_server, live_database,
                                                                      scheduled_task, tmp_path):  # fmt: skip
-    base, task_id = live_server, scheduled_task
+    base, task_id = live_server, scheduled_task["first"]
     context = browser.new_context(locale="id-ID", viewport=PHONE)
     network = Network(context)
     wp = context.new_page()
@@ -160,4 +167,39 @@ def test_report_written_offline_is_sent_once_when_the_signal_returns(browser, li
     assert_fits(head)
     screenshot(head, "report-head-photo-360")
     head.context.close()
+    context.close()
+
+
+def test_a_copy_older_than_the_saved_report_is_refused_and_kept(browser, live_server, live_database,
+                                                               scheduled_task):  # fmt: skip
+    """Another device saved the report after this form was loaded: the server refuses this copy (409) with
+    the versions; the draft stays; pressing "Simpan laporan" again sends it over the saved one, once."""
+    base, task_id = live_server, scheduled_task["second"]
+    context = browser.new_context(locale="id-ID", viewport=PHONE)
+    wp = context.new_page()
+    login(wp, base, "wp.offline", PASSWORD)
+    wp.goto(f"{base}/widyaprada/tugas/{task_id}/laporan")
+    wp.wait_for_selector("#report-form[data-offline-ready='1']")
+    with live_database.transaction() as session:  # the other device
+        other_device = session.scalar(select(User).where(User.username == "wp.offline"))
+        ops.save_report(
+            session, other_device, task_id, 0, ops.ReportInput("Dari ponsel lain", "Rekomendasi lain")
+        )
+    wp.fill("#findings", "Dari formulir ini")
+    wp.fill("#recommendations", "Rekomendasi formulir ini")
+    wp.click("#report-form button[type=submit]")
+    wp.wait_for_selector("#report-status[data-state='refused']")
+    refused = wp.inner_text("#report-status")
+    assert "Laporan sudah disimpan di tempat lain (versi 1; draf ini dari versi 0)" in refused
+    assert (
+        "Draf tetap tersimpan di perangkat ini; tekan “Simpan laporan” untuk mengirimnya menggantikan versi 1"
+        in refused
+    )
+    assert _counts(live_database, task_id)[:2] == (1, "Dari ponsel lain")
+    assert_fits(wp)
+    screenshot(wp, "report-refused-360")
+    wp.click("#report-form button[type=submit]")  # the user chose this copy
+    wp.wait_for_selector("#report-status[data-state='sent']")
+    version, findings, _photos, receipts = _counts(live_database, task_id)
+    assert (version, findings, receipts) == (2, "Dari formulir ini", 1)
     context.close()

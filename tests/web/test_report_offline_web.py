@@ -101,7 +101,8 @@ def test_one_draft_is_received_once_and_a_stale_copy_is_refused(app, session, wo
     # Another draft made on version 0 (a second phone): refused, with the version that is saved.
     stale = _send(wp, task, "draft-bbbb-0002")
     assert stale.status_code == 409 and stale.json["ok"] is False and stale.json["report_version"] == 1
-    assert "Laporan sudah disimpan di tempat lain (versi 1, formulir ini versi 0)" in stale.json["message"]
+    assert stale.json["message"] == "Laporan sudah disimpan di tempat lain (versi 1; draf ini dari versi 0)"
+    assert stale.json["stale"] is True
     assert _counts(session, task) == (1, 1, 1, 1)
 
     # The plain form (no script) sent twice: told it was received, sent to the task page.

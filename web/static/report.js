@@ -151,6 +151,15 @@
     if (edited) { return keep(); }  // typed while it was sending: that is a new draft
     return forget();
   }
+  function refused(answer) {
+    draft.state = "refused";
+    draft.serverVersion = answer.report_version;
+    draft.message = answer.message + ". Draf tetap tersimpan di perangkat ini; " + (answer.stale ?
+      "tekan \u201cSimpan laporan\u201d untuk mengirimnya menggantikan versi " + answer.report_version +
+      ", atau buka halaman tugas untuk melihat versi itu." :
+      "perbaiki lalu tekan \u201cSimpan laporan\u201d untuk mengirim ulang.");
+    return keep().then(function () { show("refused", draft.message); });
+  }
   function send() {
     if (!draft || draft.state !== "pending" || sending) { return; }
     sending = true;
@@ -161,16 +170,17 @@
                                   headers: { Accept: "application/json" } });
     }).then(function (response) {
       var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
-      if (!json) { throw new Error("HTTP " + response.status); }
+      if (!json && response.status >= 400 && response.status < 500) {  // refused before the view answered
+        return refused({ message: response.status === 413 ?
+          "Kiriman terlalu besar (foto terlalu banyak atau terlalu besar); hapus sebagian foto" :
+          "Server menolak kiriman (HTTP " + response.status + ")" });
+      }
+      if (!json) { throw new Error("HTTP " + response.status); }  // 5xx: tried again later
       return response.json().then(function (answer) {
         if (answer.ok) {
           return received(answer, sentFields).then(function () { show("sent", answer.message); });
         }
-        draft.state = "refused";
-        draft.serverVersion = answer.report_version;
-        draft.message = answer.message + ". Draf tetap tersimpan di perangkat ini; perbaiki lalu tekan " +
-          "\u201cSimpan laporan\u201d untuk mengirim ulang.";
-        return keep().then(function () { show("refused", draft.message); });
+        return refused(answer);
       });
     }).catch(function (error) {
       var why = error.message === "login" ? " Sesi Anda berakhir: masuk kembali, lalu buka halaman ini." :

@@ -240,6 +240,11 @@ def report(task_id: int):
         flash(f"{exc}.", "info")
         return redirect(url_for("tugas.task_page", task_id=task.id))
     except ops.StaleReportError as exc:
+        if _wants_json():  # the draft stays on the device: say so instead of "reload the page"
+            message = (
+                f"Laporan sudah disimpan di tempat lain (versi {exc.current}; draf ini dari versi {exc.seen})"
+            )
+            return jsonify(ok=False, stale=True, message=message, report_version=exc.current), 409
         return _report_refused(task, form, str(exc), 409)
     except ActionRefused as exc:
         return _report_refused(task, form, str(exc), 400)
