@@ -1,7 +1,7 @@
 """widyaprada report offline: photos of the report, and one receipt per accepted draft (idempotency key)
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-05 20:50:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import spmp.db
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """visit cancel: a visit is cancelled with a reason (who and when), and leaves the calendar and its warnings
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-05 21:10:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import spmp.db
 
-revision = "0017"
-down_revision = "0016"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
