@@ -108,6 +108,11 @@ MATRIX = [
     ("POST", "/admin/pengguna/{other_user}/sandi", _only(ADMIN, 302, 403)),
     ("POST", "/admin/pengguna/{other_user}/totp", _only(ADMIN, 302, 403)),
     ("POST", "/admin/unit/cakupan/53", _only(ADMIN, 302, 403)),
+    # conflicts of interest (issue 12): recorded and removed by an administrator only
+    ("GET", "/admin/konflik-kepentingan", _only(ADMIN, 200, 403)),
+    ("GET", "/admin/konflik-kepentingan?format=xlsx&cari=x", _only(ADMIN, 200, 403)),
+    ("POST", "/admin/konflik-kepentingan", _only(ADMIN, 422, 403)),  # no username: errors shown
+    ("POST", "/admin/konflik-kepentingan/999999/hapus", _only(ADMIN, 302, 403), {"reason": "x"}),
     # --- cases --------------------------------------------------------------------------------------------
     ("GET", "/kasus", _expect_everyone()),
     ("GET", "/kasus?sebelum=99999999999999999999999", _expect_everyone()),
