@@ -52,6 +52,7 @@ VISIT_PLANNERS = {"widyaprada", *BPMP}
 TASK_LIST = {"widyaprada", *BPMP, "dinas_province", "dinas_regency", *NATIONAL}
 CREATES_TASKS = {"widyaprada", *BPMP, "admin"}
 SEES_INSIDE_TASK = SEES_INSIDE_CASE - SCHOOL  # a school sees only the follow-ups addressed to it
+SUGGEST_INSIDE_TASK = {role: 200 if role in BPMP | NATIONAL else 403 if role in SEES_INSIDE_TASK else 404 for role in ROLES}
 
 
 def _expect_everyone(code: int = 200):
@@ -240,6 +241,17 @@ MATRIX = [
     ("POST", "/widyaprada/tugas/{inside_task}/aksi/tidak_ada", _only(SEES_INSIDE_TASK, 302, 404), {"seen_version": "1"}),
     ("POST", "/widyaprada/tugas/{outside_task}/aksi/cancel", _only(NATIONAL, 302, 404), {"seen_version": "1"}),
     ("POST", "/widyaprada/tugas/{inside_task}/aksi/schedule", _expect_everyone(400), {"seen_version": "x"}),
+    # "Sarankan" (issue 12): the unit's staff and head (and national roles) see proposals and choose one;
+    # a Widyaprada or Dinas may see the task but not the unit's workload; outsiders do not find it.
+    ("GET", "/widyaprada/tugas/{inside_task}/sarankan", SUGGEST_INSIDE_TASK),
+    ("GET", "/widyaprada/tugas/{outside_task}/sarankan", _only(NATIONAL, 200, 404)),
+    ("POST", "/widyaprada/tugas/{inside_task}/sarankan", {**SUGGEST_INSIDE_TASK, **dict.fromkeys(BPMP | NATIONAL, 400)}),
+    # The task's own assignee is not among the proposals: refused with the reason, back to the page.
+    ("POST", "/widyaprada/tugas/{inside_task}/sarankan", {**SUGGEST_INSIDE_TASK, **dict.fromkeys(BPMP | NATIONAL, 302)},
+     {"seen_version": "1", "user_id": "{widyaprada_user}"}),
+    ("GET", "/sekolah/{inside}/sarankan", _only(BPMP | NATIONAL, 200, 403)),
+    ("GET", "/sekolah/{outside}/sarankan", _only(NATIONAL, 200, 404)),
+    ("POST", "/sekolah/{inside}/sarankan", _only(BPMP | NATIONAL, 400, 403)),  # no Widyaprada chosen
     ("GET", "/sekolah/{inside}/tindak-lanjut", _expect_everyone()),
     ("GET", "/sekolah/{inside}/tindak-lanjut?format=xlsx", _expect_everyone()),
     ("GET", "/sekolah/{outside}/tindak-lanjut", _only(NATIONAL, 200, 404)),

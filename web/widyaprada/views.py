@@ -10,8 +10,8 @@ from spmp.engine import ActionRefused, CaseNotFound, available_actions, get_defi
 from spmp.engine.evidence import blob_path, read_limited
 from spmp.engine.queries import case_deadlines
 from spmp.schools.queries import get_school
+from spmp.widyaprada import balancing, permissions, queries
 from spmp.widyaprada import operations as ops
-from spmp.widyaprada import permissions, queries
 from spmp.widyaprada.models import TASK_KINDS
 from web.db import get_session
 from web.export import export_response, requested_format
@@ -37,6 +37,10 @@ def _task_helpers():
             return None
         return queries.task_for_case(get_session(), case_id)
 
+    def may_suggest_for_school(school) -> bool:
+        unit_id = balancing.unit_of_province(get_session(), school.province_code)
+        return balancing.can_suggest(current_user, unit_id)
+
     def follow_ups_for_school(school_id: int):
         if not permissions.can_see_school_follow_ups(get_session(), current_user, school_id):
             return []
@@ -46,6 +50,7 @@ def _task_helpers():
         "linked_tasks": linked_tasks,
         "task_of_case": task_of_case,
         "follow_ups_for_school": follow_ups_for_school,
+        "may_suggest_for_school": may_suggest_for_school,
     }
 
 
@@ -132,8 +137,10 @@ def task_page(task_id: int):
     session = get_session()
     task = _task_or_404(task_id)
     case = task.case
+    may_suggest = case.closed_at is None and balancing.can_suggest(current_user, case.unit_id)
     return render_template(
         "widyaprada/task.html", task=task, case=case, workflow=get_definition(case.type_key, case.type_version),
+        proposals=balancing.suggest_for_task(session, task, limit=3) if may_suggest else None,
         options=available_actions(session, case, current_user), deadlines=case_deadlines(session, case.id),
         schedule_form=forms.ScheduleForm(formdata=None, visit_date=task.visit_date),
         can_report=permissions.can_write_report(current_user, case, task), target_text=queries.target_text,
@@ -213,6 +220,51 @@ def _follow_up_inputs():
                 "follow_ups", f"Tindak lanjut {index + 1}: tanggal tidak valid"
             ) from None
         yield ops.FollowUpInput(int(school) if school.isdigit() else 0, text, due_date)
+
+
+# --- "Sarankan": ranked proposals with one-click choice -----------------------------------------------------
+def _chosen_user() -> int:
+    raw = request.form.get("user_id", "")
+    if not raw.isdigit():
+        abort(400, description="Pilih Widyaprada dari daftar saran.")
+    return int(raw)
+
+
+@bp.route("/widyaprada/tugas/<id:task_id>/sarankan", methods=["GET", "POST"])
+@login_required
+def task_suggestions(task_id: int):
+    session = get_session()
+    task = _task_or_404(task_id)
+    if not balancing.can_suggest(current_user, task.case.unit_id):
+        abort(403)
+    if request.method == "POST":
+        seen = parse_version(request.form.get("seen_version"))
+        if seen is None:
+            abort(400, description="Versi tugas tidak terbaca. Muat ulang halaman.")
+        chosen = balancing.choose_for_task(session, current_user, task, _chosen_user(), seen)  # refusal: web/db.py
+        flash(f"{chosen.name} menjadi penanggung jawab tugas dan sudah diberi tahu.", "success")
+        return redirect(url_for("tugas.task_page", task_id=task.id))
+    return render_template("widyaprada/suggestions.html", title=task.case.title, task=task, school=None,
+                           proposals=balancing.suggest_for_task(session, task),
+                           action=url_for("tugas.task_suggestions", task_id=task.id))  # fmt: skip
+
+
+@bp.route("/sekolah/<id:school_id>/sarankan", methods=["GET", "POST"])
+@login_required
+def school_suggestions(school_id: int):
+    session = get_session()
+    school = get_school(session, current_user, school_id)
+    if school is None:
+        abort(404)
+    if not balancing.can_suggest(current_user, balancing.unit_of_province(session, school.province_code)):
+        abort(403)
+    if request.method == "POST":
+        chosen = balancing.choose_for_school(session, current_user, school, _chosen_user())  # refusal: web/db.py
+        flash(f"{school.name} masuk sekolah binaan {chosen.name}; yang bersangkutan sudah diberi tahu.", "success")
+        return redirect(url_for("tugas.school_suggestions", school_id=school.id))
+    return render_template("widyaprada/suggestions.html", title=school.name, task=None, school=school,
+                           proposals=balancing.suggest_for_school(session, school),
+                           action=url_for("tugas.school_suggestions", school_id=school.id))  # fmt: skip
 
 
 # --- the school's side ------------------------------------------------------------------------------------
