@@ -9,7 +9,11 @@ one in ten without coordinates as in the demo data), ``--widyaprada`` active Wid
 holding ``--anchors`` schools of a home regency, and ``--tasks`` open tasks of every kind and scope
 assigned round the unit. Then it times "Sarankan" for one school (``suggest_for_school``: loading the
 unit's picture, ranking, conflicts) on ``--runs`` schools not yet in a caseload, and prints median, 95th
-percentile and maximum in milliseconds. Target: under 200 ms. Progress goes to stderr.
+percentile and maximum in milliseconds (target: under 200 ms). Then it plans the whole unit optimally
+(``spmp.widyaprada.optimal.plan_unit``: every school not in a caseload, min-cost flow with OR-Tools; target:
+under 10 s), prints the time by phase and the comparison with the greedy assignments (largest and smallest
+load, total km), applies the plan, and times "Sarankan" again with every school in a caseload. Progress
+goes to stderr.
 """
 
 from __future__ import annotations
@@ -187,6 +191,33 @@ def bench_suggestions(url: str, runs: int, label: str) -> None:
     db.dispose()
 
 
+def bench_optimal(url: str, apply: bool) -> None:
+    """The optimal whole-unit plan (timed by phase), its comparison with the greedy ones; then applied."""
+    from sqlalchemy import select
+
+    from spmp.accounts.models import User
+    from spmp.db import Database
+    from spmp.regions.models import UnitCoverage
+    from spmp.widyaprada.cli import plan_lines
+    from spmp.widyaprada.optimal import apply_plan, plan_unit
+
+    db = Database(url)
+    with db.transaction() as session:
+        unit_id = session.scalar(select(UnitCoverage.unit_id).where(UnitCoverage.province_code == NTT))
+        started = time.perf_counter()
+        plan = plan_unit(session, unit_id, progress=lambda m: say(f"  {m}"))
+        elapsed = time.perf_counter() - started
+        print(f"Optimal whole-unit assignment: {elapsed:.2f} s in all")
+        for line in plan_lines(plan):
+            print(f"  {line}")
+        if apply:
+            head = session.scalar(select(User).where(User.username == "kepala.bench"))
+            started = time.perf_counter()
+            done = apply_plan(session, head, plan)
+            print(f"  applied: {done} schools into caseloads in {time.perf_counter() - started:.1f} s")
+    db.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -205,6 +236,9 @@ def main() -> None:
         print(f"{args.backend}: {args.schools} schools, {args.widyaprada} Widyaprada, {args.tasks} open tasks; "
               f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")  # fmt: skip
         bench_suggestions(url, args.runs, "unit with anchor caseloads")
+        bench_optimal(url, apply=True)
+        print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        bench_suggestions(url, args.runs, "every school in a caseload")
     finally:
         drop()
 

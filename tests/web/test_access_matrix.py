@@ -252,6 +252,10 @@ MATRIX = [
     ("GET", "/sekolah/{inside}/sarankan", _only(BPMP | NATIONAL, 200, 403)),
     ("GET", "/sekolah/{outside}/sarankan", _only(NATIONAL, 200, 404)),
     ("POST", "/sekolah/{inside}/sarankan", _only(BPMP | NATIONAL, 400, 403)),  # no Widyaprada chosen
+    # the optimal whole-unit assignment: the unit's staff and head (national roles pick a unit)
+    ("GET", "/widyaprada/penugasan-optimal", _only(BPMP | NATIONAL, 200, 403)),
+    ("GET", "/widyaprada/penugasan-optimal?unit=BPMP-NTT&format=xlsx", _only(BPMP | NATIONAL, 200, 403)),
+    ("POST", "/widyaprada/penugasan-optimal", _only(BPMP | NATIONAL, 302, 403), {"unit": "BPMP-NTT"}),
     ("GET", "/sekolah/{inside}/tindak-lanjut", _expect_everyone()),
     ("GET", "/sekolah/{inside}/tindak-lanjut?format=xlsx", _expect_everyone()),
     ("GET", "/sekolah/{outside}/tindak-lanjut", _only(NATIONAL, 200, 404)),

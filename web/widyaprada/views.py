@@ -21,6 +21,7 @@ from web.widyaprada import forms
 
 bp = Blueprint("tugas", __name__, template_folder="templates")
 EXTRA_MENU.append(("tugas.task_list", "Tugas Widyaprada", permissions.LIST_ROLES))
+EXTRA_MENU.append(("tugas.optimal_plan", "Penugasan Optimal", balancing.SUGGEST_ROLES))
 
 
 @bp.app_context_processor
@@ -265,6 +266,49 @@ def school_suggestions(school_id: int):
     return render_template("widyaprada/suggestions.html", title=school.name, task=None, school=school,
                            proposals=balancing.suggest_for_school(session, school),
                            action=url_for("tugas.school_suggestions", school_id=school.id))  # fmt: skip
+
+
+# --- the whole unit at once (optimal) ---------------------------------------------------------------------
+def _plan_unit():
+    """The unit the page plans: the user's own, or ``?unit=CODE`` for national roles."""
+    from sqlalchemy import select
+
+    from spmp.regions.models import Unit
+
+    session = get_session()
+    code = request.args.get("unit") or request.form.get("unit")
+    unit = session.get(Unit, current_user.unit_id) if current_user.unit_id else None
+    if code and current_user.unit_id is None:
+        unit = session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None and current_user.unit_id is None and balancing.can_suggest(current_user, None):
+        return None, list(session.scalars(select(Unit).order_by(Unit.name)))
+    if unit is None or not balancing.can_suggest(current_user, unit.id):
+        abort(403)
+    return unit, []
+
+
+@bp.route("/widyaprada/penugasan-optimal", methods=["GET", "POST"])
+@login_required
+def optimal_plan():
+    from spmp.widyaprada import optimal
+
+    unit, units = _plan_unit()
+    if unit is None:
+        return render_template("widyaprada/optimal.html", unit=None, units=units, plan=None)
+    session = get_session()
+    if request.method == "POST":
+        plan = optimal.plan_unit(session, unit.id)
+        done = optimal.apply_plan(session, current_user, plan)  # a refusal: web/db.py
+        flash(f"Penugasan diterapkan: {done} sekolah masuk sekolah binaan; setiap Widyaprada sudah diberi tahu.",
+              "success")  # fmt: skip
+        return redirect(url_for("tugas.optimal_plan", unit=unit.code if current_user.unit_id is None else None))
+    plan = optimal.plan_unit(session, unit.id)
+    fmt = requested_format()
+    if fmt:
+        rows = list(plan.rows())
+        return export_response(fmt, f"penugasan-optimal-{unit.code}", optimal.EXPORT_HEADER, lambda _s: rows,
+                               title="Penugasan optimal")  # fmt: skip
+    return render_template("widyaprada/optimal.html", unit=unit, units=[], plan=plan)
 
 
 # --- the school's side ------------------------------------------------------------------------------------
