@@ -1,7 +1,8 @@
 """Assignment and balancing on phones (360 x 740) in a real Chromium (issue 12): the B/BPMP head sees the
 proposals on a task's page and chooses one with one tap; plans the whole unit optimally and applies it;
 the administrator records a conflict of interest, and the head's proposals for that school leave the
-Widyaprada out. No page scrolls sideways. Screenshots: assign-task-proposals, assign-optimal,
+Widyaprada out; a leaving Widyaprada's work moves in bulk after a preview. No page scrolls sideways.
+Screenshots: assign-task-proposals, assign-optimal, assign-bulk-preview,
 assign-conflicts, assign-school-proposals."""
 
 from __future__ import annotations
@@ -94,5 +95,20 @@ def test_head_chooses_a_proposal_plans_the_unit_and_conflicts_are_left_out(brows
     _fits(head)
     screenshot(head, "assign-school-proposals")
     head.locator(".proposal button").first.click()
+    head.wait_for_load_state()
+    assert head.locator(".flash-success").count() == 1, head.locator("main").inner_text()[:600]
+
+    # Rina moves to another unit: her work goes to Yosef, previewed first, with the reason.
+    head.goto(f"{base}/widyaprada/penugasan-massal")
+    head.select_option("#mode", "pindah")
+    head.select_option("#dari", str(unit_world["rina"]))
+    head.select_option("#ke", label="Yosef Pattinama")
+    head.click("#bulk-form button[type=submit]")
+    head.wait_for_load_state()
+    assert "Pratinjau: 1 butir kepada Yosef Pattinama" in head.locator("#preview h2").inner_text()
+    _fits(head)
+    head.fill("#reason", "Mutasi ke BPMP Maluku Utara")
+    screenshot(head, "assign-bulk-preview")
+    head.click("#apply-bulk button[type=submit]")
     head.wait_for_load_state()
     assert head.locator(".flash-success").count() == 1, head.locator("main").inner_text()[:600]

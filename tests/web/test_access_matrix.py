@@ -256,6 +256,12 @@ MATRIX = [
     ("GET", "/widyaprada/penugasan-optimal", _only(BPMP | NATIONAL, 200, 403)),
     ("GET", "/widyaprada/penugasan-optimal?unit=BPMP-NTT&format=xlsx", _only(BPMP | NATIONAL, 200, 403)),
     ("POST", "/widyaprada/penugasan-optimal", _only(BPMP | NATIONAL, 302, 403), {"unit": "BPMP-NTT"}),
+    # bulk assignment with a preview: the unit's staff and head only
+    ("GET", "/widyaprada/penugasan-massal", _only(BPMP, 200, 403)),
+    ("GET", "/widyaprada/penugasan-massal?mode=tugas&ke={widyaprada_user}&format=xlsx", _only(BPMP, 200, 403)),
+    ("GET", "/widyaprada/penugasan-massal?mode=tugas", _only(BPMP, 422, 403)),  # no Widyaprada chosen
+    # A list that is not the one previewed: refused with the reason, nothing written.
+    ("POST", "/widyaprada/penugasan-massal", _only(BPMP, 302, 403), {"mode": "tugas", "ke": "{widyaprada_user}", "keys": "x"}),
     ("GET", "/sekolah/{inside}/tindak-lanjut", _expect_everyone()),
     ("GET", "/sekolah/{inside}/tindak-lanjut?format=xlsx", _expect_everyone()),
     ("GET", "/sekolah/{outside}/tindak-lanjut", _only(NATIONAL, 200, 404)),

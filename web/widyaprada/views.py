@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
+from spmp.accounts.models import Role, User
 from spmp.engine import ActionRefused, CaseNotFound, available_actions, get_definition
 from spmp.engine.evidence import blob_path, read_limited
 from spmp.engine.queries import case_deadlines
@@ -22,6 +24,7 @@ from web.widyaprada import forms
 bp = Blueprint("tugas", __name__, template_folder="templates")
 EXTRA_MENU.append(("tugas.task_list", "Tugas Widyaprada", permissions.LIST_ROLES))
 EXTRA_MENU.append(("tugas.optimal_plan", "Penugasan Optimal", balancing.SUGGEST_ROLES))
+EXTRA_MENU.append(("tugas.bulk_assign", "Penugasan Massal", (Role.BPMP_STAFF, Role.BPMP_HEAD)))
 
 
 @bp.app_context_processor
@@ -309,6 +312,51 @@ def optimal_plan():
         return export_response(fmt, f"penugasan-optimal-{unit.code}", optimal.EXPORT_HEADER, lambda _s: rows,
                                title="Penugasan optimal")  # fmt: skip
     return render_template("widyaprada/optimal.html", unit=unit, units=[], plan=plan)
+
+
+# --- bulk assignment with a preview ---------------------------------------------------------------------------
+def _bulk_request(values):
+    from spmp.widyaprada import bulk
+
+    def number(name):
+        raw = values.get(name, "")
+        return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+    return bulk.BulkRequest(values.get("mode", ""), number("ke"), regency_code=values.get("kabupaten") or None,
+                            kind=values.get("jenis") or None, only_unassigned=values.get("semua") != "1",
+                            from_user_id=number("dari"))  # fmt: skip
+
+
+@bp.route("/widyaprada/penugasan-massal", methods=["GET", "POST"])
+@login_required
+def bulk_assign():
+    from spmp.widyaprada import bulk
+
+    if not bulk.can_bulk_assign(current_user):
+        abort(403)
+    session = get_session()
+    values = request.form if request.method == "POST" else request.args
+    bulk_request, preview, error = _bulk_request(values), None, None
+    if request.method == "POST":
+        done = bulk.apply(session, current_user, bulk_request, request.form.get("keys", ""),
+                          request.form.get("reason"))  # a refusal: web/db.py (rollback, flash, back)
+        flash(f"Diterapkan: {len(done.rows)} butir kepada {done.target.full_name}; yang terdampak sudah diberi tahu.",
+              "success")  # fmt: skip
+        return redirect(url_for("tugas.bulk_assign"))
+    if bulk_request.mode:
+        try:
+            preview = bulk.preview(session, current_user, bulk_request)
+        except bulk.BulkRefused as exc:
+            error = str(exc)
+    if preview is not None and requested_format():
+        rows = list(bulk.export_rows(preview))
+        return export_response(requested_format(), "pratinjau-penugasan-massal", bulk.EXPORT_HEADER,
+                               lambda _s: rows, title="Pratinjau")  # fmt: skip
+    people = session.scalars(select(User).where(User.unit_id == current_user.unit_id, User.role == "widyaprada")
+                             .order_by(User.full_name)).all()  # fmt: skip
+    return render_template("widyaprada/bulk.html", req=bulk_request, preview=preview, error=error, people=people,
+                           regencies=queries.task_regencies(session, current_user), kinds=TASK_KINDS,
+                           modes=bulk.MODES), (422 if error else 200)  # fmt: skip
 
 
 # --- the school's side ------------------------------------------------------------------------------------
