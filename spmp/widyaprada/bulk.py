@@ -103,6 +103,12 @@ def _person(session: Session, actor: User, user_id: int | None, what: str, *, ac
     return person
 
 
+def unit_widyaprada(session: Session, actor: User) -> list[User]:
+    """The Widyaprada of the actor's unit, inactive ones too (a leaving one is the source of a move)."""
+    query = select(User).where(User.unit_id == actor.unit_id, User.role == Role.WIDYAPRADA.value)
+    return list(session.scalars(query.order_by(User.full_name, User.id)))
+
+
 def _check_actor(actor: User) -> None:
     if not can_bulk_assign(actor):
         raise BulkRefused("Hanya kepala atau staf B/BPMP yang dapat menugaskan secara massal")

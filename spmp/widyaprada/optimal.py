@@ -276,6 +276,14 @@ def greedy_suggest(
     return chosen
 
 
+def _works_in(picture: UnitPicture, regencies: list[str]) -> np.ndarray:
+    """(schools, people): whether each person already works in each school's regency."""
+    codes = sorted(set(regencies))
+    index = {code: k for k, code in enumerate(codes)}
+    table = np.array([[code in p.regencies for p in picture.people] for code in codes], dtype=bool)
+    return table.reshape(len(codes), len(picture.people))[[index[c] for c in regencies]]
+
+
 def plan_unit(session: Session, unit_id: int, progress: Progress | None = None) -> Plan:
     """Compute the optimal plan and the greedy comparisons for the unit (nothing is written)."""
     import time
@@ -309,9 +317,7 @@ def plan_unit(session: Session, unit_id: int, progress: Progress | None = None) 
     say("Membandingkan dengan penugasan serakah")
     mark = time.perf_counter()
     regencies = [r[5] for r in rows]
-    in_regency = np.array(
-        [[code in p.regencies for p in picture.people] for code in regencies], dtype=bool
-    ).reshape(len(rows), len(picture.people))
+    in_regency = _works_in(picture, regencies)
     nearest = greedy_nearest(cost_km, allowed) if len(rows) else chosen
     suggest = greedy_suggest(cost_km, base, allowed, in_regency) if len(rows) else chosen
     greedy = [Assignment("Serakah: terdekat", nearest, cost_km[pick, nearest]),

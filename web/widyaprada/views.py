@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from spmp.accounts.models import Role, User
 from spmp.engine import ActionRefused, CaseNotFound, available_actions, get_definition
 from spmp.engine.evidence import blob_path, read_limited
 from spmp.engine.queries import case_deadlines
 from spmp.schools.queries import get_school
 from spmp.widyaprada import balancing, permissions, queries
 from spmp.widyaprada import operations as ops
+from spmp.widyaprada.bulk import BULK_ROLES
 from spmp.widyaprada.models import TASK_KINDS
 from web.db import get_session
 from web.export import export_response, requested_format
@@ -24,7 +23,7 @@ from web.widyaprada import forms
 bp = Blueprint("tugas", __name__, template_folder="templates")
 EXTRA_MENU.append(("tugas.task_list", "Tugas Widyaprada", permissions.LIST_ROLES))
 EXTRA_MENU.append(("tugas.optimal_plan", "Penugasan Optimal", balancing.SUGGEST_ROLES))
-EXTRA_MENU.append(("tugas.bulk_assign", "Penugasan Massal", (Role.BPMP_STAFF, Role.BPMP_HEAD)))
+EXTRA_MENU.append(("tugas.bulk_assign", "Penugasan Massal", BULK_ROLES))
 
 
 @bp.app_context_processor
@@ -352,9 +351,8 @@ def bulk_assign():
         rows = list(bulk.export_rows(preview))
         return export_response(requested_format(), "pratinjau-penugasan-massal", bulk.EXPORT_HEADER,
                                lambda _s: rows, title="Pratinjau")  # fmt: skip
-    people = session.scalars(select(User).where(User.unit_id == current_user.unit_id, User.role == "widyaprada")
-                             .order_by(User.full_name)).all()  # fmt: skip
-    return render_template("widyaprada/bulk.html", req=bulk_request, preview=preview, error=error, people=people,
+    return render_template("widyaprada/bulk.html", req=bulk_request, preview=preview, error=error,
+                           people=bulk.unit_widyaprada(session, current_user),
                            regencies=queries.task_regencies(session, current_user), kinds=TASK_KINDS,
                            modes=bulk.MODES), (422 if error else 200)  # fmt: skip
 
