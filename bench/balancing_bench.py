@@ -218,6 +218,19 @@ def bench_optimal(url: str, apply: bool) -> None:
     db.dispose()
 
 
+def _has_schools(url: str) -> bool:
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return inspect(conn).has_table("school") and bool(
+                conn.execute(text("SELECT count(*) FROM school")).scalar()
+            )
+    finally:
+        engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -228,11 +241,13 @@ def main() -> None:
     parser.add_argument("--anchors", type=int, default=2)
     parser.add_argument("--tasks", type=int, default=400)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--url", help="build into (or reuse, if it has schools) this database and keep it")
     args = parser.parse_args()
-    url, drop = create_database(args.backend)
+    url, drop = (args.url, lambda: None) if args.url else create_database(args.backend)
     try:
-        say(f"building the world on {args.backend} ...")
-        build(url, args)
+        if not _has_schools(url):
+            say(f"building the world on {args.backend} ...")
+            build(url, args)
         print(f"{args.backend}: {args.schools} schools, {args.widyaprada} Widyaprada, {args.tasks} open tasks; "
               f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")  # fmt: skip
         bench_suggestions(url, args.runs, "unit with anchor caseloads")
