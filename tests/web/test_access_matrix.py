@@ -9,9 +9,10 @@ per role; ``/logout`` rows run last.
 The world: school "inside" is in Kota Kupang (NTT), covered by BPMP NTT; "outside" is in Surabaya (Jawa
 Timur). Each role's user is scoped to NTT / Kota Kupang / the inside school (tests/web/conftest.py ``world``).
 Placeholders: {inside} {outside} (schools), {self_user} {other_user} {widyaprada_user}, {inside_case} {outside_case}
-(school_visit cases), {inside_cycle} {outside_cycle} (SPMI cycles), {inside_visit} (the inside Widyaprada's
+(school_visit cases), {inside_npsn} {outside_npsn}, {inside_cycle} {outside_cycle} (SPMI cycles), {inside_visit} (the inside Widyaprada's
 visit), {evidence} (a file on the inside case),
-{inside_task} {outside_task} (Widyaprada tasks), {open_follow_up} {done_follow_up} (follow-ups to the inside school).
+{inside_task} {outside_task} (Widyaprada tasks), {open_follow_up} {done_follow_up} (follow-ups to the inside school),
+{inside_photo} (a report photo of the inside task).
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ VISIT_CALENDAR = {"widyaprada", *BPMP, *NATIONAL}
 VISIT_PLANNERS = {"widyaprada", *BPMP}
 TASK_LIST = {"widyaprada", *BPMP, "dinas_province", "dinas_regency", *NATIONAL}
 CREATES_TASKS = {"widyaprada", *BPMP, "admin"}
+REPORTS_OBSTACLES = set(ROLES) - {"pusat"}  # kendala's open_roles
+OBSTACLE_FORM = {"npsn": "{inside_npsn}", "category": "listrik", "description": "Listrik padam sejak pekan lalu"}
 SEES_INSIDE_TASK = SEES_INSIDE_CASE - SCHOOL  # a school sees only the follow-ups addressed to it
 SUGGEST_INSIDE_TASK = {role: 200 if role in BPMP | NATIONAL else 403 if role in SEES_INSIDE_TASK else 404 for role in ROLES}
 
@@ -67,6 +70,7 @@ def _only(roles: set[str], yes: int, no: int):
 EDIT_INSIDE = {role: 404 if role in SCHOOL or role not in SEES_INSIDE_CASE else 403 for role in ROLES}
 DEFAULT_FORM = {"npsns": "{inside_npsn}", "unit_code": "BPMP-NTT", "body": "komentar", "version": "1"}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 MATRIX = [
     # --- main, static -------------------------------------------------------------------------------------
@@ -223,6 +227,8 @@ MATRIX = [
     ("POST", "/kunjungan/rencana", _only(VISIT_PLANNERS, 422, 403)),
     ("GET", "/kunjungan/{inside_visit}", _only(VISIT_CALENDAR, 200, 403)),
     ("POST", "/kunjungan/{inside_visit}", _only(VISIT_PLANNERS, 422, 403)),
+    # Cancel with a reason (none sent here: the form says so); Pusat and admin only read the calendar.
+    ("POST", "/kunjungan/{inside_visit}/batal", _only(VISIT_PLANNERS, 422, 403)),
     ("GET", "/admin/libur-sekolah", _only(ADMIN, 200, 403)),
     ("GET", "/admin/libur-sekolah?format=xlsx", _only(ADMIN, 200, 403)),
     ("POST", "/admin/libur-sekolah", _only(ADMIN, 422, 403)),
@@ -238,6 +244,11 @@ MATRIX = [
     # Not yet scheduled: nobody may write the report (the page says why); outsiders do not find it.
     ("POST", "/widyaprada/tugas/{inside_task}/laporan", _only(SEES_INSIDE_TASK, 403, 404)),
     ("POST", "/widyaprada/tugas/{outside_task}/laporan", _only(NATIONAL, 403, 404)),
+    # The report's photos are seen with the task; a photo id of another task is not found.
+    ("GET", "/widyaprada/tugas/{inside_task}/foto/{inside_photo}", _only(SEES_INSIDE_TASK, 200, 404)),
+    ("GET", "/widyaprada/tugas/{outside_task}/foto/{inside_photo}", _expect_everyone(404)),
+    # The offline report's service worker: plain code, no data (served at this path for its scope).
+    ("GET", "/widyaprada/tugas/sw.js", _expect_everyone()),
     ("POST", "/widyaprada/tugas/{inside_task}/aksi/tidak_ada", _only(SEES_INSIDE_TASK, 302, 404), {"seen_version": "1"}),
     ("POST", "/widyaprada/tugas/{outside_task}/aksi/cancel", _only(NATIONAL, 302, 404), {"seen_version": "1"}),
     ("POST", "/widyaprada/tugas/{inside_task}/aksi/schedule", _expect_everyone(400), {"seen_version": "x"}),
@@ -269,6 +280,15 @@ MATRIX = [
     ("POST", "/widyaprada/tindak-lanjut/{open_follow_up}/selesai", _only(SCHOOL, 302, 403)),
     ("GET", "/widyaprada/tindak-lanjut/{done_follow_up}/bukti", _expect_everyone()),
     ("GET", "/widyaprada/tindak-lanjut/999999999/bukti", _expect_everyone(404)),
+    # --- kendala (field obstacles): everyone lists their own area's; all but Pusat report ------------------
+    ("GET", "/kendala", _expect_everyone()),
+    ("GET", "/kendala?status=semua&format=xlsx", _expect_everyone()),
+    ("GET", "/kendala?kategori=listrik&terlambat=1&format=csv", _expect_everyone()),
+    ("GET", "/kendala/baru", _only(REPORTS_OBSTACLES, 200, 403)),
+    ("GET", "/kendala/baru?sekolah={inside}&kasus={inside_case}", _only(REPORTS_OBSTACLES, 200, 403)),
+    ("POST", "/kendala/baru", _only(REPORTS_OBSTACLES, 302, 403), OBSTACLE_FORM),
+    ("POST", "/kendala/baru", {**_only(REPORTS_OBSTACLES, 400, 403), "admin": 302},
+     {**OBSTACLE_FORM, "npsn": "{outside_npsn}"}),  # outside the area: "not found" on the field
 ]
 
 
@@ -311,7 +331,7 @@ def _add_tasks(session, world, settings):
     from spmp import clock
     from spmp.engine.evidence import write_blob
     from spmp.widyaprada import operations as tasks
-    from spmp.widyaprada.models import FollowUpAction
+    from spmp.widyaprada.models import FollowUpAction, ReportPhoto
 
     def task_input(school):
         return tasks.TaskInput("supervisi", "school", "Supervisi", date(2026, 3, 2), date(2026, 3, 31),
@@ -327,7 +347,10 @@ def _add_tasks(session, world, settings):
         done_at=now, done_note="Selesai", evidence_sha256=write_blob(settings.evidence_path, PDF),
         evidence_filename="notulen.pdf", evidence_media_type="application/pdf",
     )  # fmt: skip
-    session.add_all([world["open_follow_up"], world["done_follow_up"]])
+    world["inside_photo"] = ReportPhoto(task_id=inside.id, sha256=write_blob(settings.evidence_path, PNG),
+                                        filename="kelas.png", media_type="image/png", size_bytes=len(PNG),
+                                        report_version=1, uploaded_at=now, uploaded_by_id=inside.case.assignee_user_id)  # fmt: skip
+    session.add_all([world["open_follow_up"], world["done_follow_up"], world["inside_photo"]])
     session.flush()
 
 
@@ -336,6 +359,7 @@ def _values(world, role: str) -> dict:
     return {
         "inside": world["inside"].id,
         "inside_npsn": world["inside"].npsn,
+        "outside_npsn": world["outside"].npsn,
         "outside": world["outside"].id,
         "self_user": world["users"][role].id,
         "widyaprada_user": world["users"]["widyaprada"].id,
@@ -350,6 +374,7 @@ def _values(world, role: str) -> dict:
         "outside_task": world["outside_task"].id,
         "open_follow_up": world["open_follow_up"].id,
         "done_follow_up": world["done_follow_up"].id,
+        "inside_photo": world["inside_photo"].id,
     }
 
 
@@ -420,7 +445,7 @@ def missing_routes(app, matrix) -> list[tuple[str, str]]:
     sample = dict.fromkeys(
         ("inside", "outside", "self_user", "other_user", "inside_case", "outside_case", "inside_cycle",
          "outside_cycle", "evidence", "widyaprada_user", "inside_visit", "inside_task", "outside_task",
-         "open_follow_up", "done_follow_up"), 1)  # fmt: skip
+         "open_follow_up", "done_follow_up", "inside_photo"), 1)  # fmt: skip
     reached = {(endpoint_of(app, row[0], row[1].format(**sample)), row[0]) for row in matrix}
     return sorted(all_routes(app) - reached)
 
@@ -443,6 +468,7 @@ def test_matrix_check_notices_an_unlisted_route(app):
 def test_anonymous_is_sent_to_login(client, world_cases):
     values = _values(world_cases, "admin")
     public = {"/healthz", "/static/app.css", "/login", "/login/totp", "/login/totp/setup", "/logout"}
+    public.add("/widyaprada/tugas/sw.js")  # the report's service worker: code, no data
     for method, template, expected, *_ in MATRIX:
         path = template.format(**values)
         if template in public:

@@ -3,21 +3,39 @@ the workflow with their reasons), the report form at a stable URL, and the schoo
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+import uuid
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from spmp.engine import ActionRefused, CaseNotFound, available_actions, get_definition
-from spmp.engine.evidence import blob_path, read_limited
+from spmp.engine.evidence import EvidencePolicy, blob_path, read_limited
 from spmp.engine.queries import case_deadlines
 from spmp.schools.queries import get_school
+from spmp.visits.operations import case_visits
+from spmp.visits.permissions import can_open_calendar
 from spmp.widyaprada import balancing, permissions, queries
 from spmp.widyaprada import operations as ops
 from spmp.widyaprada.bulk import BULK_ROLES
 from spmp.widyaprada.models import TASK_KINDS
 from web.db import get_session
 from web.export import export_response, requested_format
+from web.forms import form_problems
 from web.ids import parse_version
 from web.navigation import EXTRA_MENU
+from web.security import CSP_BLOB_IMAGES
 from web.widyaprada import forms
 
 bp = Blueprint("tugas", __name__, template_folder="templates")
@@ -147,6 +165,7 @@ def task_page(task_id: int):
         options=available_actions(session, case, current_user), deadlines=case_deadlines(session, case.id),
         schedule_form=forms.ScheduleForm(formdata=None, visit_date=task.visit_date),
         can_report=permissions.can_write_report(current_user, case, task), target_text=queries.target_text,
+        visits=case_visits(session, case.id) if can_open_calendar(current_user) else [],
     )  # fmt: skip
 
 
@@ -172,9 +191,23 @@ def _render_report(task, form, status=200):
     schools = ops.report_schools(get_session(), task)
     rows = [(f.school_id, f.description, f.due_date) for f in task.follow_ups if f.published_at is None]
     rows += [(None, "", None)] * max(forms.FOLLOW_UP_ROWS - len(rows), 1)
-    return render_template("widyaprada/report.html", task=task, case=task.case, form=form, schools=schools,
-                           follow_up_rows=rows,
-                           refusal=permissions.report_refusal(current_user, task.case, task)), status  # fmt: skip
+    html = render_template("widyaprada/report.html", task=task, case=task.case, form=form, schools=schools,
+                           follow_up_rows=rows, max_photos=ops.MAX_PHOTOS,
+                           refusal=permissions.report_refusal(current_user, task.case, task))  # fmt: skip
+    # The offline script previews the photos kept on the device (blob: URLs).
+    return html, status, {"Content-Security-Policy": CSP_BLOB_IMAGES}
+
+
+def _wants_json() -> bool:
+    """The offline script sends the kept draft with ``Accept: application/json`` and reads the answer."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _report_refused(task, form, message: str, status: int):
+    if _wants_json():
+        return jsonify(ok=False, message=message, report_version=task.report_version), status
+    form.form_errors.append(message)
+    return _render_report(task, form, status)
 
 
 @bp.route("/widyaprada/tugas/<id:task_id>/laporan", methods=["GET", "POST"])
@@ -183,28 +216,85 @@ def report(task_id: int):
     task = _task_or_404(task_id)
     if request.method == "GET":
         form = forms.ReportForm(formdata=None, report_version=task.report_version, findings=task.findings,
-                                recommendations=task.recommendations)  # fmt: skip
+                                recommendations=task.recommendations, draft_key=uuid.uuid4().hex)  # fmt: skip
         return _render_report(task, form)
     refusal = permissions.report_refusal(current_user, task.case, task)
     if refusal:
+        if _wants_json():
+            return jsonify(ok=False, message=refusal), 403
         abort(403, description=refusal)
     form = forms.ReportForm()
     seen = parse_version(form.report_version.data) if form.report_version.data != "0" else 0
     if not form.validate_on_submit() or seen is None:
-        if seen is None:
-            form.form_errors.append("Versi laporan tidak terbaca. Muat ulang halaman.")
+        problems = [
+            f"{label}: {message}" if label else message for _id, label, message in form_problems(form)
+        ]
+        message = (
+            "; ".join(problems) if seen is not None else "Versi laporan tidak terbaca. Muat ulang halaman."
+        )
+        if _wants_json() or seen is None:
+            return _report_refused(task, form, message, 400)
         return _render_report(task, form, 400)
+    settings = current_app.config["SPMP_SETTINGS"]
     try:
-        data = ops.ReportInput(form.findings.data, form.recommendations.data, tuple(_follow_up_inputs()))
-        ops.save_report(get_session(), current_user, task.id, seen, data)
+        data = ops.ReportInput(form.findings.data, form.recommendations.data, tuple(_follow_up_inputs()),
+                               tuple(_photo_inputs(settings.max_upload_mb)), form.draft_key.data)  # fmt: skip
+        ops.save_report(get_session(), current_user, task.id, seen, data, settings.evidence_path,
+                        EvidencePolicy(max_bytes=settings.max_upload_mb * 1024 * 1024))  # fmt: skip
+    except ops.DuplicateReportError as exc:
+        # Received before (the answer to the first copy was lost, or a double tap): nothing is written again.
+        if _wants_json():
+            return jsonify(
+                ok=True, duplicate=True, message=str(exc), report_version=exc.receipt.report_version
+            )
+        flash(f"{exc}.", "info")
+        return redirect(url_for("tugas.task_page", task_id=task.id))
     except ops.StaleReportError as exc:
-        form.form_errors.append(str(exc))
-        return _render_report(task, form, 409)
+        if _wants_json():  # the draft stays on the device: say so instead of "reload the page"
+            message = (
+                f"Laporan sudah disimpan di tempat lain (versi {exc.current}; draf ini dari versi {exc.seen})"
+            )
+            return jsonify(ok=False, stale=True, message=message, report_version=exc.current), 409
+        return _report_refused(task, form, str(exc), 409)
     except ActionRefused as exc:
-        form.form_errors.append(str(exc))
-        return _render_report(task, form, 400)
-    flash("Laporan disimpan. Serahkan laporan dari halaman tugas bila sudah lengkap.", "success")
+        return _report_refused(task, form, str(exc), 400)
+    photos = sum(1 for p in task.photos if p.report_version == task.report_version)
+    message = (
+        f"Laporan terkirim dan disimpan (versi {task.report_version}{f', {photos} foto' if photos else ''})."
+    )
+    if _wants_json():
+        return jsonify(ok=True, duplicate=False, message=message, report_version=task.report_version)
+    flash(f"{message} Serahkan laporan dari halaman tugas bila sudah lengkap.", "success")
     return redirect(url_for("tugas.task_page", task_id=task.id))
+
+
+def _photo_inputs(max_upload_mb: int):
+    for storage in request.files.getlist("photos"):
+        if storage and storage.filename:
+            yield ops.PhotoInput(storage.filename, read_limited(storage.stream, max_upload_mb * 1024 * 1024))
+
+
+@bp.route("/widyaprada/tugas/<id:task_id>/foto/<id:photo_id>")
+@login_required
+def report_photo(task_id: int, photo_id: int):
+    task = _task_or_404(task_id)
+    photo = next((p for p in task.photos if p.id == photo_id), None)
+    path = blob_path(current_app.config["SPMP_SETTINGS"].evidence_path, photo.sha256) if photo else None
+    if path is None or not path.exists():
+        abort(404)
+    # Shown inline on the task page: only the JPEG/PNG types that were checked on upload, with nosniff.
+    response = send_file(path, mimetype=photo.media_type, download_name=photo.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/widyaprada/tugas/sw.js")
+def report_service_worker():
+    """The service worker of the report form. Served from here, its scope is /widyaprada/tugas/: it may keep
+    the report pages for offline use, and nothing else of the app."""
+    response = send_from_directory(current_app.static_folder, "report-sw.js", mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"  # a new version is picked up at the next visit
+    return response
 
 
 def _follow_up_inputs():

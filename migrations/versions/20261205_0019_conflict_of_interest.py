@@ -1,8 +1,8 @@
 """conflict of interest: a Widyaprada may not be assigned to a school an administrator recorded (a former
 school, a relative's school)
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-05 21:00:00
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 
 import spmp.db
 
-revision = "0016"
-down_revision = "0015"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
