@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from spmp import audit, clock
+from spmp.accounts.conflicts import conflict_refusal
 from spmp.accounts.models import Role, User
 from spmp.engine.calendar import holiday_name, is_cuti_bersama
 from spmp.engine.cases import CaseRecord
@@ -240,6 +241,9 @@ def plan_visit(
     school = session.get(School, school_id)
     if school is None or not can_plan_visit(session, actor, widyaprada, school_id):
         raise VisitRefused("Anda tidak dapat merencanakan kunjungan Widyaprada ini ke sekolah ini.")
+    refusal = conflict_refusal(session, widyaprada.id, [school.id])
+    if refusal:
+        raise VisitRefused(f"Tidak dapat ditugaskan: {refusal}")
     purpose = (purpose or "").strip()
     if not purpose or len(purpose) > 300:
         raise VisitRefused("Tujuan kunjungan wajib diisi (paling banyak 300 karakter).")

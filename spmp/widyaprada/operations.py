@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from spmp import audit, clock
 from spmp.access import school_scope
+from spmp.accounts.conflicts import conflict_refusal
 from spmp.accounts.models import NATIONAL_ROLES, Role, User
 from spmp.engine import ActionRefused, CaseNotFound, fire, get_case, get_definition, open_case
 from spmp.engine.cases import CaseRecord
@@ -199,10 +200,13 @@ def create_task(session: Session, user: User, data: TaskInput, reason: str | Non
 
 
 def _assign_new(session: Session, user: User, case: CaseRecord, assignee_id: int, reason: str | None) -> None:
-    from spmp.engine.operations import assign_case, assignable_users
+    from spmp.engine.operations import assign_case, assignable_users, case_school_ids
 
     if assignee_id not in {u.id for u in assignable_users(session, case)}:
         raise TaskInputError("assignee_user_id", "Penanggung jawab harus Widyaprada atau staf aktif unit ini")
+    refusal = conflict_refusal(session, assignee_id, case_school_ids(session, case))
+    if refusal:
+        raise TaskInputError("assignee_user_id", f"Tidak dapat ditugaskan: {refusal}")
     if user.role == Role.WIDYAPRADA:
         # The Widyaprada takes their own task: no hand-off, so no notice; the audit records it.
         case.assignee_user_id = assignee_id

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from spmp.engine.registry import ActionContext, GuardContext, action, guard
-from spmp.widyaprada.models import WidyapradaTask
+from spmp.engine.registry import ActionContext, GuardContext, action, case_schools, guard
+from spmp.widyaprada.models import WidyapradaTask, WidyapradaTaskSchool
 
 MAX_DAYS_AHEAD = 400  # a visit is planned within about a year
 
@@ -127,3 +127,14 @@ def publish_follow_ups(ctx: ActionContext) -> dict[str, Any] | None:
         return None
     published = publish(ctx.session, task, ctx.case, ctx.now)
     return {"follow_ups_published": published} if published else None
+
+
+@case_schools("widyaprada_task")
+def task_target_schools(session, case) -> list[int]:
+    """A task's target schools (a group task has several; a regency mapping none)."""
+    query = (
+        select(WidyapradaTaskSchool.school_id)
+        .join(WidyapradaTask, WidyapradaTask.id == WidyapradaTaskSchool.task_id)
+        .where(WidyapradaTask.case_id == case.id)
+    )
+    return list(session.scalars(query))

@@ -60,6 +60,7 @@ PROPOSAL_LIST = set(ROLES) - {"facilitator"}
 PROPOSERS = {*BPMP, "dinas_province", "dinas_regency", "admin"}
 VERIFIERS = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}  # a verifier's queue: Pemda's or B/BPMP's step
 EDIT_PROPOSAL = {role: 200 if role in PROPOSERS else 404 if role == "facilitator" else 403 for role in ROLES}
+SUGGEST_INSIDE_TASK = {role: 200 if role in BPMP | NATIONAL else 403 if role in SEES_INSIDE_TASK else 404 for role in ROLES}
 
 
 def _expect_everyone(code: int = 200):
@@ -117,6 +118,11 @@ MATRIX = [
     ("POST", "/admin/pengguna/{other_user}/sandi", _only(ADMIN, 302, 403)),
     ("POST", "/admin/pengguna/{other_user}/totp", _only(ADMIN, 302, 403)),
     ("POST", "/admin/unit/cakupan/53", _only(ADMIN, 302, 403)),
+    # conflicts of interest (issue 12): recorded and removed by an administrator only
+    ("GET", "/admin/konflik-kepentingan", _only(ADMIN, 200, 403)),
+    ("GET", "/admin/konflik-kepentingan?format=xlsx&cari=x", _only(ADMIN, 200, 403)),
+    ("POST", "/admin/konflik-kepentingan", _only(ADMIN, 422, 403)),  # no username: errors shown
+    ("POST", "/admin/konflik-kepentingan/999999/hapus", _only(ADMIN, 302, 403), {"reason": "x"}),
     # --- cases --------------------------------------------------------------------------------------------
     ("GET", "/kasus", _expect_everyone()),
     ("GET", "/kasus?sebelum=99999999999999999999999", _expect_everyone()),
@@ -251,6 +257,27 @@ MATRIX = [
     ("POST", "/widyaprada/tugas/{inside_task}/aksi/tidak_ada", _only(SEES_INSIDE_TASK, 302, 404), {"seen_version": "1"}),
     ("POST", "/widyaprada/tugas/{outside_task}/aksi/cancel", _only(NATIONAL, 302, 404), {"seen_version": "1"}),
     ("POST", "/widyaprada/tugas/{inside_task}/aksi/schedule", _expect_everyone(400), {"seen_version": "x"}),
+    # "Sarankan" (issue 12): the unit's staff and head (and national roles) see proposals and choose one;
+    # a Widyaprada or Dinas may see the task but not the unit's workload; outsiders do not find it.
+    ("GET", "/widyaprada/tugas/{inside_task}/sarankan", SUGGEST_INSIDE_TASK),
+    ("GET", "/widyaprada/tugas/{outside_task}/sarankan", _only(NATIONAL, 200, 404)),
+    ("POST", "/widyaprada/tugas/{inside_task}/sarankan", {**SUGGEST_INSIDE_TASK, **dict.fromkeys(BPMP | NATIONAL, 400)}),
+    # The task's own assignee is not among the proposals: refused with the reason, back to the page.
+    ("POST", "/widyaprada/tugas/{inside_task}/sarankan", {**SUGGEST_INSIDE_TASK, **dict.fromkeys(BPMP | NATIONAL, 302)},
+     {"seen_version": "1", "user_id": "{widyaprada_user}"}),
+    ("GET", "/sekolah/{inside}/sarankan", _only(BPMP | NATIONAL, 200, 403)),
+    ("GET", "/sekolah/{outside}/sarankan", _only(NATIONAL, 200, 404)),
+    ("POST", "/sekolah/{inside}/sarankan", _only(BPMP | NATIONAL, 400, 403)),  # no Widyaprada chosen
+    # the optimal whole-unit assignment: the unit's staff and head (national roles pick a unit)
+    ("GET", "/widyaprada/penugasan-optimal", _only(BPMP | NATIONAL, 200, 403)),
+    ("GET", "/widyaprada/penugasan-optimal?unit=BPMP-NTT&format=xlsx", _only(BPMP | NATIONAL, 200, 403)),
+    ("POST", "/widyaprada/penugasan-optimal", _only(BPMP | NATIONAL, 302, 403), {"unit": "BPMP-NTT"}),
+    # bulk assignment with a preview: the unit's staff and head only
+    ("GET", "/widyaprada/penugasan-massal", _only(BPMP, 200, 403)),
+    ("GET", "/widyaprada/penugasan-massal?mode=tugas&ke={widyaprada_user}&format=xlsx", _only(BPMP, 200, 403)),
+    ("GET", "/widyaprada/penugasan-massal?mode=tugas", _only(BPMP, 422, 403)),  # no Widyaprada chosen
+    # A list that is not the one previewed: refused with the reason, nothing written.
+    ("POST", "/widyaprada/penugasan-massal", _only(BPMP, 302, 403), {"mode": "tugas", "ke": "{widyaprada_user}", "keys": "x"}),
     ("GET", "/sekolah/{inside}/tindak-lanjut", _expect_everyone()),
     ("GET", "/sekolah/{inside}/tindak-lanjut?format=xlsx", _expect_everyone()),
     ("GET", "/sekolah/{outside}/tindak-lanjut", _only(NATIONAL, 200, 404)),

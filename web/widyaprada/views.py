@@ -26,8 +26,9 @@ from spmp.engine.queries import case_deadlines
 from spmp.schools.queries import get_school
 from spmp.visits.operations import case_visits
 from spmp.visits.permissions import can_open_calendar
+from spmp.widyaprada import balancing, permissions, queries
 from spmp.widyaprada import operations as ops
-from spmp.widyaprada import permissions, queries
+from spmp.widyaprada.bulk import BULK_ROLES
 from spmp.widyaprada.models import TASK_KINDS
 from web.db import get_session
 from web.export import export_response, requested_format
@@ -39,6 +40,8 @@ from web.widyaprada import forms
 
 bp = Blueprint("tugas", __name__, template_folder="templates")
 EXTRA_MENU.append(("tugas.task_list", "Tugas Widyaprada", permissions.LIST_ROLES))
+EXTRA_MENU.append(("tugas.optimal_plan", "Penugasan Optimal", balancing.SUGGEST_ROLES))
+EXTRA_MENU.append(("tugas.bulk_assign", "Penugasan Massal", BULK_ROLES))
 
 
 @bp.app_context_processor
@@ -55,6 +58,10 @@ def _task_helpers():
             return None
         return queries.task_for_case(get_session(), case_id)
 
+    def may_suggest_for_school(school) -> bool:
+        unit_id = balancing.unit_of_province(get_session(), school.province_code)
+        return balancing.can_suggest(current_user, unit_id)
+
     def follow_ups_for_school(school_id: int):
         if not permissions.can_see_school_follow_ups(get_session(), current_user, school_id):
             return []
@@ -64,6 +71,7 @@ def _task_helpers():
         "linked_tasks": linked_tasks,
         "task_of_case": task_of_case,
         "follow_ups_for_school": follow_ups_for_school,
+        "may_suggest_for_school": may_suggest_for_school,
     }
 
 
@@ -150,8 +158,10 @@ def task_page(task_id: int):
     session = get_session()
     task = _task_or_404(task_id)
     case = task.case
+    may_suggest = case.closed_at is None and balancing.can_suggest(current_user, case.unit_id)
     return render_template(
         "widyaprada/task.html", task=task, case=case, workflow=get_definition(case.type_key, case.type_version),
+        proposals=balancing.suggest_for_task(session, task, limit=3) if may_suggest else None,
         options=available_actions(session, case, current_user), deadlines=case_deadlines(session, case.id),
         schedule_form=forms.ScheduleForm(formdata=None, visit_date=task.visit_date),
         can_report=permissions.can_write_report(current_user, case, task), target_text=queries.target_text,
@@ -303,6 +313,138 @@ def _follow_up_inputs():
                 "follow_ups", f"Tindak lanjut {index + 1}: tanggal tidak valid"
             ) from None
         yield ops.FollowUpInput(int(school) if school.isdigit() else 0, text, due_date)
+
+
+# --- "Sarankan": ranked proposals with one-click choice -----------------------------------------------------
+def _chosen_user() -> int:
+    raw = request.form.get("user_id", "")
+    if not raw.isdigit():
+        abort(400, description="Pilih Widyaprada dari daftar saran.")
+    return int(raw)
+
+
+@bp.route("/widyaprada/tugas/<id:task_id>/sarankan", methods=["GET", "POST"])
+@login_required
+def task_suggestions(task_id: int):
+    session = get_session()
+    task = _task_or_404(task_id)
+    if not balancing.can_suggest(current_user, task.case.unit_id):
+        abort(403)
+    if request.method == "POST":
+        seen = parse_version(request.form.get("seen_version"))
+        if seen is None:
+            abort(400, description="Versi tugas tidak terbaca. Muat ulang halaman.")
+        chosen = balancing.choose_for_task(session, current_user, task, _chosen_user(), seen)  # refusal: web/db.py
+        flash(f"{chosen.name} menjadi penanggung jawab tugas dan sudah diberi tahu.", "success")
+        return redirect(url_for("tugas.task_page", task_id=task.id))
+    return render_template("widyaprada/suggestions.html", title=task.case.title, task=task, school=None,
+                           proposals=balancing.suggest_for_task(session, task),
+                           action=url_for("tugas.task_suggestions", task_id=task.id))  # fmt: skip
+
+
+@bp.route("/sekolah/<id:school_id>/sarankan", methods=["GET", "POST"])
+@login_required
+def school_suggestions(school_id: int):
+    session = get_session()
+    school = get_school(session, current_user, school_id)
+    if school is None:
+        abort(404)
+    if not balancing.can_suggest(current_user, balancing.unit_of_province(session, school.province_code)):
+        abort(403)
+    if request.method == "POST":
+        chosen = balancing.choose_for_school(session, current_user, school, _chosen_user())  # refusal: web/db.py
+        flash(f"{school.name} masuk sekolah binaan {chosen.name}; yang bersangkutan sudah diberi tahu.", "success")
+        return redirect(url_for("tugas.school_suggestions", school_id=school.id))
+    return render_template("widyaprada/suggestions.html", title=school.name, task=None, school=school,
+                           proposals=balancing.suggest_for_school(session, school),
+                           action=url_for("tugas.school_suggestions", school_id=school.id))  # fmt: skip
+
+
+# --- the whole unit at once (optimal) ---------------------------------------------------------------------
+def _plan_unit():
+    """The unit the page plans: the user's own, or ``?unit=CODE`` for national roles."""
+    from sqlalchemy import select
+
+    from spmp.regions.models import Unit
+
+    session = get_session()
+    code = request.args.get("unit") or request.form.get("unit")
+    unit = session.get(Unit, current_user.unit_id) if current_user.unit_id else None
+    if code and current_user.unit_id is None:
+        unit = session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None and current_user.unit_id is None and balancing.can_suggest(current_user, None):
+        return None, list(session.scalars(select(Unit).order_by(Unit.name)))
+    if unit is None or not balancing.can_suggest(current_user, unit.id):
+        abort(403)
+    return unit, []
+
+
+@bp.route("/widyaprada/penugasan-optimal", methods=["GET", "POST"])
+@login_required
+def optimal_plan():
+    from spmp.widyaprada import optimal
+
+    unit, units = _plan_unit()
+    if unit is None:
+        return render_template("widyaprada/optimal.html", unit=None, units=units, plan=None)
+    session = get_session()
+    if request.method == "POST":
+        plan = optimal.plan_unit(session, unit.id)
+        done = optimal.apply_plan(session, current_user, plan)  # a refusal: web/db.py
+        flash(f"Penugasan diterapkan: {done} sekolah masuk sekolah binaan; setiap Widyaprada sudah diberi tahu.",
+              "success")  # fmt: skip
+        return redirect(url_for("tugas.optimal_plan", unit=unit.code if current_user.unit_id is None else None))
+    plan = optimal.plan_unit(session, unit.id)
+    fmt = requested_format()
+    if fmt:
+        rows = list(plan.rows())
+        return export_response(fmt, f"penugasan-optimal-{unit.code}", optimal.EXPORT_HEADER, lambda _s: rows,
+                               title="Penugasan optimal")  # fmt: skip
+    return render_template("widyaprada/optimal.html", unit=unit, units=[], plan=plan)
+
+
+# --- bulk assignment with a preview ---------------------------------------------------------------------------
+def _bulk_request(values):
+    from spmp.widyaprada import bulk
+
+    def number(name):
+        raw = values.get(name, "")
+        return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+    return bulk.BulkRequest(values.get("mode", ""), number("ke"), regency_code=values.get("kabupaten") or None,
+                            kind=values.get("jenis") or None, only_unassigned=values.get("semua") != "1",
+                            from_user_id=number("dari"))  # fmt: skip
+
+
+@bp.route("/widyaprada/penugasan-massal", methods=["GET", "POST"])
+@login_required
+def bulk_assign():
+    from spmp.widyaprada import bulk
+
+    if not bulk.can_bulk_assign(current_user):
+        abort(403)
+    session = get_session()
+    values = request.form if request.method == "POST" else request.args
+    bulk_request, preview, error = _bulk_request(values), None, None
+    if request.method == "POST":
+        done = bulk.apply(session, current_user, bulk_request, request.form.get("keys", ""),
+                          request.form.get("reason"))  # a refusal: web/db.py (rollback, flash, back)
+        flash(f"Diterapkan: {len(done.rows)} butir kepada {done.target.full_name}; yang terdampak sudah diberi tahu.",
+              "success")  # fmt: skip
+        return redirect(url_for("tugas.bulk_assign"))
+    if bulk_request.mode:
+        try:
+            preview = bulk.preview(session, current_user, bulk_request)
+        except bulk.BulkRefused as exc:
+            error = str(exc)
+    if preview is not None and requested_format():
+        rows = list(bulk.export_rows(preview))
+        return export_response(requested_format(), "pratinjau-penugasan-massal", bulk.EXPORT_HEADER,
+                               lambda _s: rows, title="Pratinjau")  # fmt: skip
+    return render_template("widyaprada/bulk.html", req=bulk_request, preview=preview, error=error,
+                           people=bulk.unit_widyaprada(session, current_user),
+                           regencies=queries.task_regencies(session, current_user), kinds=TASK_KINDS,
+                           modes=bulk.MODES), (422 if error else 200)  # fmt: skip
 
 
 # --- the school's side ------------------------------------------------------------------------------------
