@@ -51,6 +51,7 @@ VISIT_CALENDAR = {"widyaprada", *BPMP, *NATIONAL}
 VISIT_PLANNERS = {"widyaprada", *BPMP}
 TASK_LIST = {"widyaprada", *BPMP, "dinas_province", "dinas_regency", *NATIONAL}
 CREATES_TASKS = {"widyaprada", *BPMP, "admin"}
+DIGITAL_MONITOR = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}
 SEES_INSIDE_TASK = SEES_INSIDE_CASE - SCHOOL  # a school sees only the follow-ups addressed to it
 
 
@@ -242,6 +243,13 @@ MATRIX = [
     ("POST", "/widyaprada/tindak-lanjut/{open_follow_up}/selesai", _only(SCHOOL, 302, 403)),
     ("GET", "/widyaprada/tindak-lanjut/{done_follow_up}/bukti", _expect_everyone()),
     ("GET", "/widyaprada/tindak-lanjut/999999999/bukti", _expect_everyone(404)),
+    # --- Digitalisasi Pembelajaran (issue 14) --------------------------------------------------------------
+    ("GET", "/digitalisasi/kesiapan", _only(DIGITAL_MONITOR, 200, 403)),
+    ("GET", "/digitalisasi/kesiapan?tahun=2026&kabkota=53.71&siap=0&format=xlsx", _only(DIGITAL_MONITOR, 200, 403)),
+    ("GET", "/digitalisasi/kesiapan?tahun=abc", _only(DIGITAL_MONITOR, 400, 403)),
+    # Only the school confirms its safe room; others who see the school may not (403), the rest do not find it.
+    ("POST", "/digitalisasi/sekolah/{inside}/ruang-aman", _only(SCHOOL, 302, 403)),
+    ("POST", "/digitalisasi/sekolah/{outside}/ruang-aman", _only(NATIONAL, 403, 404)),
 ]
 
 

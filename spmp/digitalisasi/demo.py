@@ -1,0 +1,32 @@
+"""Demo Digitalisasi work for ``spmp demo seed``: the schools of Kota Kupang and Kab. Kupang with a safe
+room confirmed (the demo operator's school left to confirm its own), and this programme year's readiness
+for every school. Only once: skipped when targets exist."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from spmp import clock
+from spmp.accounts.models import User
+from spmp.digitalisasi.models import DigitalTarget, SafeRoom
+from spmp.digitalisasi.readiness import compute_readiness
+from spmp.schools.models import School
+
+DEMO_YEAR = 2026
+
+
+def seed_demo_digitalisasi(session: Session, demo_school: School) -> None:
+    if session.scalar(select(func.count()).select_from(DigitalTarget)):
+        return
+    staff = session.scalar(select(User).where(User.username == "staf"))
+    schools = session.scalars(
+        select(School.id).where(School.regency_code.in_(["53.71", "53.01"]), School.id != demo_school.id)
+    ).all()
+    now = clock.now()
+    session.add_all(
+        SafeRoom(school_id=school_id, note="Contoh data demo", confirmed_by_id=staff.id, confirmed_at=now)
+        for school_id in schools[::2]
+    )
+    session.flush()
+    compute_readiness(session, DEMO_YEAR)
