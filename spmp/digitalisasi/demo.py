@@ -30,3 +30,22 @@ def seed_demo_digitalisasi(session: Session, demo_school: School) -> None:
     )
     session.flush()
     compute_readiness(session, DEMO_YEAR)
+    _seed_shipments(session, demo_school)
+
+
+def _seed_shipments(session: Session, demo_school: School) -> None:
+    """Panels and laptops on their way to the demo operator's school and two others of Kota Kupang."""
+    from spmp.digitalisasi.shipments import import_shipments
+
+    staff = session.scalar(select(User).where(User.username == "staf"))
+    others = session.scalars(
+        select(School.npsn)
+        .where(School.regency_code == "53.71", School.id != demo_school.id)
+        .order_by(School.id)
+        .limit(2)
+    ).all()
+    lines = ["npsn,nomor_pengiriman,tanggal_kirim,jenis_perangkat,nomor_seri,pemasok"]
+    for n, npsn in enumerate([demo_school.npsn, *others], 1):
+        lines += [f"{npsn},SJ-DEMO-{n:03d},{DEMO_YEAR}-08-17,{kind},DEMO-{kind.upper()}-{n:03d}-{i},PT Contoh Panel"
+                  for kind in ("panel", "laptop") for i in (1, 2)]  # fmt: skip
+    import_shipments(session, staff, "\n".join(lines).encode(), "demo.csv", year=DEMO_YEAR)

@@ -81,6 +81,7 @@ class DigitalTarget(Base):
     is_ready: Mapped[bool] = mapped_column(Boolean, default=False)
     # Reason codes, comma-separated, in a fixed order (spmp.digitalisasi.readiness.REASONS); "" when ready.
     reasons: Mapped[str] = mapped_column(String(120), default="")
+    # When the result last changed (a recompute that finds the same result leaves the row as it is).
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     school: Mapped[School] = relationship()

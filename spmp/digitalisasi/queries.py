@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from spmp.access import school_scope
 from spmp.accounts.models import User
-from spmp.digitalisasi.models import KITS, DigitalTarget
+from spmp.digitalisasi.models import KITS, Device, DigitalTarget, Shipment
 from spmp.digitalisasi.readiness import REASONS
+from spmp.engine.cases import CaseRecord
 from spmp.regions.models import Regency
 from spmp.schools.models import INTERNET_LABELS, School
 
@@ -116,5 +117,124 @@ def school_targets(session: Session, school_id: int) -> list[DigitalTarget]:
             select(DigitalTarget)
             .where(DigitalTarget.school_id == school_id)
             .order_by(DigitalTarget.year.desc())
+        )
+    )
+
+
+# --- delivery and receipt ------------------------------------------------------------------------------
+RECEIVED_STATES = ("diterima", "terverifikasi")
+DELIVERY_HEADER = ["Kode", "Kabupaten/Kota", "Pengiriman", "Dalam pengiriman", "Diterima (BAST)",
+                   "BAST terverifikasi", "Perangkat dikirim", "Perangkat diterima"]  # fmt: skip
+SHIPMENT_HEADER = ["Nomor pengiriman", "Tanggal kirim", "Pemasok", "NPSN", "Sekolah", "Kabupaten/Kota", "Status",
+                   "Perangkat", "Diterima"]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    regency_code: str
+    regency: str
+    shipments: int
+    in_transit: int
+    received: int
+    verified: int
+    devices: int
+    devices_received: int
+
+    def cells(self) -> list:
+        return [self.regency_code, self.regency, self.shipments, self.in_transit, self.received, self.verified,
+                self.devices, self.devices_received]  # fmt: skip
+
+
+def _device_counts():
+    return (
+        select(
+            Device.shipment_id,
+            func.count().label("devices"),
+            func.count(Device.handover_id).label("received"),
+        )
+        .group_by(Device.shipment_id)
+        .subquery()
+    )
+
+
+def delivery_by_regency(
+    session: Session, user: User, year: int, province_code: str | None = None
+) -> list[DeliveryRow]:
+    """Shipments of ``year`` in the user's area, counted per regency: in transit, received, verified."""
+    devices = _device_counts()
+    state = CaseRecord.state
+    query = (
+        select(
+            Regency.code,
+            Regency.name,
+            func.count(Shipment.id),
+            func.sum(case((state == "dikirim", 1), else_=0)),
+            func.sum(case((state.in_(RECEIVED_STATES), 1), else_=0)),
+            func.sum(case((state == "terverifikasi", 1), else_=0)),
+            func.coalesce(func.sum(devices.c.devices), 0),
+            func.coalesce(func.sum(devices.c.received), 0),
+        )  # fmt: skip
+        .select_from(Shipment)
+        .join(School, School.id == Shipment.school_id)
+        .join(Regency, Regency.code == School.regency_code)
+        .join(CaseRecord, CaseRecord.id == Shipment.case_id)
+        .outerjoin(devices, devices.c.shipment_id == Shipment.id)
+        .where(Shipment.year == year, school_scope(user))
+        .group_by(Regency.code, Regency.name)
+        .order_by(Regency.code)
+    )
+    if province_code:
+        query = query.where(School.province_code == province_code)
+    return [DeliveryRow(*row) for row in session.execute(query)]
+
+
+def shipments(user: User, year: int, regency_code: str | None = None, state: str | None = None) -> Select:
+    query = (
+        select(Shipment)
+        .join(School, School.id == Shipment.school_id)
+        .join(CaseRecord, CaseRecord.id == Shipment.case_id)
+        .where(Shipment.year == year, school_scope(user))
+        .order_by(Shipment.shipped_on.desc(), Shipment.id.desc())
+    )
+    if regency_code:
+        query = query.where(School.regency_code == regency_code)
+    if state:
+        query = query.where(CaseRecord.state == state)
+    return query
+
+
+def shipment_rows(session: Session, statement: Select, state_label):
+    devices = _device_counts()
+    rows = session.execute(
+        statement.with_only_columns(
+            Shipment.reference,
+            Shipment.shipped_on,
+            Shipment.supplier,
+            School.npsn,
+            School.name,
+            School.regency_code,
+            CaseRecord.state,
+            func.coalesce(devices.c.devices, 0),
+            func.coalesce(devices.c.received, 0),
+        )  # fmt: skip
+        .outerjoin(devices, devices.c.shipment_id == Shipment.id)
+        .execution_options(yield_per=2000)
+    )
+    for reference, shipped_on, supplier, npsn, name, regency, state, count, received in rows:
+        yield [reference, shipped_on, supplier, npsn, name, regency, state_label(state), count, received]
+
+
+def school_shipments(session: Session, school_id: int) -> list[Shipment]:
+    return list(
+        session.scalars(
+            select(Shipment).where(Shipment.school_id == school_id).order_by(Shipment.shipped_on.desc())
+        )
+    )
+
+
+def school_assets(session: Session, school_id: int) -> list[Device]:
+    return list(
+        session.scalars(
+            select(Device).where(Device.asset_school_id == school_id).order_by(Device.kind, Device.serial)
         )
     )

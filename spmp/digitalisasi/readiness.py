@@ -10,8 +10,8 @@ command and by the one-school recompute alike):
   condition;
 - a safe room confirmed by the school (``no_safe_room``).
 
-A school is ready when no reason remains. Each batch of 25,000 school ids is one UPDATE ... FROM school and
-one INSERT ... SELECT (targets not yet listed), so 440,000 schools are a few dozen statements, not 440,000 round trips
+A school is ready when no reason remains. Each batch of 25,000 school ids is one UPDATE ... FROM school (rows whose result
+changed) and one INSERT ... SELECT (targets not yet listed), so 440,000 schools are a few dozen statements, not 440,000 round trips
 (``bench/digitalisasi_bench.py``).
 """
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, exists, func, insert, literal, select, true, update
+from sqlalchemy import and_, case, exists, func, insert, literal, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from spmp import clock
@@ -90,13 +90,14 @@ class ReadinessReport:
     year: int
     threshold: int
     added: int = 0
+    changed: int = 0
     computed: int = 0
     ready: int = 0
 
     def summary(self) -> str:
         return (
             f"Kesiapan {self.year} (batas daya {_n(self.threshold)} W): {_n(self.computed)} sekolah dihitung, "
-            f"{_n(self.added)} sasaran baru, {_n(self.ready)} siap, {_n(self.computed - self.ready)} belum siap"
+            f"{_n(self.added)} sasaran baru, {_n(self.changed)} berubah, {_n(self.ready)} siap, {_n(self.computed - self.ready)} belum siap"
         )
 
 
@@ -108,16 +109,20 @@ def _n(value: int) -> str:
 BATCH = 25_000  # school ids per statement pair: progress every few seconds, each a range scan
 
 
-def _recompute(session: Session, year: int, threshold: int, schools, low: int, high: int) -> tuple[int, int]:
+def _recompute(
+    session: Session, year: int, threshold: int, schools, low: int, high: int
+) -> tuple[int, int, int]:
     """Recompute the targets of ``year`` among the schools ``schools`` selects with ids in [low, high),
-    then add the missing ones, computed as they are inserted; (added, computed). Both sides are bounded
-    by the id range, so each batch is index range scans, not a scan of every target of the year."""
+    then add the missing ones, computed as they are inserted; (schools, changed, added). Both sides are
+    bounded by the id range, so each batch is index range scans, not a scan of every target of the year.
+    Only rows whose result differs are rewritten: a recompute over unchanged data reads, not writes."""
     now = clock.now()
     in_range = and_(schools, School.id >= low, School.id < high)
     safe_room = exists().where(SafeRoom.school_id == School.id)
     values = readiness_values(School.electricity_watts, School.internet_access, safe_room, threshold)
+    differs = or_(*(getattr(DigitalTarget, name).is_distinct_from(value) for name, value in values.items()))
     connection = session.connection()
-    updated = connection.execute(
+    changed = connection.execute(
         update(DigitalTarget)
         .where(
             DigitalTarget.school_id == School.id,
@@ -125,6 +130,7 @@ def _recompute(session: Session, year: int, threshold: int, schools, low: int, h
             in_range,
             DigitalTarget.school_id >= low,
             DigitalTarget.school_id < high,
+            differs,
         )  # fmt: skip
         .values(**values, computed_at=now)
     ).rowcount
@@ -140,7 +146,8 @@ def _recompute(session: Session, year: int, threshold: int, schools, low: int, h
     # Counted from RETURNING: an INSERT ... SELECT reports no row count through SQLAlchemy on psycopg.
     insert_missing = insert(DigitalTarget).from_select(columns, missing).returning(DigitalTarget.id)
     added = len(connection.execute(insert_missing).all())
-    return added, updated + added
+    counted = connection.execute(select(func.count()).select_from(School).where(in_range)).scalar_one()
+    return counted, changed, added
 
 
 def compute_readiness(
@@ -164,9 +171,10 @@ def compute_readiness(
     ).one()
     report = ReadinessReport(year, threshold)
     for start in range(low or 0, (high or -1) + 1, BATCH):
-        added, computed = _recompute(session, year, threshold, schools, start, start + BATCH)
+        counted, changed, added = _recompute(session, year, threshold, schools, start, start + BATCH)
+        report.computed += counted
+        report.changed += changed
         report.added += added
-        report.computed += computed
         if progress:
             progress(report.computed, total)
     report.ready = session.scalar(

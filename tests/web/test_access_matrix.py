@@ -11,7 +11,8 @@ Timur). Each role's user is scoped to NTT / Kota Kupang / the inside school (tes
 Placeholders: {inside} {outside} (schools), {self_user} {other_user} {widyaprada_user}, {inside_case} {outside_case}
 (school_visit cases), {inside_cycle} {outside_cycle} (SPMI cycles), {inside_visit} (the inside Widyaprada's
 visit), {evidence} (a file on the inside case),
-{inside_task} {outside_task} (Widyaprada tasks), {open_follow_up} {done_follow_up} (follow-ups to the inside school).
+{inside_task} {outside_task} (Widyaprada tasks), {open_follow_up} {done_follow_up} (follow-ups to the inside school),
+{inside_shipment} (a Digitalisasi shipment to the inside school, in transit).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ VISIT_PLANNERS = {"widyaprada", *BPMP}
 TASK_LIST = {"widyaprada", *BPMP, "dinas_province", "dinas_regency", *NATIONAL}
 CREATES_TASKS = {"widyaprada", *BPMP, "admin"}
 DIGITAL_MONITOR = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}
+DIGITAL_MANAGER = {*BPMP, *NATIONAL}
 SEES_INSIDE_TASK = SEES_INSIDE_CASE - SCHOOL  # a school sees only the follow-ups addressed to it
 
 
@@ -250,6 +252,15 @@ MATRIX = [
     # Only the school confirms its safe room; others who see the school may not (403), the rest do not find it.
     ("POST", "/digitalisasi/sekolah/{inside}/ruang-aman", _only(SCHOOL, 302, 403)),
     ("POST", "/digitalisasi/sekolah/{outside}/ruang-aman", _only(NATIONAL, 403, 404)),
+    ("GET", "/digitalisasi/pengiriman", _only(DIGITAL_MONITOR, 200, 403)),
+    ("GET", "/digitalisasi/pengiriman?tahun=2026&format=xlsx", _only(DIGITAL_MONITOR, 200, 403)),
+    ("GET", "/digitalisasi/pengiriman?tahun=2026&kabkota=53.71", _only(DIGITAL_MONITOR, 200, 403)),
+    ("GET", "/digitalisasi/pengiriman?tahun=2026&kabkota=53.71&format=csv", _only(DIGITAL_MONITOR, 200, 403)),
+    ("GET", "/digitalisasi/pengiriman/impor", _only(DIGITAL_MANAGER, 200, 403)),
+    ("POST", "/digitalisasi/pengiriman/impor", _only(DIGITAL_MANAGER, 422, 403)),  # no file: errors shown
+    ("GET", "/digitalisasi/pengiriman/{inside_shipment}", _expect_everyone()),  # whoever sees the school
+    ("GET", "/digitalisasi/pengiriman/999999999", _expect_everyone(404)),
+    ("POST", "/digitalisasi/pengiriman/{inside_shipment}", _only(SCHOOL, 422, 403)),  # only the school: BAST
 ]
 
 
@@ -282,7 +293,22 @@ def world_cases(session, world, settings):
         purpose="Supervisi pembelajaran",
     )
     _add_tasks(session, world, settings)
+    _add_shipment(session, world)
     return world
+
+
+def _add_shipment(session, world):
+    """The inside school as a Digitalisasi target, with one shipment in transit."""
+    from sqlalchemy import select
+
+    from spmp.digitalisasi.models import Shipment
+    from spmp.digitalisasi.readiness import compute_readiness
+    from spmp.digitalisasi.shipments import import_shipments
+
+    compute_readiness(session, 2026, province_code="53")
+    rows = f"npsn,nomor_pengiriman,tanggal_kirim,jenis_perangkat,nomor_seri\n{world['inside'].npsn},SJ-1,2026-08-17,panel,SN-1\n"
+    import_shipments(session, world["users"]["admin"], rows.encode(), "kiriman.csv", year=2026)
+    world["inside_shipment"] = session.scalar(select(Shipment).where(Shipment.school_id == world["inside"].id))
 
 
 def _add_tasks(session, world, settings):
@@ -331,6 +357,7 @@ def _values(world, role: str) -> dict:
         "outside_task": world["outside_task"].id,
         "open_follow_up": world["open_follow_up"].id,
         "done_follow_up": world["done_follow_up"].id,
+        "inside_shipment": world["inside_shipment"].id,
     }
 
 
@@ -401,7 +428,7 @@ def missing_routes(app, matrix) -> list[tuple[str, str]]:
     sample = dict.fromkeys(
         ("inside", "outside", "self_user", "other_user", "inside_case", "outside_case", "inside_cycle",
          "outside_cycle", "evidence", "widyaprada_user", "inside_visit", "inside_task", "outside_task",
-         "open_follow_up", "done_follow_up"), 1)  # fmt: skip
+         "open_follow_up", "done_follow_up", "inside_shipment"), 1)  # fmt: skip
     reached = {(endpoint_of(app, row[0], row[1].format(**sample)), row[0]) for row in matrix}
     return sorted(all_routes(app) - reached)
 

@@ -9,11 +9,15 @@ from sqlalchemy import select
 
 from spmp import clock
 from spmp.access import can_see_school, visible_provinces
-from spmp.digitalisasi import operations, permissions, queries
-from spmp.digitalisasi.models import KITS
+from spmp.digitalisasi import handover, operations, permissions, queries
+from spmp.digitalisasi import shipments as shipments_ops
+from spmp.digitalisasi.models import KITS, Shipment
 from spmp.digitalisasi.readiness import explain
+from spmp.engine import CaseNotFound, get_definition, list_evidence
+from spmp.errors import Refusal
 from spmp.regions.models import Regency
 from web.db import get_session
+from web.digitalisasi.forms import HandoverForm, ShipmentImportForm
 from web.export import export_response, requested_format
 from web.navigation import EXTRA_MENU
 
@@ -47,12 +51,18 @@ def _school_page_helpers():
         session = get_session()
         return [(t, explain(t)) for t in queries.school_targets(session, school_id)]
 
+    def digital_deliveries(school_id: int):
+        session = get_session()
+        return queries.school_shipments(session, school_id), queries.school_assets(session, school_id)
+
     def digital_acts_for_school(school_id: int) -> bool:
         return permissions.acts_for_school(current_user, school_id)
 
     return {
         "digital_readiness": digital_readiness,
         "digital_acts_for_school": digital_acts_for_school,
+        "digital_deliveries": digital_deliveries,
+        "digital_state_label": _state_label,
         "kit_labels": KITS,
     }
 
@@ -102,3 +112,109 @@ def confirm_safe_room(school_id: int):
     operations.confirm_safe_room(session, current_user, school_id, note, threshold=_threshold())
     flash("Ruang aman dikonfirmasi; kesiapan sekolah dihitung ulang.", "success")
     return redirect(url_for("schools.detail", school_id=school_id) + "#digitalisasi")
+
+
+# --- delivery and receipt ------------------------------------------------------------------------------
+def _state_label(state: str) -> str:
+    return get_definition(shipments_ops.WORKFLOW).label(state)
+
+
+@bp.route("/digitalisasi/pengiriman")
+@login_required
+def deliveries():
+    if not permissions.can_monitor(current_user):
+        abort(403)
+    session, year = get_session(), _year()
+    regency = request.args.get("kabkota") or None
+    fmt = requested_format()
+    if regency:
+        statement = queries.shipments(current_user, year, regency, request.args.get("status") or None)
+        if fmt:
+            return export_response(fmt, f"pengiriman-{regency}-{year}", queries.SHIPMENT_HEADER,
+                                   lambda s: queries.shipment_rows(s, statement, _state_label), title="Pengiriman")  # fmt: skip
+        rows = list(session.scalars(statement.limit(200)))
+        return render_template("digitalisasi/shipments.html", year=year, regency=session.get(Regency, regency),
+                               rows=rows, state_label=_state_label)  # fmt: skip
+    counts = queries.delivery_by_regency(session, current_user, year, request.args.get("provinsi") or None)
+    if fmt:
+        return export_response(fmt, f"pengiriman-per-kabkota-{year}", queries.DELIVERY_HEADER,
+                               lambda _s: (row.cells() for row in counts), title="Pengiriman")  # fmt: skip
+    return render_template("digitalisasi/deliveries.html", year=year, counts=counts,
+                           can_import=permissions.can_manage(current_user))  # fmt: skip
+
+
+@bp.route("/digitalisasi/pengiriman/impor", methods=["GET", "POST"])
+@login_required
+def import_shipments():
+    if not permissions.can_manage(current_user):
+        abort(403)
+    form = ShipmentImportForm(data={"year": clock.now().year} if request.method == "GET" else None)
+    errors: list[str] = []
+    if request.method == "POST" and form.validate():
+        upload = form.file.data
+        try:
+            report = shipments_ops.import_shipments(get_session(), current_user, upload.read(), upload.filename,
+                                                    year=form.year.data, supplier=form.supplier.data or "")  # fmt: skip
+        except shipments_ops.ShipmentImportError as exc:
+            errors = exc.errors  # shown with row and field; the 422 answer rolls back (web/db.py)
+        else:
+            flash(report.summary() + "; sekolah penerima diberi tahu.", "success")
+            return redirect(url_for("digitalisasi.deliveries", tahun=form.year.data))
+    status = 422 if request.method == "POST" else 200
+    return render_template("digitalisasi/import.html", form=form, errors=errors), status
+
+
+def _shipment_or_404(shipment_id: int) -> Shipment:
+    shipment = get_session().get(Shipment, shipment_id)
+    if shipment is None or not can_see_school(get_session(), current_user, shipment.school_id):
+        abort(404)
+    return shipment
+
+
+@bp.route("/digitalisasi/pengiriman/<id:shipment_id>", methods=["GET", "POST"])
+@login_required
+def shipment(shipment_id: int):
+    shipment = _shipment_or_404(shipment_id)
+    may_record = permissions.acts_for_school(current_user, shipment.school_id)
+    form = HandoverForm(data={"received_on": clock.now().date()} if request.method == "GET" else None)
+    if request.method == "POST":
+        if not may_record:
+            abort(403)
+        if form.validate():
+            try:
+                handover.record_handover(
+                    get_session(), current_user, shipment, _handover_input(form), _evidence_root()
+                )
+            except Refusal as exc:  # shown on the form; the 422 answer rolls back what was written
+                form.form_errors.append(str(exc))
+            else:
+                flash(
+                    "BAST tersimpan; perangkat tercatat sebagai aset sekolah dan B/BPMP diberi tahu.",
+                    "success",
+                )
+                return redirect(url_for("digitalisasi.shipment", shipment_id=shipment.id))
+    return render_template(
+        "digitalisasi/shipment.html", shipment=shipment, form=form if may_record else None,
+        state_label=_state_label, evidence=_photos(shipment),
+    ), (422 if request.method == "POST" else 200)  # fmt: skip
+
+
+def _photos(shipment: Shipment):
+    try:
+        return list_evidence(get_session(), current_user, shipment.case_id)
+    except CaseNotFound:  # sees the school, not its cases (a facilitator not assigned to this one)
+        return []
+
+
+def _handover_input(form) -> handover.HandoverInput:
+    photos = tuple((f.filename, f.read()) for f in form.photos.data or () if f and f.filename)
+    return handover.HandoverInput(received_on=form.received_on.data, receiver_name=form.receiver_name.data,
+                                  serials=handover.parse_serials(form.serials.data), photos=photos,
+                                  note=form.note.data or "")  # fmt: skip
+
+
+def _evidence_root():
+    return current_app.config["SPMP_SETTINGS"].evidence_path
+
+
+EXTRA_MENU.append(("digitalisasi.deliveries", "Pengiriman Perangkat", permissions.MONITOR_ROLES))
