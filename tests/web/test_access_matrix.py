@@ -12,7 +12,8 @@ Placeholders: {inside} {outside} (schools), {self_user} {other_user} {widyaprada
 (school_visit cases), {inside_cycle} {outside_cycle} (SPMI cycles), {inside_visit} (the inside Widyaprada's
 visit), {evidence} (a file on the inside case),
 {inside_task} {outside_task} (Widyaprada tasks), {open_follow_up} {done_follow_up} (follow-ups to the inside school),
-{inside_shipment} (a Digitalisasi shipment to the inside school, in transit).
+{inside_shipment} (a Digitalisasi shipment to the inside school, in transit), {inside_bimtek} and
+{inside_participant} (a Bimtek session of BPMP NTT inviting the inside school, and its teacher who attended).
 """
 
 from __future__ import annotations
@@ -261,6 +262,19 @@ MATRIX = [
     ("GET", "/digitalisasi/pengiriman/{inside_shipment}", _expect_everyone()),  # whoever sees the school
     ("GET", "/digitalisasi/pengiriman/999999999", _expect_everyone(404)),
     ("POST", "/digitalisasi/pengiriman/{inside_shipment}", _only(SCHOOL, 422, 403)),  # only the school: BAST
+    ("GET", "/digitalisasi/bimtek", _expect_everyone()),  # each sees the sessions of their area
+    ("GET", "/digitalisasi/bimtek?tahun=2026&format=xlsx", _expect_everyone()),
+    ("GET", "/digitalisasi/bimtek/baru", _only(BPMP, 200, 403)),
+    ("POST", "/digitalisasi/bimtek/baru", _only(BPMP, 422, 403)),  # empty form: errors shown
+    ("GET", "/digitalisasi/bimtek/{inside_bimtek}", _expect_everyone()),  # it invites the inside school
+    ("GET", "/digitalisasi/bimtek/{inside_bimtek}?format=csv", _expect_everyone()),
+    ("GET", "/digitalisasi/bimtek/999999999", _expect_everyone(404)),
+    # Teachers are named by the invited school or the organising unit (no name sent: shown again with errors).
+    ("POST", "/digitalisasi/bimtek/{inside_bimtek}", _only(SCHOOL | BPMP, 422, 403)),
+    # The certificate: the participant's school, the organising unit, the national roles.
+    ("GET", "/digitalisasi/bimtek/{inside_bimtek}/sertifikat/{inside_participant}", _only(SCHOOL | BPMP | NATIONAL, 200, 403)),
+    ("GET", "/digitalisasi/bimtek/{inside_bimtek}/sertifikat/999999999", _expect_everyone(404)),
+    ("POST", "/digitalisasi/bimtek/{inside_bimtek}/kehadiran", _only(BPMP, 302, 403)),  # runs after the certificate
 ]
 
 
@@ -294,7 +308,27 @@ def world_cases(session, world, settings):
     )
     _add_tasks(session, world, settings)
     _add_shipment(session, world)
+    _add_bimtek(session, world)
     return world
+
+
+def _add_bimtek(session, world):
+    """A Bimtek session of BPMP NTT that started yesterday, inviting the inside school; one teacher attended."""
+    from datetime import timedelta
+
+    from spmp import clock
+    from spmp.accounts import operations as accounts
+    from spmp.digitalisasi import bimtek
+
+    staff = accounts.create_user(session, username="staf_bimtek", full_name="Staf Bimtek", password="sandi-uji-12345",
+                                 role="bpmp_staff", scope=accounts.Scope(unit_code="BPMP-NTT"))  # fmt: skip
+    start = clock.now() - timedelta(days=1)
+    world["inside_bimtek"] = bimtek.create_session(session, staff, bimtek.SessionInput(
+        2026, "Bimtek panel interaktif", "luring", start, start + timedelta(hours=6), "Aula BPMP NTT",
+        (world["inside"].npsn,)))  # fmt: skip
+    world["inside_participant"] = bimtek.add_participant(session, staff, world["inside_bimtek"], world["inside"].id,
+                                                         "Yohana Lani", "guru")  # fmt: skip
+    bimtek.record_attendance(session, staff, world["inside_bimtek"], {world["inside_participant"].id})
 
 
 def _add_shipment(session, world):
@@ -358,6 +392,8 @@ def _values(world, role: str) -> dict:
         "open_follow_up": world["open_follow_up"].id,
         "done_follow_up": world["done_follow_up"].id,
         "inside_shipment": world["inside_shipment"].id,
+        "inside_bimtek": world["inside_bimtek"].id,
+        "inside_participant": world["inside_participant"].id,
     }
 
 
@@ -428,7 +464,7 @@ def missing_routes(app, matrix) -> list[tuple[str, str]]:
     sample = dict.fromkeys(
         ("inside", "outside", "self_user", "other_user", "inside_case", "outside_case", "inside_cycle",
          "outside_cycle", "evidence", "widyaprada_user", "inside_visit", "inside_task", "outside_task",
-         "open_follow_up", "done_follow_up", "inside_shipment"), 1)  # fmt: skip
+         "open_follow_up", "done_follow_up", "inside_shipment", "inside_bimtek", "inside_participant"), 1)  # fmt: skip
     reached = {(endpoint_of(app, row[0], row[1].format(**sample)), row[0]) for row in matrix}
     return sorted(all_routes(app) - reached)
 

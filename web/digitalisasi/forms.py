@@ -1,7 +1,8 @@
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import DateField, StringField, TextAreaField
+from wtforms import DateField, DateTimeLocalField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from spmp.digitalisasi.models import BIMTEK_MODES, PARTICIPANT_POSITIONS
 from web.forms import FlaskForm
 from web.spmi.forms import AngkaField
 
@@ -28,3 +29,32 @@ class HandoverForm(FlaskForm):
     note = TextAreaField(
         "Catatan (mis. perangkat rusak atau kurang)", validators=[Optional(), Length(max=2000)]
     )
+
+
+class BimtekForm(FlaskForm):
+    year = AngkaField(
+        "Tahun program",
+        validators=[InputRequired("Isi tahun."), NumberRange(2020, 2100, "Tahun tidak valid.")],
+    )
+    title = StringField("Judul sesi", validators=[InputRequired("Isi judul."), Length(max=200)])
+    mode = SelectField("Bentuk", choices=[SelectChoice(k, v) for k, v in BIMTEK_MODES.items()])
+    starts_at = DateTimeLocalField(
+        "Mulai", format="%Y-%m-%dT%H:%M", validators=[InputRequired("Isi waktu mulai.")]
+    )
+    ends_at = DateTimeLocalField(
+        "Selesai", format="%Y-%m-%dT%H:%M", validators=[InputRequired("Isi waktu selesai.")]
+    )
+    place = StringField(
+        "Tempat, atau tautan pertemuan bila daring",
+        validators=[InputRequired("Isi tempat."), Length(max=300)],
+    )
+    npsns = TextAreaField(
+        "NPSN sekolah yang diundang (satu per baris)",
+        validators=[InputRequired("Isi NPSN."), Length(max=10_000)],
+    )
+
+
+class ParticipantForm(FlaskForm):
+    school_id = SelectField("Sekolah", coerce=int)
+    name = StringField("Nama guru/peserta", validators=[InputRequired("Isi nama."), Length(max=150)])
+    position = SelectField("Jabatan", choices=[SelectChoice(k, v) for k, v in PARTICIPANT_POSITIONS.items()])

@@ -3,21 +3,26 @@ section of the school page with the school's safe-room confirmation."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from datetime import UTC
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from spmp import clock
 from spmp.access import can_see_school, visible_provinces
+from spmp.digitalisasi import bimtek as bimtek_ops
 from spmp.digitalisasi import handover, operations, permissions, queries
 from spmp.digitalisasi import shipments as shipments_ops
-from spmp.digitalisasi.models import KITS, Shipment
+from spmp.digitalisasi.models import KITS, BimtekParticipant, BimtekSession, Shipment
 from spmp.digitalisasi.readiness import explain
 from spmp.engine import CaseNotFound, get_definition, list_evidence
 from spmp.errors import Refusal
 from spmp.regions.models import Regency
+from spmp.regions.timezones import zone_for_province
 from web.db import get_session
-from web.digitalisasi.forms import HandoverForm, ShipmentImportForm
+from web.digitalisasi.forms import BimtekForm, HandoverForm, ParticipantForm, ShipmentImportForm
 from web.export import export_response, requested_format
 from web.navigation import EXTRA_MENU
 
@@ -218,3 +223,141 @@ def _evidence_root():
 
 
 EXTRA_MENU.append(("digitalisasi.deliveries", "Pengiriman Perangkat", permissions.MONITOR_ROLES))
+
+
+# --- Bimtek --------------------------------------------------------------------------------------------
+def _bimtek_or_404(session_id: int):
+    bimtek = bimtek_ops.get_session_for(get_session(), current_user, session_id)
+    if bimtek is None:
+        abort(404)
+    return bimtek
+
+
+@bp.route("/digitalisasi/bimtek")
+@login_required
+def bimtek_list():
+    year = _year()
+    statement = (
+        select(BimtekSession)
+        .where(BimtekSession.year == year, bimtek_ops.visible_sessions(current_user))
+        .order_by(BimtekSession.starts_at.desc())
+    )
+    fmt = requested_format()
+    if fmt:
+        return export_response(fmt, f"bimtek-digitalisasi-{year}", bimtek_ops.SESSION_HEADER,
+                               lambda s: bimtek_ops.session_rows(s, statement), title="Bimtek")  # fmt: skip
+    return render_template("digitalisasi/bimtek_list.html", year=year, rows=list(get_session().scalars(statement.limit(200))),
+                           can_create=bimtek_ops.can_run(current_user))  # fmt: skip
+
+
+def _local(value, bimtek=None):
+    """A datetime-local value (wall clock in the unit's zone) as UTC."""
+    zone = (
+        bimtek_ops.session_zone(bimtek) if bimtek else zone_for_province(current_user.unit.seat_province_code)
+    )
+    return value.replace(tzinfo=zone.zone).astimezone(UTC)
+
+
+@bp.route("/digitalisasi/bimtek/baru", methods=["GET", "POST"])
+@login_required
+def bimtek_new():
+    if not bimtek_ops.can_run(current_user):
+        abort(403)
+    form = BimtekForm(data={"year": clock.now().year} if request.method == "GET" else None)
+    if request.method == "POST" and form.validate():
+        data = bimtek_ops.SessionInput(
+            year=form.year.data, title=form.title.data, mode=form.mode.data, starts_at=_local(form.starts_at.data),
+            ends_at=_local(form.ends_at.data), place=form.place.data,
+            npsns=tuple(dict.fromkeys(n.strip() for n in form.npsns.data.replace(",", "\n").splitlines() if n.strip())),
+        )  # fmt: skip
+        try:
+            created = bimtek_ops.create_session(get_session(), current_user, data)
+        except Refusal as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash("Sesi Bimtek direncanakan.", "success")
+            return redirect(url_for("digitalisasi.bimtek_detail", session_id=created.id))
+    return render_template("digitalisasi/bimtek_new.html", form=form), (
+        422 if request.method == "POST" else 200
+    )
+
+
+def _participant_form(bimtek):
+    form = ParticipantForm(formdata=request.form if request.method == "POST" else None)
+    session = get_session()
+    schools = [i.school for i in bimtek.invites if can_see_school(session, current_user, i.school_id)]
+    mine = [s for s in schools if permissions.acts_for_school(current_user, s.id)]
+    form.school_id.choices = [SelectChoice(s.id, f"{s.name} ({s.npsn})") for s in (mine or schools)]
+    may_add = bool(mine) or bimtek_ops.can_run(current_user, bimtek)
+    return form if may_add else None
+
+
+@bp.route("/digitalisasi/bimtek/<id:session_id>", methods=["GET", "POST"])
+@login_required
+def bimtek_detail(session_id: int):
+    bimtek = _bimtek_or_404(session_id)
+    fmt = requested_format()
+    if fmt:
+        rows = list(bimtek_ops.participant_rows(bimtek))
+        return export_response(fmt, f"peserta-bimtek-{bimtek.id}", bimtek_ops.PARTICIPANT_HEADER,
+                               lambda _s: rows, title="Peserta")  # fmt: skip
+    form = _participant_form(bimtek)
+    if request.method == "POST":
+        if form is None:
+            abort(403)
+        if form.validate():
+            try:
+                bimtek_ops.add_participant(get_session(), current_user, bimtek, form.school_id.data,
+                                           form.name.data, form.position.data)  # fmt: skip
+            except Refusal as exc:
+                form.form_errors.append(str(exc))
+            else:
+                flash("Peserta didaftarkan.", "success")
+                return redirect(url_for("digitalisasi.bimtek_detail", session_id=bimtek.id))
+    session = get_session()
+    participants = [p for p in bimtek.participants if can_see_school(session, current_user, p.school_id)]
+    return render_template(
+        "digitalisasi/bimtek.html", bimtek=bimtek, form=form, participants=participants,
+        can_run=bimtek_ops.can_run(current_user, bimtek), zone=bimtek_ops.session_zone(bimtek),
+        wall_clock=bimtek_ops.wall_clock,
+        may_certify=lambda p: p.attended and bimtek_ops.may_see_participant(session, current_user, p),
+    ), (422 if request.method == "POST" else 200)  # fmt: skip
+
+
+@bp.route("/digitalisasi/bimtek/<id:session_id>/kehadiran", methods=["POST"])
+@login_required
+def bimtek_attendance(session_id: int):
+    bimtek = _bimtek_or_404(session_id)
+    if not bimtek_ops.can_run(current_user, bimtek):
+        abort(403)
+    attended = {int(v) for v in request.form.getlist("hadir") if v.isascii() and v.isdigit() and len(v) < 10}
+    count = bimtek_ops.record_attendance(get_session(), current_user, bimtek, attended)
+    flash(f"Kehadiran dicatat: {count} peserta hadir.", "success")
+    return redirect(url_for("digitalisasi.bimtek_detail", session_id=bimtek.id))
+
+
+@bp.route("/digitalisasi/bimtek/<id:session_id>/sertifikat/<id:participant_id>")
+@login_required
+def bimtek_certificate(session_id: int, participant_id: int):
+    bimtek = _bimtek_or_404(session_id)
+    participant = get_session().get(BimtekParticipant, participant_id)
+    if participant is None or participant.session_id != bimtek.id:
+        abort(404)
+    if not bimtek_ops.may_see_participant(get_session(), current_user, participant):
+        abort(403)
+    if not participant.attended:
+        abort(404, description="Sertifikat hanya untuk peserta yang hadir.")
+    from weasyprint import HTML
+
+    html = render_template("digitalisasi/certificate.html", bimtek=bimtek, participant=participant,
+                           number=bimtek_ops.certificate_number(participant), zone=bimtek_ops.session_zone(bimtek),
+                           wall_clock=bimtek_ops.wall_clock)  # fmt: skip
+    pdf = HTML(string=html, base_url=request.host_url).write_pdf()
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="sertifikat-bimtek-{bimtek.id}-{participant.id}.pdf"'
+    )
+    return response
+
+
+EXTRA_MENU.append(("digitalisasi.bimtek_list", "Bimtek Digitalisasi", None))
