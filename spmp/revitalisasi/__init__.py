@@ -1,0 +1,1 @@
+"""Revitalisasi Sekolah (Inpres 7/2025): proposals, verval, selection and execution."""
