@@ -44,7 +44,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("year", "school_id", name="uq_digital_target_year_school"),
     )
     with op.batch_alter_table("digital_target", schema=None) as batch_op:
-        batch_op.create_index("ix_digital_target_ready", ["year", "is_ready"], unique=False)
         batch_op.create_index("ix_digital_target_school", ["school_id"], unique=False)
 
     op.create_table(
@@ -248,6 +247,5 @@ def downgrade() -> None:
     op.drop_table("bimtek_session")
     with op.batch_alter_table("digital_target", schema=None) as batch_op:
         batch_op.drop_index("ix_digital_target_school")
-        batch_op.drop_index("ix_digital_target_ready")
 
     op.drop_table("digital_target")

@@ -67,7 +67,6 @@ class DigitalTarget(Base):
         CheckConstraint("kit IS NULL OR " + _in("kit", KITS), name="kit"),
         CheckConstraint("threshold_watts > 0", name="threshold_watts"),
         Index("ix_digital_target_school", "school_id"),
-        Index("ix_digital_target_ready", "year", "is_ready"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

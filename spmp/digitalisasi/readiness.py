@@ -106,7 +106,7 @@ def _n(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
-BATCH = 25_000  # school ids per statement pair: progress every few seconds, each a range scan
+BATCH = 25_000  # schools per statement pair: progress every few seconds, each a range scan
 
 
 def _recompute(
@@ -166,12 +166,13 @@ def compute_readiness(
         if session.get(Province, province_code) is None:
             raise ValueError(f"Kode provinsi {province_code!r} tidak dikenal")
         schools = School.province_code == province_code
-    total, low, high = session.execute(
-        select(func.count(), func.min(School.id), func.max(School.id)).where(schools)
-    ).one()
+    # Batches of BATCH schools of the scope (a province's ids are spread over the whole id range).
+    ids = session.scalars(select(School.id).where(schools).order_by(School.id)).all()
+    total = len(ids)
     report = ReadinessReport(year, threshold)
-    for start in range(low or 0, (high or -1) + 1, BATCH):
-        counted, changed, added = _recompute(session, year, threshold, schools, start, start + BATCH)
+    for first in range(0, total, BATCH):
+        low, high = ids[first], ids[min(first + BATCH, total) - 1] + 1
+        counted, changed, added = _recompute(session, year, threshold, schools, low, high)
         report.computed += counted
         report.changed += changed
         report.added += added
