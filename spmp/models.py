@@ -15,6 +15,7 @@ from spmp.digitalisasi.models import (  # noqa: F401
     Shipment,
 )  # fmt: skip
 from spmp.engine.cases import CaseComment, CaseDeadline, CaseEvidence, CaseRecord  # noqa: F401
+from spmp.kendala.models import Obstacle  # noqa: F401
 from spmp.notifications.models import Notification, OutboxMessage, SchedulerLock  # noqa: F401
 from spmp.regions.models import Province, Regency, T3Entry, T3List, Unit, UnitCoverage  # noqa: F401
 from spmp.schools.models import BentukPendidikan, School  # noqa: F401

@@ -3,6 +3,7 @@ create_app() unchanged when a feature is added."""
 
 from web.caseload.views import bp as caseload_bp
 from web.digitalisasi.views import bp as digitalisasi_bp
+from web.kendala.views import bp as kendala_bp
 from web.notifications.views import bp as notifications_bp
 from web.notifications.views import unread_count_processor
 from web.spme.views import bp as spme_bp
@@ -20,6 +21,7 @@ def register(app) -> None:
         caseload_bp,
         visits_bp,
         widyaprada_bp,
+        kendala_bp,
         digitalisasi_bp,
     ):
         app.register_blueprint(blueprint)

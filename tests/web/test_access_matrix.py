@@ -9,7 +9,7 @@ per role; ``/logout`` rows run last.
 The world: school "inside" is in Kota Kupang (NTT), covered by BPMP NTT; "outside" is in Surabaya (Jawa
 Timur). Each role's user is scoped to NTT / Kota Kupang / the inside school (tests/web/conftest.py ``world``).
 Placeholders: {inside} {outside} (schools), {self_user} {other_user} {widyaprada_user}, {inside_case} {outside_case}
-(school_visit cases), {inside_cycle} {outside_cycle} (SPMI cycles), {inside_visit} (the inside Widyaprada's
+(school_visit cases), {inside_npsn} {outside_npsn}, {inside_cycle} {outside_cycle} (SPMI cycles), {inside_visit} (the inside Widyaprada's
 visit), {evidence} (a file on the inside case),
 {inside_task} {outside_task} (Widyaprada tasks), {open_follow_up} {done_follow_up} (follow-ups to the inside school),
 {inside_shipment} (a Digitalisasi shipment to the inside school, in transit), {inside_bimtek} and
@@ -53,6 +53,8 @@ VISIT_CALENDAR = {"widyaprada", *BPMP, *NATIONAL}
 VISIT_PLANNERS = {"widyaprada", *BPMP}
 TASK_LIST = {"widyaprada", *BPMP, "dinas_province", "dinas_regency", *NATIONAL}
 CREATES_TASKS = {"widyaprada", *BPMP, "admin"}
+REPORTS_OBSTACLES = set(ROLES) - {"pusat"}  # kendala's open_roles
+OBSTACLE_FORM = {"npsn": "{inside_npsn}", "category": "listrik", "description": "Listrik padam sejak pekan lalu"}
 DIGITAL_MONITOR = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}
 DIGITAL_MANAGER = {*BPMP, *NATIONAL}
 SEES_INSIDE_TASK = SEES_INSIDE_CASE - SCHOOL  # a school sees only the follow-ups addressed to it
@@ -246,6 +248,15 @@ MATRIX = [
     ("POST", "/widyaprada/tindak-lanjut/{open_follow_up}/selesai", _only(SCHOOL, 302, 403)),
     ("GET", "/widyaprada/tindak-lanjut/{done_follow_up}/bukti", _expect_everyone()),
     ("GET", "/widyaprada/tindak-lanjut/999999999/bukti", _expect_everyone(404)),
+    # --- kendala (field obstacles): everyone lists their own area's; all but Pusat report ------------------
+    ("GET", "/kendala", _expect_everyone()),
+    ("GET", "/kendala?status=semua&format=xlsx", _expect_everyone()),
+    ("GET", "/kendala?kategori=listrik&terlambat=1&format=csv", _expect_everyone()),
+    ("GET", "/kendala/baru", _only(REPORTS_OBSTACLES, 200, 403)),
+    ("GET", "/kendala/baru?sekolah={inside}&kasus={inside_case}", _only(REPORTS_OBSTACLES, 200, 403)),
+    ("POST", "/kendala/baru", _only(REPORTS_OBSTACLES, 302, 403), OBSTACLE_FORM),
+    ("POST", "/kendala/baru", {**_only(REPORTS_OBSTACLES, 400, 403), "admin": 302},
+     {**OBSTACLE_FORM, "npsn": "{outside_npsn}"}),  # outside the area: "not found" on the field
     # --- Digitalisasi Pembelajaran (issue 14) --------------------------------------------------------------
     ("GET", "/digitalisasi/kesiapan", _only(DIGITAL_MONITOR, 200, 403)),
     ("GET", "/digitalisasi/kesiapan?tahun=2026&kabkota=53.71&siap=0&format=xlsx", _only(DIGITAL_MONITOR, 200, 403)),
@@ -377,6 +388,7 @@ def _values(world, role: str) -> dict:
     return {
         "inside": world["inside"].id,
         "inside_npsn": world["inside"].npsn,
+        "outside_npsn": world["outside"].npsn,
         "outside": world["outside"].id,
         "self_user": world["users"][role].id,
         "widyaprada_user": world["users"]["widyaprada"].id,

@@ -2,8 +2,8 @@
 shipments of devices by serial number with their handover record (BAST), Bimtek sessions, invited schools
 and attendance
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-05 20:50:51
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import spmp.db
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
