@@ -31,6 +31,7 @@ def seed_demo_digitalisasi(session: Session, demo_school: School) -> None:
     session.flush()
     compute_readiness(session, DEMO_YEAR)
     _seed_shipments(session, demo_school)
+    _seed_bimtek(session, demo_school)
 
 
 def _seed_shipments(session: Session, demo_school: School) -> None:
@@ -49,3 +50,19 @@ def _seed_shipments(session: Session, demo_school: School) -> None:
         lines += [f"{npsn},SJ-DEMO-{n:03d},{DEMO_YEAR}-08-17,{kind},DEMO-{kind.upper()}-{n:03d}-{i},PT Contoh Panel"
                   for kind in ("panel", "laptop") for i in (1, 2)]  # fmt: skip
     import_shipments(session, staff, "\n".join(lines).encode(), "demo.csv", year=DEMO_YEAR)
+
+
+def _seed_bimtek(session: Session, demo_school: School) -> None:
+    """Yesterday's Bimtek of BPMP NTT for the demo school: one teacher attended (a certificate to download)."""
+    from datetime import timedelta
+
+    from spmp.digitalisasi import bimtek
+
+    staff = session.scalar(select(User).where(User.username == "staf"))
+    start = clock.now() - timedelta(days=1)
+    held = bimtek.create_session(session, staff, bimtek.SessionInput(
+        DEMO_YEAR, "Bimtek pemanfaatan panel interaktif, angkatan 1", "luring", start, start + timedelta(hours=6),
+        "Aula BPMP NTT, Kupang", (demo_school.npsn,)))  # fmt: skip
+    teacher = bimtek.add_participant(session, staff, held, demo_school.id, "Yohana Lani, S.Pd.", "guru")
+    bimtek.add_participant(session, staff, held, demo_school.id, "Markus Tefa, S.Pd.", "guru")
+    bimtek.record_attendance(session, staff, held, {teacher.id})

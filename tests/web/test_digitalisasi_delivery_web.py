@@ -44,6 +44,8 @@ def test_import_bast_and_counts(app, client, session, world):
     login(school, "op_a_dg", "sandi-uji-12345")
     page = school.get(f"/sekolah/{w['a'].id}").get_data(as_text=True)
     assert "SJ-1" in page and "Dalam pengiriman" in page
+    page = school.get(f"/digitalisasi/pengiriman/{shipment.id}").get_data(as_text=True)
+    assert f"/kendala/baru?sekolah={w['a'].id}&amp;kasus={shipment.case_id}" in page  # the shared obstacle case type
     form = {"received_on": "2026-08-20", "receiver_name": "Maria Bria", "serials": "ifp-1\nNOPE-1", "note": "",
             "photos": (io.BytesIO(png()), "serah.png")}  # fmt: skip
     path = f"/digitalisasi/pengiriman/{shipment.id}"

@@ -148,3 +148,12 @@ def test_demo_seed_lists_targets_with_ready_and_unready_schools(session):
     assert "no_safe_room" in own.reason_codes  # the operator confirms it in the demo
     seed_demo(session, schools=600)  # idempotent
     assert session.scalar(select(func.count()).select_from(DigitalTarget)) == 600
+
+
+def test_demo_seed_has_shipments_and_a_bimtek_with_an_attendee(session):
+    from spmp.demo_seed import seed_demo
+    from spmp.digitalisasi.models import BimtekParticipant, Shipment
+
+    seed_demo(session, schools=300)
+    assert session.scalar(select(func.count()).select_from(Shipment)) >= 1
+    assert session.scalar(select(func.count()).where(BimtekParticipant.attended)) == 1
