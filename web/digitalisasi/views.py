@@ -17,7 +17,7 @@ from spmp.digitalisasi import handover, operations, permissions, queries
 from spmp.digitalisasi import shipments as shipments_ops
 from spmp.digitalisasi.models import KITS, BimtekParticipant, BimtekSession, Shipment
 from spmp.digitalisasi.readiness import explain
-from spmp.engine import CaseNotFound, get_definition, list_evidence
+from spmp.engine import CaseNotFound, can_see_case, get_definition, list_evidence
 from spmp.errors import Refusal
 from spmp.regions.models import Regency
 from spmp.regions.timezones import zone_for_province
@@ -201,6 +201,7 @@ def shipment(shipment_id: int):
     return render_template(
         "digitalisasi/shipment.html", shipment=shipment, form=form if may_record else None,
         state_label=_state_label, evidence=_photos(shipment),
+        sees_case=can_see_case(get_session(), current_user, shipment.case_id),
     ), (422 if request.method == "POST" else 200)  # fmt: skip
 
 
