@@ -194,6 +194,7 @@ def _seed_demo_tasks(session: Session) -> None:
     from spmp import clock
     from spmp.engine.cases import CaseRecord
     from spmp.widyaprada import operations as tasks
+    from spmp.widyaprada.demo import DEMO_OVERRIDE
 
     head = session.scalar(select(User).where(User.username == "kepala"))
     widyaprada = session.scalar(select(User).where(User.username == "widyaprada"))
@@ -214,7 +215,8 @@ def _seed_demo_tasks(session: Session) -> None:
         planned_start=today, planned_end=today + timedelta(days=14), due_date=today + timedelta(days=21),
         school_ids=(school.id,), assignee_user_id=widyaprada.id))  # fmt: skip
     visit_day = (today + timedelta(days=1)).isoformat()
-    tasks.act(session, widyaprada, visit.id, "schedule", visit.case.version, inputs={"visit_date": visit_day})
+    tasks.act(session, widyaprada, visit.id, "schedule", visit.case.version,
+              inputs={"visit_date": visit_day, "override_reason": DEMO_OVERRIDE})  # fmt: skip
     tasks.create_task(session, head, tasks.TaskInput(
         kind="pemetaan_mutu", scope="regency", purpose="Pemetaan mutu Kota Kupang dari Rapor Pendidikan",
         planned_start=today - timedelta(days=30), planned_end=today - timedelta(days=5),

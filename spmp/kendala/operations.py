@@ -22,7 +22,7 @@ from spmp.schools.models import School
 WORKFLOW = "kendala"
 NOT_FOUND = "Sekolah dengan NPSN ini tidak ditemukan di wilayah Anda."
 MAX_PHOTOS = 5
-PHOTO_POLICY = EvidencePolicy(max_bytes=10 * 1024 * 1024)
+PHOTO_POLICY = EvidencePolicy()  # the size limit the form announces (max_upload_mb)
 PHOTO_TYPES = ("image/jpeg", "image/png")
 # The programme a case belongs to, by its case type (an obstacle about a case inherits its programme).
 PROGRAMME_OF_TYPE = {"revitalisasi": "revitalisasi", "digitalisasi": "digitalisasi"}
@@ -103,7 +103,7 @@ def report_obstacle(
     if school is None or not (user.role in NATIONAL_ROLES or can_see_school(session, user, school.id)):
         raise ObstacleInputError("npsn", NOT_FOUND)
     about = _about(session, user, data)
-    title = f"Kendala {CATEGORIES[data.category].split(' /')[0].lower()} — {school.name}"[:200]
+    title = f"Kendala {data.category.replace('_', ' ')} — {school.name}"[:200]  # "Kendala perangkat rusak — …"
     case = open_case(session, user, WORKFLOW, title=title, school_id=school.id)
     obstacle = Obstacle(
         case_id=case.id, programme=_programme(data, about), category=data.category,

@@ -72,6 +72,7 @@ def test_report_with_photos_about_a_case_then_the_whole_flow_with_notices(sessio
                        photos=[("panel.jpg", _photo("red")), ("meteran.jpg", _photo("blue"))])  # fmt: skip
     case = obstacle.case
     assert (case.type_key, case.state, case.school_id) == ("kendala", "dilaporkan", w.school.id)
+    assert case.title == f"Kendala listrik — {w.school.name}"
     assert obstacle.about_case_id == visit.id and obstacle.programme == "umum"
     photos = session.scalars(select(CaseEvidence.filename).where(CaseEvidence.case_id == case.id)).all()
     assert sorted(photos) == ["meteran.jpg", "panel.jpg"]

@@ -2,8 +2,8 @@
 shipments of devices by serial number with their handover record (BAST), Bimtek sessions, invited schools
 and attendance
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-05 20:50:51
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import spmp.db
 
-revision = "0017"
-down_revision = "0016"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
