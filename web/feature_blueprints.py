@@ -2,6 +2,7 @@
 create_app() unchanged when a feature is added."""
 
 from web.caseload.views import bp as caseload_bp
+from web.digitalisasi.views import bp as digitalisasi_bp
 from web.kendala.views import bp as kendala_bp
 from web.notifications.views import bp as notifications_bp
 from web.notifications.views import unread_count_processor
@@ -13,6 +14,15 @@ from web.widyaprada.views import bp as widyaprada_bp
 
 def register(app) -> None:
     """Register feature blueprints (and the header's unread-count context processor) on the app."""
-    for blueprint in (notifications_bp, spmi_bp, spme_bp, caseload_bp, visits_bp, widyaprada_bp, kendala_bp):
+    for blueprint in (
+        notifications_bp,
+        spmi_bp,
+        spme_bp,
+        caseload_bp,
+        visits_bp,
+        widyaprada_bp,
+        kendala_bp,
+        digitalisasi_bp,
+    ):
         app.register_blueprint(blueprint)
     app.context_processor(unread_count_processor)
