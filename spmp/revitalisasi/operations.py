@@ -48,6 +48,11 @@ DEFAULT_POLICY = EvidencePolicy()
 DOCUMENTS = {"lahan": "bukti kesiapan lahan", "formulir": "formulir kerusakan bertanda tangan surveyor"}
 
 
+def decimal(value: float, places: int) -> str:
+    """A number as Indonesian writes it: decimal comma (``18,00``)."""
+    return f"{value:.{places}f}".replace(".", ",")
+
+
 class ProposalInputError(ActionRefused):
     """The proposal's data is invalid; ``errors`` holds (field, message) for each problem."""
 
@@ -101,7 +106,7 @@ def room_problems(index: int, room: RoomInput) -> list[tuple[str, str]]:
         percent = damage_percent(room.damages)
         if damage_band(percent) not in REQUESTABLE_BANDS:
             problems.append((f"ruang_{index}_diusulkan",
-                             f"{where} ({room.name.strip()}) rusak ringan ({percent:.2f} %): hanya ruang rusak "
+                             f"{where} ({room.name.strip()}) rusak ringan ({decimal(percent, 2)} %): hanya ruang rusak "
                              "sedang atau berat yang dapat diusulkan"))  # fmt: skip
     return problems
 
@@ -354,7 +359,7 @@ def photo_note(photo: RevitalisasiPhoto, school: School) -> str | None:
     if school.latitude is None or school.longitude is None:
         return "Koordinat sekolah belum ada: jarak tidak dapat diperiksa"
     if photo.is_far:
-        return f"Diambil {photo.distance_m / 1000:.1f} km dari sekolah (batas {PHOTO_MAX_DISTANCE_M / 1000:g} km)"
+        return f"Diambil {decimal(photo.distance_m / 1000, 1)} km dari sekolah (batas {PHOTO_MAX_DISTANCE_M // 1000} km)"
     return None
 
 

@@ -64,7 +64,7 @@ def test_proposal_journey_over_http(app, session, world):
     assert session.scalar(select(RevitalisasiProposal.id)) is None
     bad = _form(school.npsn, **{"rooms-2-requested": "y"})
     response = post(dinas, "/revitalisasi/usulan/baru", bad, token_from="/revitalisasi/usulan/baru")
-    assert response.status_code == 400 and "rusak ringan (18.00 %)" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "rusak ringan (18,00 %)" in response.get_data(as_text=True)
 
     response = post(
         dinas, "/revitalisasi/usulan/baru", _form(school.npsn), token_from="/revitalisasi/usulan/baru"

@@ -67,7 +67,7 @@ def test_a_lightly_damaged_room_cannot_be_requested(session, world):
     data = proposal_input(world.school, rooms=(room("Kelas 3", LIGHT, requested=True),))
     with pytest.raises(ops.ProposalInputError) as refused:
         ops.create_proposal(session, world["dinas_regency"], data)
-    assert "Kelas 3" in str(refused.value) and "rusak ringan (18.00 %)" in str(refused.value)
+    assert "Kelas 3" in str(refused.value) and "rusak ringan (18,00 %)" in str(refused.value)
     assert refused.value.errors[0][0] == "ruang_1_diusulkan"
 
 
@@ -118,7 +118,7 @@ def test_photo_position_is_read_from_exif_and_a_far_photo_flagged(session, world
     )
     assert near.latitude == pytest.approx(-10.1780, abs=1e-6) and near.distance_m < 200 and not near.is_far
     assert far.distance_m == pytest.approx(8_106, rel=0.01) and far.is_far
-    assert "8.1 km dari sekolah" in ops.photo_note(far, world.school)
+    assert "8,1 km dari sekolah" in ops.photo_note(far, world.school)
     assert none.latitude is None and ops.photo_note(none, world.school).startswith("Foto tanpa titik lokasi")
     assert near.taken_at == "2026:08:17 09:30:00"
     with pytest.raises(ActionRefused, match="sudah diunggah"):
