@@ -62,6 +62,7 @@ class Candidate:
     is_3t: bool
     disaster: bool
     pupils: int
+    npsn: str = ""
 
 
 @dataclass(frozen=True)
