@@ -11,7 +11,8 @@ Timur). Each role's user is scoped to NTT / Kota Kupang / the inside school (tes
 Placeholders: {inside} {outside} (schools), {self_user} {other_user} {widyaprada_user}, {inside_case} {outside_case}
 (school_visit cases), {inside_cycle} {outside_cycle} (SPMI cycles), {inside_visit} (the inside Widyaprada's
 visit), {evidence} (a file on the inside case),
-{inside_task} {outside_task} (Widyaprada tasks), {open_follow_up} {done_follow_up} (follow-ups to the inside school).
+{inside_task} {outside_task} (Widyaprada tasks), {open_follow_up} {done_follow_up} (follow-ups to the inside school),
+{inside_proposal} {outside_proposal} (Revitalisasi proposals, drafts), {inside_photo} (a photo of the inside one).
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ VISIT_PLANNERS = {"widyaprada", *BPMP}
 TASK_LIST = {"widyaprada", *BPMP, "dinas_province", "dinas_regency", *NATIONAL}
 CREATES_TASKS = {"widyaprada", *BPMP, "admin"}
 SEES_INSIDE_TASK = SEES_INSIDE_CASE - SCHOOL  # a school sees only the follow-ups addressed to it
+PROPOSAL_LIST = set(ROLES) - {"facilitator"}
+PROPOSERS = {*BPMP, "dinas_province", "dinas_regency", "admin"}
+VERIFIERS = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}  # a verifier's queue: Pemda's or B/BPMP's step
+EDIT_PROPOSAL = {role: 200 if role in PROPOSERS else 404 if role == "facilitator" else 403 for role in ROLES}
 
 
 def _expect_everyone(code: int = 200):
@@ -242,6 +247,28 @@ MATRIX = [
     ("POST", "/widyaprada/tindak-lanjut/{open_follow_up}/selesai", _only(SCHOOL, 302, 403)),
     ("GET", "/widyaprada/tindak-lanjut/{done_follow_up}/bukti", _expect_everyone()),
     ("GET", "/widyaprada/tindak-lanjut/999999999/bukti", _expect_everyone(404)),
+    # --- revitalisasi -------------------------------------------------------------------------------------
+    ("GET", "/revitalisasi/usulan", _only(PROPOSAL_LIST, 200, 403)),
+    ("GET", "/revitalisasi/usulan?tahun=2026&status=draf&format=xlsx", _only(PROPOSAL_LIST, 200, 403)),
+    ("GET", "/revitalisasi/antrean", _only(VERIFIERS, 200, 403)),
+    ("GET", "/revitalisasi/antrean?format=xlsx", _only(VERIFIERS, 200, 403)),
+    ("GET", "/revitalisasi/usulan/baru", _only(PROPOSERS, 200, 403)),
+    ("POST", "/revitalisasi/usulan/baru", _only(PROPOSERS, 400, 403)),  # no NPSN: errors shown
+    ("GET", "/revitalisasi/usulan/{inside_proposal}", _only(SEES_INSIDE_CASE, 200, 404)),
+    ("GET", "/revitalisasi/usulan/{outside_proposal}", _only(NATIONAL, 200, 404)),
+    ("GET", "/revitalisasi/usulan/{inside_proposal}/ubah", EDIT_PROPOSAL),
+    ("GET", "/revitalisasi/usulan/{outside_proposal}/ubah", {r: 200 if r == "admin" else 403 if r == "pusat" else 404 for r in ROLES}),
+    ("POST", "/revitalisasi/usulan/{inside_proposal}/ubah", {**EDIT_PROPOSAL, **dict.fromkeys(PROPOSERS, 400)}),
+    ("POST", "/revitalisasi/usulan/{inside_proposal}/foto", {**EDIT_PROPOSAL, **dict.fromkeys(PROPOSERS, 302)}),
+    ("POST", "/revitalisasi/usulan/{inside_proposal}/dokumen", {**EDIT_PROPOSAL, **dict.fromkeys(PROPOSERS, 302)}),
+    ("GET", "/revitalisasi/foto/{inside_photo}", _only(SEES_INSIDE_CASE, 200, 404)),
+    ("GET", "/revitalisasi/foto/{inside_photo}?asli=1", _only(SEES_INSIDE_CASE, 200, 404)),
+    ("GET", "/revitalisasi/foto/999999999", _expect_everyone(404)),
+    ("GET", "/revitalisasi/usulan/{inside_proposal}/dokumen/lahan", _only(SEES_INSIDE_CASE, 200, 404)),
+    ("GET", "/revitalisasi/usulan/{inside_proposal}/dokumen/formulir", _expect_everyone(404)),  # not uploaded
+    ("POST", "/revitalisasi/usulan/{inside_proposal}/aksi/tidak_ada", _only(SEES_INSIDE_CASE, 302, 404), {"seen_version": "1"}),
+    ("POST", "/revitalisasi/usulan/{outside_proposal}/aksi/submit", _only(NATIONAL, 302, 404), {"seen_version": "1"}),
+    ("POST", "/revitalisasi/usulan/{inside_proposal}/aksi/submit", _expect_everyone(400), {"seen_version": "x"}),
 ]
 
 
@@ -274,7 +301,21 @@ def world_cases(session, world, settings):
         purpose="Supervisi pembelajaran",
     )
     _add_tasks(session, world, settings)
+    _add_proposals(session, world, settings)
     return world
+
+
+def _add_proposals(session, world, settings):
+    """A Revitalisasi proposal (draft) on each school; the inside one with its land proof and a photo."""
+    from spmp.revitalisasi import operations as revit
+    from tests.spmp.revitalisasi.support import jpeg, proposal_input
+
+    users = world["users"]
+    world["inside_proposal"] = revit.create_proposal(session, users["dinas_regency"], proposal_input(world["inside"]))
+    world["outside_proposal"] = revit.create_proposal(session, users["admin"], proposal_input(world["outside"]))
+    inside = world["inside_proposal"].id
+    revit.attach_document(session, users["dinas_regency"], inside, "lahan", "lahan.pdf", PDF, settings.evidence_path)
+    world["inside_photo"] = revit.add_photo(session, users["dinas_regency"], inside, "foto.jpg", jpeg(), settings.evidence_path)
 
 
 def _add_tasks(session, world, settings):
@@ -323,6 +364,9 @@ def _values(world, role: str) -> dict:
         "outside_task": world["outside_task"].id,
         "open_follow_up": world["open_follow_up"].id,
         "done_follow_up": world["done_follow_up"].id,
+        "inside_proposal": world["inside_proposal"].id,
+        "outside_proposal": world["outside_proposal"].id,
+        "inside_photo": world["inside_photo"].id,
     }
 
 
@@ -393,7 +437,7 @@ def missing_routes(app, matrix) -> list[tuple[str, str]]:
     sample = dict.fromkeys(
         ("inside", "outside", "self_user", "other_user", "inside_case", "outside_case", "inside_cycle",
          "outside_cycle", "evidence", "widyaprada_user", "inside_visit", "inside_task", "outside_task",
-         "open_follow_up", "done_follow_up"), 1)  # fmt: skip
+         "open_follow_up", "done_follow_up", "inside_proposal", "outside_proposal", "inside_photo"), 1)  # fmt: skip
     reached = {(endpoint_of(app, row[0], row[1].format(**sample)), row[0]) for row in matrix}
     return sorted(all_routes(app) - reached)
 
