@@ -25,7 +25,9 @@ def upgrade() -> None:
         sa.Column("updated_by_id", sa.Integer(), nullable=False),
         sa.Column("updated_at", spmp.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["updated_by_id"], ["app_user.id"], name=op.f("fk_revitalisasi_selection_setting_updated_by_id_app_user")
+            ["updated_by_id"],
+            ["app_user.id"],
+            name=op.f("fk_revitalisasi_selection_setting_updated_by_id_app_user"),
         ),
         sa.PrimaryKeyConstraint("year", name=op.f("pk_revitalisasi_selection_setting")),
     )
@@ -50,16 +52,22 @@ def upgrade() -> None:
         sa.Column("published_at", spmp.db.UTCDateTime(), nullable=True),
         sa.Column("sk_number", sa.String(length=100), nullable=True),
         sa.Column("pks_number", sa.String(length=100), nullable=True),
-        sa.CheckConstraint("state IN ('draf', 'diterbitkan')", name=op.f("ck_revitalisasi_selection_run_state")),
+        sa.CheckConstraint(
+            "state IN ('draf', 'diterbitkan')", name=op.f("ck_revitalisasi_selection_run_state")
+        ),
         sa.CheckConstraint(
             "state = 'draf' OR (published_at IS NOT NULL AND sk_number IS NOT NULL AND pks_number IS NOT NULL)",
             name=op.f("ck_revitalisasi_selection_run_published_with_numbers"),
         ),
         sa.ForeignKeyConstraint(
-            ["created_by_id"], ["app_user.id"], name=op.f("fk_revitalisasi_selection_run_created_by_id_app_user")
+            ["created_by_id"],
+            ["app_user.id"],
+            name=op.f("fk_revitalisasi_selection_run_created_by_id_app_user"),
         ),
         sa.ForeignKeyConstraint(
-            ["published_by_id"], ["app_user.id"], name=op.f("fk_revitalisasi_selection_run_published_by_id_app_user")
+            ["published_by_id"],
+            ["app_user.id"],
+            name=op.f("fk_revitalisasi_selection_run_published_by_id_app_user"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_revitalisasi_selection_run")),
     )
@@ -115,10 +123,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_revitalisasi_selection_item_rank", "revitalisasi_selection_item", ["run_id", "rank"])
     op.create_index(
-        "ix_revitalisasi_selection_item_selected", "revitalisasi_selection_item", ["run_id", "selected", "rank"]
+        "ix_revitalisasi_selection_item_selected",
+        "revitalisasi_selection_item",
+        ["run_id", "selected", "rank"],
     )
     op.create_index(
-        "ix_revitalisasi_selection_item_regency", "revitalisasi_selection_item", ["run_id", "regency_code", "rank"]
+        "ix_revitalisasi_selection_item_regency",
+        "revitalisasi_selection_item",
+        ["run_id", "regency_code", "rank"],
     )
     op.create_index("ix_revitalisasi_selection_item_proposal", "revitalisasi_selection_item", ["proposal_id"])
 

@@ -19,10 +19,14 @@ from spmp.revitalisasi.selection import fmt, rupiah
 @click.option("--year", type=click.IntRange(2025, 2100), required=True, help="Tahun program (anggaran).")
 @click.option("--as", "username", required=True, help="Pengguna Pusat yang menjalankan seleksi.")
 @click.option("--dry-run", is_flag=True, help="Hitung dan tampilkan hasil tanpa menyimpan run.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Tulis XLSX hasil ke berkas ini.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Tulis XLSX hasil ke berkas ini."
+)
 @click.option("--note", default=None, help="Catatan run (mis. skenario bobot).")
 @pass_app
-def select_command(app: AppContext, year: int, username: str, dry_run: bool, out: Path | None, note: str | None):
+def select_command(
+    app: AppContext, year: int, username: str, dry_run: bool, out: Path | None, note: str | None
+):
     """Seleksi usulan terverifikasi tahun YEAR: kebutuhan total maksimum dalam anggaran dan kuota (HiGHS),
     dibandingkan dengan pilihan greedy; setiap sekolah diberi alasan."""
     from spmp.revitalisasi import selection_runs as runs

@@ -141,4 +141,11 @@ class SelectionItem(Base):
                 self.points_pupils)  # fmt: skip
 
 
-POINT_COLUMNS = ("points_damage", "points_rehab", "points_3t", "points_disaster", "points_level", "points_pupils")
+POINT_COLUMNS = (
+    "points_damage",
+    "points_rehab",
+    "points_3t",
+    "points_disaster",
+    "points_level",
+    "points_pupils",
+)

@@ -112,9 +112,13 @@ def scoped_counts(session: Session, user: User, run_id: int) -> dict[str, int] |
 
 def run_regencies(session: Session, user: User, run_id: int) -> list[tuple[str, str]]:
     """(code, name) of the regencies in the run, in the user's area, for the filter."""
-    codes = select(SelectionItem.regency_code).where(SelectionItem.run_id == run_id, item_scope(user)).distinct()
+    codes = (
+        select(SelectionItem.regency_code).where(SelectionItem.run_id == run_id, item_scope(user)).distinct()
+    )
     return list(
-        session.execute(select(Regency.code, Regency.name).where(Regency.code.in_(codes)).order_by(Regency.name))
+        session.execute(
+            select(Regency.code, Regency.name).where(Regency.code.in_(codes)).order_by(Regency.name)
+        )
     )
 
 
@@ -142,13 +146,17 @@ def difference_page(session, user, run_a: int, run_b: int, page: int) -> tuple[l
 
 def params_rows(a: SelectionParams, b: SelectionParams | None = None) -> list[tuple[str, str, str | None]]:
     """(label, value in A, value in B) for every parameter, for the parameter tables."""
+
     def describe(p: SelectionParams) -> list[tuple[str, str]]:
         rows = [("Anggaran total", rupiah(p.budget))]
         rows += [(f"Bobot {CRITERION_LABELS[c]}", _num(getattr(p.weights, c))) for c in CRITERIA]
         rows += [
             ("Aturan belum direhabilitasi", f"> {p.rehab_rule_years} tahun"),
             ("Batas peserta didik (skor penuh)", str(p.pupils_cap)),
-            ("Faktor jenjang", ", ".join(f"{k} {_num(v)}" for k, v in sorted(p.level_factors.items())) or "-"),
+            (
+                "Faktor jenjang",
+                ", ".join(f"{k} {_num(v)}" for k, v in sorted(p.level_factors.items())) or "-",
+            ),
             ("Sekolah per kabupaten/kota", _limit(p.regency_limit)),
             ("Sekolah per provinsi", _limit(p.province_limit)),
             ("Batas khusus kabupaten/kota", _limits(p.regency_overrides)),

@@ -26,6 +26,8 @@ from spmp.revitalisasi.selection import (
     SelectionError,
     SelectionParams,
     SelectionResult,
+)
+from spmp.revitalisasi.selection import (
     select as solve,
 )
 from spmp.revitalisasi.selection_models import SelectionItem, SelectionRun, SelectionSetting
@@ -221,18 +223,24 @@ def publish_run(
         raise SelectionRefused("Hanya pengguna Pusat yang dapat menetapkan hasil seleksi.")
     sk_number, pks_number = (sk_number or "").strip(), (pks_number or "").strip()
     if not sk_number or not pks_number:
-        raise SelectionRefused("Nomor SK penetapan dan nomor PKS wajib diisi untuk menerbitkan hasil seleksi.")
+        raise SelectionRefused(
+            "Nomor SK penetapan dan nomor PKS wajib diisi untuk menerbitkan hasil seleksi."
+        )
     if run.is_published:
         raise SelectionRefused(f"Run {run.id} sudah diterbitkan dan dibekukan.")
     other = session.scalar(
         select(SelectionRun.id).where(SelectionRun.year == run.year, SelectionRun.state == "diterbitkan")
     )
     if other is not None:
-        raise SelectionRefused(f"Seleksi {run.year} sudah diterbitkan (run {other}); hasil terbit tidak diubah.")
+        raise SelectionRefused(
+            f"Seleksi {run.year} sudah diterbitkan (run {other}); hasil terbit tidak diubah."
+        )
     stale = _changed_since_run(session, run)
     if stale:
         raise SelectionRefused(
-            f"{stale:,} usulan berubah status sejak run {run.id} dijalankan; jalankan seleksi lagi.".replace(",", ".")
+            f"{stale:,} usulan berubah status sejak run {run.id} dijalankan; jalankan seleksi lagi.".replace(
+                ",", "."
+            )
         )
     run.state, run.sk_number, run.pks_number = "diterbitkan", sk_number, pks_number
     run.published_by_id, run.published_at = actor.id, clock.now()
@@ -247,7 +255,9 @@ def publish_run(
 
 def _run_cases(session: Session, run: SelectionRun):
     return session.execute(
-        select(SelectionItem.selected, SelectionItem.reason, CaseRecord.id, CaseRecord.version, CaseRecord.state)
+        select(
+            SelectionItem.selected, SelectionItem.reason, CaseRecord.id, CaseRecord.version, CaseRecord.state
+        )
         .join(RevitalisasiProposal, RevitalisasiProposal.id == SelectionItem.proposal_id)
         .join(CaseRecord, CaseRecord.id == RevitalisasiProposal.case_id)
         .where(SelectionItem.run_id == run.id)
@@ -279,7 +289,7 @@ def _decide_cases(session, actor, run, progress) -> None:
     rows = _run_cases(session, run)
     for done, (selected, reason, case_id, version, _state) in enumerate(rows, start=1):
         fire(session, case_id, "select" if selected else "not_select", actor, version,
-             reason=f"{reason} (SK {run.sk_number})")  # fmt: skip
+             reason=f"{reason} (nomor SK: {run.sk_number})")  # fmt: skip
         if progress and (done % 500 == 0 or done == len(rows)):
             progress(done, len(rows))
 
@@ -314,11 +324,15 @@ def parse_limits(text: str, field: str) -> dict[str, Limit]:
         code, sep, bounds = line.partition(":")
         low, dash, high = bounds.partition("-")
         if not sep or not dash or not code.strip():
-            raise SelectionRefused(f"{field}, baris {number}: tulis sebagai KODE: MIN-MAKS (mis. SMA: 0-1200).")
+            raise SelectionRefused(
+                f"{field}, baris {number}: tulis sebagai KODE: MIN-MAKS (mis. SMA: 0-1200)."
+            )
         try:
             limit = Limit(int(low.strip() or 0), int(high.strip()) if high.strip() else None)
         except ValueError:
-            raise SelectionRefused(f"{field}, baris {number}: minimum dan maksimum harus bilangan bulat.") from None
+            raise SelectionRefused(
+                f"{field}, baris {number}: minimum dan maksimum harus bilangan bulat."
+            ) from None
         out[code.strip()] = limit
     return out
 
@@ -337,7 +351,9 @@ def parse_factors(text: str, field: str) -> dict[str, float]:
 
 
 def limits_text(limits: dict[str, Limit]) -> str:
-    return "\n".join(f"{code}: {v.min}-{'' if v.max is None else v.max}" for code, v in sorted(limits.items()))
+    return "\n".join(
+        f"{code}: {v.min}-{'' if v.max is None else v.max}" for code, v in sorted(limits.items())
+    )
 
 
 def factors_text(factors: dict[str, float]) -> str:

@@ -56,6 +56,7 @@ SEES_INSIDE_TASK = SEES_INSIDE_CASE - SCHOOL  # a school sees only the follow-up
 PROPOSAL_LIST = set(ROLES) - {"facilitator"}
 PROPOSERS = {*BPMP, "dinas_province", "dinas_regency", "admin"}
 VERIFIERS = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}  # a verifier's queue: Pemda's or B/BPMP's step
+SELECTION_READERS = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}  # runs: national; published: regional too
 EDIT_PROPOSAL = {role: 200 if role in PROPOSERS else 404 if role == "facilitator" else 403 for role in ROLES}
 
 
@@ -269,6 +270,22 @@ MATRIX = [
     ("POST", "/revitalisasi/usulan/{inside_proposal}/aksi/tidak_ada", _only(SEES_INSIDE_CASE, 302, 404), {"seen_version": "1"}),
     ("POST", "/revitalisasi/usulan/{outside_proposal}/aksi/submit", _only(NATIONAL, 302, 404), {"seen_version": "1"}),
     ("POST", "/revitalisasi/usulan/{inside_proposal}/aksi/submit", _expect_everyone(400), {"seen_version": "x"}),
+    # --- revitalisasi: selection ----------------------------------------------------------------------------
+    ("GET", "/revitalisasi/seleksi", _only(SELECTION_READERS, 200, 403)),
+    ("GET", "/revitalisasi/seleksi?tahun=abc", _only(SELECTION_READERS, 200, 403)),
+    ("GET", "/revitalisasi/seleksi/parameter/2026", _only({"pusat"}, 200, 403)),
+    ("GET", "/revitalisasi/seleksi/parameter/1999", _only({"pusat"}, 404, 403)),
+    ("POST", "/revitalisasi/seleksi/parameter/2026", _only({"pusat"}, 422, 403)),  # fields missing: shown
+    ("POST", "/revitalisasi/seleksi/jalankan", _only(NATIONAL, 303, 403)),  # no year: flashed
+    ("POST", "/revitalisasi/seleksi/jalankan", _only(NATIONAL, 302, 403), {"year": "2031"}),  # refused: flashed
+    ("GET", "/revitalisasi/seleksi/{draft_run}", {**_only(SELECTION_READERS, 404, 403), **dict.fromkeys(NATIONAL, 200)}),
+    ("GET", "/revitalisasi/seleksi/{published_run}", _only(SELECTION_READERS, 200, 403)),
+    ("GET", "/revitalisasi/seleksi/{published_run}?format=xlsx&keputusan=terpilih", _only(SELECTION_READERS, 200, 403)),
+    ("GET", "/revitalisasi/seleksi/999999999", _only(SELECTION_READERS, 404, 403)),
+    ("POST", "/revitalisasi/seleksi/{draft_run}/terbitkan", _only({"pusat"}, 303, 403)),  # no SK: flashed
+    ("POST", "/revitalisasi/seleksi/{published_run}/terbitkan", _only({"pusat"}, 302, 403), {"sk_number": "SK 2", "pks_number": "PKS 2"}),  # frozen
+    ("GET", "/revitalisasi/seleksi/banding?a={draft_run}&b={published_run}", {**_only(SELECTION_READERS, 404, 403), **dict.fromkeys(NATIONAL, 200)}),
+    ("GET", "/revitalisasi/seleksi/banding?a={published_run}", _only(SELECTION_READERS, 404, 403)),
 ]
 
 
@@ -302,7 +319,18 @@ def world_cases(session, world, settings):
     )
     _add_tasks(session, world, settings)
     _add_proposals(session, world, settings)
+    _add_selection_runs(session, world)
     return world
+
+
+def _add_selection_runs(session, world):
+    """A draft selection run and a published one of 2026 over the two proposals."""
+    from tests.spmp.revitalisasi.selection_support import make_run
+
+    pusat = world["users"]["pusat"]
+    items = [(world["inside_proposal"], True), (world["outside_proposal"], False)]
+    world["draft_run"] = make_run(session, pusat, 2026, items)
+    world["published_run"] = make_run(session, pusat, 2026, items, published=True)
 
 
 def _add_proposals(session, world, settings):
@@ -367,6 +395,8 @@ def _values(world, role: str) -> dict:
         "inside_proposal": world["inside_proposal"].id,
         "outside_proposal": world["outside_proposal"].id,
         "inside_photo": world["inside_photo"].id,
+        "draft_run": world["draft_run"].id,
+        "published_run": world["published_run"].id,
     }
 
 

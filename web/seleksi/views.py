@@ -75,8 +75,11 @@ def parameters(year: int):
         abort(404)
     session = get_session()
     params, setting = runs.get_params(session, year)
-    form = ParamsForm(formdata=request.form if request.method == "POST" else None,
-                      data=runs.values_from_params(params))  # fmt: skip
+    # Defaults only on the page: a POST takes every value from what was sent.
+    if request.method == "POST":
+        form = ParamsForm(formdata=request.form)
+    else:
+        form = ParamsForm(formdata=None, data=runs.values_from_params(params))
     if request.method == "POST" and form.validate():
         try:
             runs.save_params(session, current_user, year, runs.params_from_values(form.data))
@@ -114,7 +117,7 @@ def _item_filter() -> queries.ItemFilter:
     )
 
 
-@bp.route("/<int:run_id>")
+@bp.route("/<id:run_id>")
 @login_required
 def run_page(run_id: int):
     if not can_open_selection(current_user):
@@ -140,7 +143,7 @@ def run_page(run_id: int):
     )  # fmt: skip
 
 
-@bp.route("/<int:run_id>/terbitkan", methods=["POST"])
+@bp.route("/<id:run_id>/terbitkan", methods=["POST"])
 @login_required
 def publish(run_id: int):
     if not can_publish(current_user):
@@ -150,8 +153,13 @@ def publish(run_id: int):
     if not form.validate():
         flash("Nomor SK dan nomor PKS wajib diisi (maksimal 100 karakter).", "danger")
         return redirect(url_for("seleksi.run_page", run_id=run.id), 303)
-    runs.publish_run(get_session(), current_user, run, sk_number=form.sk_number.data, pks_number=form.pks_number.data)
-    flash(f"Hasil seleksi {run.year} diterbitkan (SK {run.sk_number}, PKS {run.pks_number}) dan dibekukan.", "success")
+    runs.publish_run(
+        get_session(), current_user, run, sk_number=form.sk_number.data, pks_number=form.pks_number.data
+    )
+    flash(
+        f"Hasil seleksi {run.year} diterbitkan (nomor SK: {run.sk_number}; nomor PKS: {run.pks_number}) dan dibekukan.",
+        "success",
+    )
     return redirect(url_for("seleksi.run_page", run_id=run.id), 303)
 
 
