@@ -17,6 +17,7 @@ from spmp.access import can_see_school
 from spmp.accounts.models import User
 from spmp.engine import ActionRefused, get_case, open_case
 from spmp.engine.evidence import EvidencePolicy, _safe_name, check_file, write_blob
+from spmp.regions.models import Regency
 from spmp.regions.reference import current_t3_regencies
 from spmp.revitalisasi import permissions
 from spmp.revitalisasi.eligibility import eligibility
@@ -149,8 +150,10 @@ def _school(session: Session, user: User, school_id: int) -> School:
     return school
 
 
-def _is_3t(session: Session, regency_code: str) -> bool:
-    return regency_code in set(session.scalars(select(current_t3_regencies())))
+def is_3t_regency(session: Session, regency_code: str) -> bool:
+    """Whether the regency is on the current 3T list (versioned reference data, ``spmp reference load``)."""
+    found = select(Regency.code).where(Regency.code == regency_code, Regency.code.in_(current_t3_regencies()))
+    return session.scalar(found) is not None
 
 
 def _fill(proposal: RevitalisasiProposal, data: ProposalInput, school: School) -> None:
@@ -231,7 +234,7 @@ def create_proposal(
     )
     now = clock.now()
     proposal = RevitalisasiProposal(
-        case=case, school=school, year=data.year, source=source, is_3t=_is_3t(session, school.regency_code),
+        case=case, school=school, year=data.year, source=source, is_3t=is_3t_regency(session, school.regency_code),
         created_by_id=user.id, created_at=now, updated_at=now,
     )  # fmt: skip
     _fill(proposal, data, school)

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from spmp import clock
 from spmp.audit import AuditEvent
 from spmp.engine import ActionRefused, CaseNotFound
-from spmp.regions.reference import current_t3_regencies
 from spmp.revitalisasi import operations as ops
 from spmp.revitalisasi.eligibility import completeness, eligibility
 from spmp.revitalisasi.photos import read_position
@@ -97,10 +96,12 @@ def test_only_pemda_and_bpmp_of_the_area_propose(session, world):
 
 
 def test_3t_flag_comes_from_the_regency_on_the_current_list(session, world):
-    t3 = sorted(session.scalars(select(current_t3_regencies())))
-    assert t3 and "53.71" not in t3  # Kota Kupang is not on the list
-    remote = make_school(session, regency_code=t3[0])
-    assert ops.create_proposal(session, world["admin"], proposal_input(remote)).is_3t
+    assert ops.is_3t_regency(session, "53.05") and ops.is_3t_regency(
+        session, "53.01"
+    )  # Kab. Alor, Kab. Kupang
+    assert not ops.is_3t_regency(session, "53.71")  # Kota Kupang
+    alor = make_school(session, regency_code="53.05")
+    assert ops.create_proposal(session, world["dinas_province"], proposal_input(alor)).is_3t
     assert not ops.create_proposal(session, world["dinas_regency"], proposal_input(world.school)).is_3t
 
 
