@@ -294,9 +294,12 @@ def _decide_cases(session, actor, run, progress) -> None:
             progress(done, len(rows))
 
 
-def ensure_draft(run: SelectionRun) -> None:
-    if run.is_published:
-        raise SelectionRefused(f"Run {run.id} sudah diterbitkan dan dibekukan.")
+def seed_demo_run(session: Session, pusat: User | None, year: int = 2026) -> None:
+    """``spmp demo seed``: one draft run over the demo's verified proposals, so the result page has data."""
+    if pusat is None or session.scalar(select(SelectionRun.id).limit(1)) is not None:
+        return
+    if load_candidates(session, year):
+        run_selection(session, pusat, year, note="Demo: parameter awal")
 
 
 # --- parameters as text (the page and the CLI) ---------------------------------------------------------

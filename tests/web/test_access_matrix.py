@@ -467,7 +467,8 @@ def missing_routes(app, matrix) -> list[tuple[str, str]]:
     sample = dict.fromkeys(
         ("inside", "outside", "self_user", "other_user", "inside_case", "outside_case", "inside_cycle",
          "outside_cycle", "evidence", "widyaprada_user", "inside_visit", "inside_task", "outside_task",
-         "open_follow_up", "done_follow_up", "inside_proposal", "outside_proposal", "inside_photo"), 1)  # fmt: skip
+         "open_follow_up", "done_follow_up", "inside_proposal", "outside_proposal", "inside_photo", "draft_run",
+         "published_run"), 1)  # fmt: skip
     reached = {(endpoint_of(app, row[0], row[1].format(**sample)), row[0]) for row in matrix}
     return sorted(all_routes(app) - reached)
 
