@@ -69,7 +69,9 @@ def _load(url: str, count: int, started: float) -> None:
     now = clock.now()
     with db.transaction() as session:
         unit_of = dict(session.execute(select(UnitCoverage.province_code, UnitCoverage.unit_id)).all())
-        schools = session.execute(select(School.id, School.province_code, School.regency_code, School.bentuk)).all()
+        schools = session.execute(
+            select(School.id, School.province_code, School.regency_code, School.bentuk)
+        ).all()
         first_case = (session.scalar(select(CaseRecord.id).order_by(CaseRecord.id.desc())) or 0) + 1
         cases, proposals = [], []
         for n, (school_id, province, regency, bentuk) in enumerate(schools):
@@ -101,7 +103,9 @@ def _write(db, cases, proposals, pusat_id: int) -> None:
 
     with db.transaction() as session:
         for start in range(0, len(cases), 5000):
-            session.execute(insert(CaseRecord), [{**c, "opened_by_id": pusat_id} for c in cases[start : start + 5000]])
+            session.execute(
+                insert(CaseRecord), [{**c, "opened_by_id": pusat_id} for c in cases[start : start + 5000]]
+            )
             session.execute(
                 insert(RevitalisasiProposal),
                 [{**p, "created_by_id": pusat_id} for p in proposals[start : start + 5000]],
@@ -162,7 +166,9 @@ def _bench(backend: str, url: str, count: int, runs: int) -> None:
         client = create_app(settings, database=db).test_client()
         html = client.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-        response = client.post("/login", data={"username": "bench.pusat", "password": PASSWORD, "csrf_token": token})
+        response = client.post(
+            "/login", data={"username": "bench.pusat", "password": PASSWORD, "csrf_token": token}
+        )
         if response.location and response.location.endswith("/login/totp"):  # Pusat signs in with TOTP
             import pyotp
 

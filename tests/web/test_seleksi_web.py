@@ -43,7 +43,9 @@ def _param_form(**changes) -> dict:
 def test_pusat_sets_runs_reads_compares_and_publishes(client, session, world, proposals):
     login(client, world["users"]["pusat"])
     bad = post(client, "/revitalisasi/seleksi/parameter/2026", _param_form(kuota_jenjang="SMA 12"))
-    assert bad.status_code == 422 and "Kuota jenjang, baris 1: tulis sebagai KODE: MIN-MAKS" in bad.get_data(True)
+    assert bad.status_code == 422 and "Kuota jenjang, baris 1: tulis sebagai KODE: MIN-MAKS" in bad.get_data(
+        True
+    )
     assert post(client, "/revitalisasi/seleksi/parameter/2026", _param_form()).status_code == 302
     response = post(client, "/revitalisasi/seleksi/jalankan", {"year": "2026", "note": "maks 1 per kab"})
     assert response.status_code == 303
@@ -57,7 +59,10 @@ def test_pusat_sets_runs_reads_compares_and_publishes(client, session, world, pr
     rows = list(openpyxl.load_workbook(io.BytesIO(xlsx.data)).active.iter_rows(values_only=True))
     header = rows[0]
     assert header[:3] == ("Peringkat", "NPSN", "Sekolah") and "Poin Afirmasi 3T" in header
-    assert len(rows) == 4 and {r[header.index("Keputusan")] for r in rows[1:]} == {"Terpilih", "Tidak terpilih"}
+    assert len(rows) == 4 and {r[header.index("Keputusan")] for r in rows[1:]} == {
+        "Terpilih",
+        "Tidak terpilih",
+    }
     assert all(r[header.index("Alasan")].split(":")[0] in ("terpilih", "tidak terpilih") for r in rows[1:])
 
     assert post(client, "/revitalisasi/seleksi/parameter/2026", _param_form(kab_maks="2")).status_code == 302
@@ -67,13 +72,19 @@ def test_pusat_sets_runs_reads_compares_and_publishes(client, session, world, pr
     assert "Sekolah dengan keputusan berbeda (2)" in compare and "SD Negeri 6 Kupang" in compare
     assert "berbeda</span>" in compare  # the regency maximum differs
 
-    refused = post(client, f"/revitalisasi/seleksi/{second.id}/terbitkan", {"sk_number": "", "pks_number": ""})
+    refused = post(
+        client, f"/revitalisasi/seleksi/{second.id}/terbitkan", {"sk_number": "", "pks_number": ""}
+    )
     assert refused.status_code == 303 and not second.is_published
     done = post(client, f"/revitalisasi/seleksi/{second.id}/terbitkan",
                 {"sk_number": "SK 5/2026", "pks_number": "PKS 9/2026"}, follow_redirects=True)  # fmt: skip
     assert "diterbitkan (nomor SK: SK 5/2026; nomor PKS: PKS 9/2026)" in done.get_data(as_text=True)
     session.expire_all()
-    assert second.is_published and [p.case.state for p in proposals] == ["terpilih", "terpilih", "tidak_terpilih"]
+    assert second.is_published and [p.case.state for p in proposals] == [
+        "terpilih",
+        "terpilih",
+        "tidak_terpilih",
+    ]
 
 
 def test_a_dinas_reads_only_its_regency_of_a_published_selection(client, session, world, proposals):
@@ -88,9 +99,14 @@ def test_a_dinas_reads_only_its_regency_of_a_published_selection(client, session
     assert "SD Negeri 5 Kupang" in page and "SD Negeri 1 Alor" not in page
     assert "Terpilih di wilayah Anda" in page
     xlsx = client.get(f"/revitalisasi/seleksi/{published.id}?format=xlsx")
-    names = [r[2] for r in openpyxl.load_workbook(io.BytesIO(xlsx.data)).active.iter_rows(values_only=True)][1:]
+    names = [r[2] for r in openpyxl.load_workbook(io.BytesIO(xlsx.data)).active.iter_rows(values_only=True)][
+        1:
+    ]
     assert sorted(names) == ["SD Negeri 5 Kupang", "SD Negeri 6 Kupang"]
-    assert client.get(f"/revitalisasi/seleksi/{published.id}?kabupaten=53.05").get_data(as_text=True).count(
-        "SD Negeri 1 Alor"
-    ) == 0
+    assert (
+        client.get(f"/revitalisasi/seleksi/{published.id}?kabupaten=53.05")
+        .get_data(as_text=True)
+        .count("SD Negeri 1 Alor")
+        == 0
+    )
     assert client.get("/revitalisasi/seleksi/parameter/2026").status_code == 403

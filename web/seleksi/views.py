@@ -103,7 +103,8 @@ def run_now():
         return redirect(url_for("seleksi.index")), 303
     # A refusal (no verified proposal, constraints that cannot be met) is flashed by web/db.py.
     outcome = runs.run_selection(get_session(), current_user, form.year.data, note=form.note.data)
-    flash(f"Seleksi selesai dalam {outcome.result.seconds['total']} detik: run {outcome.run.id}.", "success")
+    seconds = fmt(outcome.result.seconds["total"], 2)
+    flash(f"Seleksi selesai dalam {seconds} detik: run {outcome.run.id}.", "success")
     return redirect(url_for("seleksi.run_page", run_id=outcome.run.id), 303)
 
 

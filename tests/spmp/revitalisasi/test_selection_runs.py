@@ -62,7 +62,9 @@ def world(session, tmp_path):
         _verified(session, w, kupang[1], tmp_path, requested_budget=M, pupils_affected=450),
         _verified(session, w, kupang[2], tmp_path, requested_budget=M, pupils_affected=400),
         _verified(session, w, alor[0], tmp_path, requested_budget=M, pupils_affected=100),
-        _verified(session, w, alor[1], tmp_path, requested_budget=M, pupils_affected=60, last_rehab_year=2019),
+        _verified(
+            session, w, alor[1], tmp_path, requested_budget=M, pupils_affected=60, last_rehab_year=2019
+        ),
     ]
     draft_school = _school(session, "53.71", "SD Negeri 9 Kupang")
     w.draft = ops.create_proposal(session, w["bpmp_staff"], proposal_input(draft_school))
@@ -95,7 +97,9 @@ def test_a_run_is_saved_with_parameters_inputs_and_every_reason(session, world):
         runs.run_selection(session, world["bpmp_staff"], 2026)
     outcome = runs.run_selection(session, world["pusat"], 2026, note="skenario dasar")
     run = outcome.run
-    items = {i.proposal_id: i for i in session.scalars(select(SelectionItem).where(SelectionItem.run_id == run.id))}
+    items = {
+        i.proposal_id: i for i in session.scalars(select(SelectionItem).where(SelectionItem.run_id == run.id))
+    }
     ids = [p.id for p in world.proposals]
     assert sorted(items) == sorted(ids)  # the draft proposal is no candidate
     chosen = {pid for pid, item in items.items() if item.selected}
@@ -141,7 +145,9 @@ def test_publishing_freezes_the_run_and_moves_every_case(session, world):
     assert fired.to_state == "tidak_terpilih" and "kuota Kota Kupang (2 sekolah) sudah penuh" in fired.reason
     assert "nomor SK: SK 12/2026" in fired.reason
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "revit_selection_publish")).one()
-    assert event.changes_dict["sk_number"] == "SK 12/2026" and event.changes_dict["pks_number"] == "PKS 7/2026"
+    assert (
+        event.changes_dict["sk_number"] == "SK 12/2026" and event.changes_dict["pks_number"] == "PKS 7/2026"
+    )
     with pytest.raises(runs.SelectionRefused, match="sudah diterbitkan"):
         runs.publish_run(session, world["pusat"], run, sk_number="SK 13", pks_number="PKS 8")
 
@@ -153,7 +159,9 @@ def test_only_one_published_selection_per_year_and_stale_runs_refused(session, w
     with pytest.raises(runs.SelectionRefused, match="1 usulan berubah status sejak run"):
         runs.publish_run(session, world["pusat"], first, sk_number="SK 1", pks_number="PKS 1")
     third = runs.run_selection(session, world["pusat"], 2026).run
-    assert late.id in set(session.scalars(select(SelectionItem.proposal_id).where(SelectionItem.run_id == third.id)))
+    assert late.id in set(
+        session.scalars(select(SelectionItem.proposal_id).where(SelectionItem.run_id == third.id))
+    )
     runs.publish_run(session, world["pusat"], third, sk_number="SK 1", pks_number="PKS 1")
     with pytest.raises(runs.SelectionRefused, match=f"sudah diterbitkan \\(run {third.id}\\)"):
         runs.publish_run(session, world["pusat"], second, sk_number="SK 2", pks_number="PKS 2")
@@ -172,7 +180,9 @@ def test_parameters_from_the_page_text(session):
         runs.params_from_values({**values, "kuota_jenjang": "SMA: 0-10\nSMK 5"})
     with pytest.raises(runs.SelectionRefused, match="Bobot afirmasi 3T: 'banyak' bukan angka"):
         runs.params_from_values({**values, "bobot_3t": "banyak"})
-    with pytest.raises(runs.SelectionRefused, match="Maksimum sekolah per kabupaten/kota: harus bilangan bulat"):
+    with pytest.raises(
+        runs.SelectionRefused, match="Maksimum sekolah per kabupaten/kota: harus bilangan bulat"
+    ):
         runs.params_from_values({**values, "kab_maks": "2,5"})
 
 
@@ -203,5 +213,7 @@ def test_cli_dry_run_writes_the_xlsx_and_saves_nothing(cli_env, tmp_path):  # no
         assert session.scalar(select(func.count()).select_from(SelectionRun)) == 0
     result = CliRunner().invoke(cli, args[:6])
     assert result.exit_code == 0 and "Disimpan sebagai run" in result.output
-    result = CliRunner().invoke(cli, ["revitalisasi", "select", "--year", "2026", "--as", world["bpmp_staff"].username])
+    result = CliRunner().invoke(
+        cli, ["revitalisasi", "select", "--year", "2026", "--as", world["bpmp_staff"].username]
+    )
     assert result.exit_code == 1 and "Hanya pengguna Pusat" in result.output
