@@ -37,6 +37,7 @@ PAGES = [
     ("one regency", "/revitalisasi/seleksi/{run}?kabupaten=53.05"),
     ("regency quota full", "/revitalisasi/seleksi/{run}?alasan=kuota_kabupaten"),
     ("NPSN search", "/revitalisasi/seleksi/{run}?q={npsn}"),
+    ("name search (scan)", "/revitalisasi/seleksi/{run}?q=Negeri+12"),
     ("runs of the year", "/revitalisasi/seleksi?tahun=2026"),
     ("compare two runs", "/revitalisasi/seleksi/banding?a={run}&b={other}"),
 ]

@@ -132,7 +132,10 @@ def upgrade() -> None:
         "revitalisasi_selection_item",
         ["run_id", "regency_code", "rank"],
     )
-    op.create_index("ix_revitalisasi_selection_item_proposal", "revitalisasi_selection_item", ["proposal_id"])
+    op.create_index(
+        "ix_revitalisasi_selection_item_proposal", "revitalisasi_selection_item", ["run_id", "proposal_id", "selected"]
+    )
+    op.create_index("ix_revitalisasi_selection_item_npsn", "revitalisasi_selection_item", ["run_id", "npsn"])
 
 
 def downgrade() -> None:

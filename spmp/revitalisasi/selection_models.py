@@ -103,7 +103,9 @@ class SelectionItem(Base):
         Index("ix_revitalisasi_selection_item_rank", "run_id", "rank"),
         Index("ix_revitalisasi_selection_item_selected", "run_id", "selected", "rank"),
         Index("ix_revitalisasi_selection_item_regency", "run_id", "regency_code", "rank"),
-        Index("ix_revitalisasi_selection_item_proposal", "proposal_id"),
+        # Two runs compared proposal by proposal, and a run's proposals at publication: covering.
+        Index("ix_revitalisasi_selection_item_proposal", "run_id", "proposal_id", "selected"),
+        Index("ix_revitalisasi_selection_item_npsn", "run_id", "npsn"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -4,9 +4,10 @@ user's area), two runs compared, and the XLSX rows. Every statement carries the 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from spmp.accounts.models import NATIONAL_ROLES, User
@@ -74,7 +75,10 @@ class ItemFilter:
             out.append(SelectionItem.reason_code == self.reason)
         if self.search:
             term = self.search.strip()
-            out.append(or_(SelectionItem.npsn == term, SelectionItem.school_name.ilike(f"%{term}%")))
+            if re.fullmatch(r"\d{8}", term):  # an NPSN: the (run, npsn) index
+                out.append(SelectionItem.npsn == term)
+            else:  # part of a name: a scan of the run's rows
+                out.append(SelectionItem.school_name.ilike(f"%{term}%"))
         return out
 
 

@@ -36,7 +36,8 @@ def proposals(session, world, settings):
 
 def _param_form(**changes) -> dict:
     values = runs.values_from_params(runs.default_params())
-    values.update({"anggaran": "2.000.000.000", "kab_min": "0", "kab_maks": "1", **changes})
+    # No 3T weight (Alor is 3T): the pick then follows the pupils affected.
+    values.update({"anggaran": "2.000.000.000", "kab_min": "0", "kab_maks": "1", "bobot_3t": "0", **changes})
     return values
 
 

@@ -73,7 +73,8 @@ def world(session, tmp_path):
 
 
 def _params(**changes) -> SelectionParams:
-    base = dict(budget=3 * M, regency_limit=Limit(1, 2), weights=Weights(40, 20, 15, 10, 5, 10))
+    # No 3T weight here (Alor is 3T): the pick then follows the pupils affected.
+    base = dict(budget=3 * M, regency_limit=Limit(1, 2), weights=Weights(40, 20, 0, 10, 5, 10))
     base.update(changes)
     return SelectionParams(**base)
 
