@@ -86,3 +86,37 @@ def _write_xlsx(path: Path, outcome) -> None:
         for chunk in export.stream("xlsx", EXPORT_HEADER, rows(), "Seleksi"):
             handle.write(chunk)
     print(f"XLSX: {path}", file=sys.stderr)
+
+
+@revitalisasi.command("publish-selection")
+@click.argument("run_id", type=int)
+@click.option("--sk", "sk_number", required=True, help="Nomor SK penetapan.")
+@click.option("--pks", "pks_number", required=True, help="Nomor PKS.")
+@click.option("--as", "username", required=True, help="Pengguna Pusat yang menerbitkan.")
+@pass_app
+def publish_command(app: AppContext, run_id: int, sk_number: str, pks_number: str, username: str) -> None:
+    """Terbitkan run RUN_ID (dibekukan; setiap usulan ditetapkan terpilih/tidak terpilih lewat mesin alur
+    kerja, dengan alasannya). Satu transaksi: gagal di tengah berarti tidak ada yang berubah."""
+    from spmp.revitalisasi import selection_runs as runs
+    from spmp.revitalisasi.selection_models import SelectionRun
+
+    bar = click.progressbar(length=1, label="Menetapkan usulan", file=sys.stderr)
+    with app.db.transaction() as session, bar:
+        run = session.get(SelectionRun, run_id)
+        if run is None:
+            raise click.ClickException(f"Run {run_id} tidak ditemukan")
+
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        try:
+            runs.publish_run(session, actor(session, username), run, sk_number=sk_number, pks_number=pks_number,
+                             progress=progress)  # fmt: skip
+        except runs.SelectionRefused as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Run {run_id} diterbitkan: {run.selected:,} terpilih dari {run.candidates:,} usulan.".replace(
+            ",", "."
+        )
+    )

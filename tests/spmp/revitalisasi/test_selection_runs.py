@@ -214,6 +214,14 @@ def test_cli_dry_run_writes_the_xlsx_and_saves_nothing(cli_env, tmp_path):  # no
         assert session.scalar(select(func.count()).select_from(SelectionRun)) == 0
     result = CliRunner().invoke(cli, args[:6])
     assert result.exit_code == 0 and "Disimpan sebagai run" in result.output
+    with db.session() as session:
+        run_id = session.scalar(select(SelectionRun.id))
+    publish = ["revitalisasi", "publish-selection", str(run_id), "--sk", "SK 4/2026", "--pks", "PKS 4/2026",
+               "--as", username]  # fmt: skip
+    result = CliRunner().invoke(cli, publish)
+    assert result.exit_code == 0 and f"Run {run_id} diterbitkan: 1 terpilih dari 1 usulan." in result.output
+    result = CliRunner().invoke(cli, publish)
+    assert result.exit_code == 1 and "sudah diterbitkan" in result.output
     result = CliRunner().invoke(
         cli, ["revitalisasi", "select", "--year", "2026", "--as", world["bpmp_staff"].username]
     )
