@@ -133,7 +133,9 @@ def upgrade() -> None:
         ["run_id", "regency_code", "rank"],
     )
     op.create_index(
-        "ix_revitalisasi_selection_item_proposal", "revitalisasi_selection_item", ["run_id", "proposal_id", "selected"]
+        "ix_revitalisasi_selection_item_proposal",
+        "revitalisasi_selection_item",
+        ["run_id", "proposal_id", "selected"],
     )
     op.create_index("ix_revitalisasi_selection_item_npsn", "revitalisasi_selection_item", ["run_id", "npsn"])
 

@@ -51,18 +51,18 @@ def select_command(
 
 def _print_summary(outcome, dry_run: bool) -> None:
     s = outcome.result.summary()
-    lines = [
-        f"Status solver: {s['status']}; selisih dari batas LP {fmt(s['gap_to_lp'] * 100, 4)} %",
-        f"Optimal: {s['selected']:,} sekolah, kebutuhan {fmt(s['objective'])}, biaya {rupiah(s['total_cost'])}",
-        f"Greedy:  {s['greedy_selected']:,} sekolah, kebutuhan {fmt(s['greedy_objective'])}, "
-        f"biaya {rupiah(s['greedy_cost'])}",
-        f"Optimal mencakup {fmt(s['greedy_gain'] * 100, 2)} % kebutuhan lebih banyak daripada greedy",
-        f"Ambang anggaran: {fmt(s['budget_threshold'])} per Rp 1 M; {len(s['bindings'])} batas terpenuhi",
-        f"Waktu: {s['seconds']['total']} s (LP {s['seconds']['lp']} s, MIP {s['seconds']['mip']} s)",
-        "Uji coba: tidak disimpan." if dry_run else f"Disimpan sebagai run {outcome.run.id}.",
-    ]
-    for line in lines:
-        click.echo(line.replace(",", "."))
+    click.echo(f"Status solver: {s['status']}; selisih dari batas LP {fmt(s['gap_to_lp'] * 100, 4)} %")
+    click.echo(f"Optimal: {fmt(s['selected'], 0)} sekolah, kebutuhan {fmt(s['objective'])}, "
+               f"biaya {rupiah(s['total_cost'])}")  # fmt: skip
+    click.echo(f"Greedy:  {fmt(s['greedy_selected'], 0)} sekolah, kebutuhan {fmt(s['greedy_objective'])}, "
+               f"biaya {rupiah(s['greedy_cost'])}")  # fmt: skip
+    click.echo(f"Optimal mencakup {fmt(s['greedy_gain'] * 100, 2)} % kebutuhan lebih banyak daripada greedy")
+    click.echo(
+        f"Ambang anggaran: {fmt(s['budget_threshold'])} per Rp 1 M; {len(s['bindings'])} batas tercapai"
+    )
+    click.echo(f"Waktu: {fmt(s['seconds']['total'], 2)} detik (LP {fmt(s['seconds']['lp'], 2)}, "
+               f"MIP {fmt(s['seconds']['mip'], 2)})")  # fmt: skip
+    click.echo("Uji coba: tidak disimpan." if dry_run else f"Disimpan sebagai run {outcome.run.id}.")
 
 
 def _write_xlsx(path: Path, outcome) -> None:

@@ -26,10 +26,9 @@ from spmp.revitalisasi.selection import (
     SelectionError,
     SelectionParams,
     SelectionResult,
+    fmt,
 )
-from spmp.revitalisasi.selection import (
-    select as solve,
-)
+from spmp.revitalisasi.selection import select as solve
 from spmp.revitalisasi.selection_models import SelectionItem, SelectionRun, SelectionSetting
 from spmp.schools.models import BentukPendidikan, School
 
@@ -153,7 +152,7 @@ def run_selection(
     params, _setting = get_params(session, year)
     say("Memuat usulan terverifikasi")
     candidates = load_candidates(session, year)
-    say(f"{len(candidates):,} usulan; menyelesaikan program bilangan bulat (HiGHS)".replace(",", "."))
+    say(f"{fmt(len(candidates), 0)} usulan; menyelesaikan program bilangan bulat (HiGHS)")
     try:
         result = solve(candidates, params)
     except SelectionError as exc:
