@@ -61,6 +61,10 @@ class ItemFilter:
     reason: str | None = None
     search: str | None = None  # NPSN or part of the name
 
+    @property
+    def is_npsn(self) -> bool:
+        return bool(self.search and re.fullmatch(r"\d{8}", self.search.strip()))
+
     def clauses(self) -> list:
         out = []
         if self.decision == "terpilih":
@@ -75,7 +79,7 @@ class ItemFilter:
             out.append(SelectionItem.reason_code == self.reason)
         if self.search:
             term = self.search.strip()
-            if re.fullmatch(r"\d{8}", term):  # an NPSN: the (run, npsn) index
+            if self.is_npsn:  # the (run, NPSN) index
                 out.append(SelectionItem.npsn == term)
             else:  # part of a name: a scan of the run's rows
                 out.append(SelectionItem.school_name.ilike(f"%{term}%"))
@@ -88,7 +92,8 @@ def items_statement(user: User, run_id: int, wanted: ItemFilter) -> Select:
         select(SelectionItem, Regency.name)
         .join(Regency, Regency.code == SelectionItem.regency_code)
         .where(SelectionItem.run_id == run_id, item_scope(user), *wanted.clauses())
-        .order_by(SelectionItem.rank)
+        # An NPSN names one row: ordered by it first, the (run, NPSN) index finds it without a pass in rank order.
+        .order_by(*((SelectionItem.npsn,) if wanted.is_npsn else ()), SelectionItem.rank)
     )
 
 
@@ -115,15 +120,14 @@ def scoped_counts(session: Session, user: User, run_id: int) -> dict[str, int] |
 
 
 def run_regencies(session: Session, user: User, run_id: int) -> list[tuple[str, str]]:
-    """(code, name) of the regencies in the run, in the user's area, for the filter."""
-    codes = (
-        select(SelectionItem.regency_code).where(SelectionItem.run_id == run_id, item_scope(user)).distinct()
+    """(code, name) of the regencies in the run, in the user's area, for the filter: one probe of the
+    (run, regency) index per regency rather than a pass over the run's rows."""
+    present = (
+        select(SelectionItem.id)
+        .where(SelectionItem.run_id == run_id, SelectionItem.regency_code == Regency.code, item_scope(user))
+        .exists()
     )
-    return list(
-        session.execute(
-            select(Regency.code, Regency.name).where(Regency.code.in_(codes)).order_by(Regency.name)
-        )
-    )
+    return list(session.execute(select(Regency.code, Regency.name).where(present).order_by(Regency.name)))
 
 
 # --- comparing two runs ---------------------------------------------------------------------------------

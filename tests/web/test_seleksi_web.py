@@ -110,4 +110,9 @@ def test_a_dinas_reads_only_its_regency_of_a_published_selection(client, session
         .count("SD Negeri 1 Alor")
         == 0
     )
+    found = client.get(f"/revitalisasi/seleksi/{published.id}?q={proposals[1].school.npsn}").get_data(as_text=True)
+    assert "SD Negeri 6 Kupang" in found and "SD Negeri 5 Kupang" not in found
+    by_name = client.get(f"/revitalisasi/seleksi/{published.id}?q=negeri+5").get_data(as_text=True)
+    assert "SD Negeri 5 Kupang" in by_name and "SD Negeri 6 Kupang" not in by_name
+    assert '<option value="53.05"' not in page and '<option value="53.71"' in page  # regencies of the area
     assert client.get("/revitalisasi/seleksi/parameter/2026").status_code == 403
