@@ -12,6 +12,7 @@ from spmp.accounts.models import NATIONAL_ROLES, Role, User
 from spmp.revitalisasi.selection_models import SelectionItem, SelectionRun
 
 REGIONAL_READERS = (Role.BPMP_STAFF, Role.BPMP_HEAD, Role.DINAS_PROVINCE, Role.DINAS_REGENCY)
+SELECTION_ROLES = (*NATIONAL_ROLES, *REGIONAL_READERS)  # who may open the selection pages (the menu entry)
 
 
 def can_set_params(user: User) -> bool:

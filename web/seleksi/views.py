@@ -7,11 +7,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from spmp import clock
-from spmp.accounts.models import NATIONAL_ROLES, Role
 from spmp.revitalisasi import selection_queries as queries
 from spmp.revitalisasi import selection_runs as runs
 from spmp.revitalisasi.selection import CRITERIA, CRITERION_LABELS, fmt, rupiah
 from spmp.revitalisasi.selection_permissions import (
+    SELECTION_ROLES,
     can_open_selection,
     can_publish,
     can_read_run,
@@ -25,10 +25,7 @@ from web.navigation import EXTRA_MENU
 from web.seleksi.forms import ParamsForm, PublishForm, RunForm
 
 bp = Blueprint("seleksi", __name__, template_folder="templates", url_prefix="/revitalisasi/seleksi")
-EXTRA_MENU.append(
-    ("seleksi.index", "Seleksi Revitalisasi", (*NATIONAL_ROLES, Role.BPMP_STAFF, Role.BPMP_HEAD,
-                                               Role.DINAS_PROVINCE, Role.DINAS_REGENCY))
-)  # fmt: skip
+EXTRA_MENU.append(("seleksi.index", "Seleksi Revitalisasi", SELECTION_ROLES))
 
 
 @bp.app_template_filter("angka")
