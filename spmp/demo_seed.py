@@ -146,6 +146,32 @@ def _seed_demo_work(session: Session) -> None:
     # The supervision visit is now a Widyaprada task (issue 12): tasks of each kind, in several states.
     seed_demo_tasks(session, school)
     _seed_demo_visits(session, widyaprada)
+    _seed_demo_obstacles(session, school)
+
+
+def _seed_demo_obstacles(session: Session, school: School) -> None:
+    """Two field obstacles on the demo school: one the school reported about its SPMI cycle, being handled
+    by BPMP staff; one the Kota Kupang Dinas reported, waiting for triage."""
+    from spmp.engine import fire
+    from spmp.engine.cases import CaseRecord
+    from spmp.engine.operations import assign_case
+    from spmp.kendala.operations import ObstacleInput, report_obstacle
+
+    def user(name):
+        return session.scalar(select(User).where(User.username == name))
+
+    cycle = session.scalar(
+        select(CaseRecord.id).where(CaseRecord.type_key == "spmi_cycle", CaseRecord.school_id == school.id)
+    )
+    handled = report_obstacle(session, user("operator"), ObstacleInput(
+        school.id, "internet", "Sinyal hilang setiap sore; unggah bukti SPMI gagal berulang kali.",
+        about_case_id=cycle))  # fmt: skip
+    case = handled.case
+    assign_case(session, user("kepala"), case.id, case.version, assignee_user_id=user("staf").id)
+    fire(session, case.id, "triage", user("kepala"), case.version, inputs={"priority": "sedang"})
+    report_obstacle(session, user("dinas.kota"), ObstacleInput(
+        school.id, "listrik", "Daya listrik sekolah 900 W, belum cukup untuk panel interaktif (perlu 2.200 W).",
+        programme="digitalisasi"))  # fmt: skip
 
 
 def _seed_demo_visits(session: Session, widyaprada: User) -> None:
@@ -182,6 +208,7 @@ def _seed_demo_tasks(session: Session) -> None:
     from spmp import clock
     from spmp.engine.cases import CaseRecord
     from spmp.widyaprada import operations as tasks
+    from spmp.widyaprada.demo import DEMO_OVERRIDE
 
     head = session.scalar(select(User).where(User.username == "kepala"))
     widyaprada = session.scalar(select(User).where(User.username == "widyaprada"))
@@ -202,7 +229,8 @@ def _seed_demo_tasks(session: Session) -> None:
         planned_start=today, planned_end=today + timedelta(days=14), due_date=today + timedelta(days=21),
         school_ids=(school.id,), assignee_user_id=widyaprada.id))  # fmt: skip
     visit_day = (today + timedelta(days=1)).isoformat()
-    tasks.act(session, widyaprada, visit.id, "schedule", visit.case.version, inputs={"visit_date": visit_day})
+    tasks.act(session, widyaprada, visit.id, "schedule", visit.case.version,
+              inputs={"visit_date": visit_day, "override_reason": DEMO_OVERRIDE})  # fmt: skip
     tasks.create_task(session, head, tasks.TaskInput(
         kind="pemetaan_mutu", scope="regency", purpose="Pemetaan mutu Kota Kupang dari Rapor Pendidikan",
         planned_start=today - timedelta(days=30), planned_end=today - timedelta(days=5),

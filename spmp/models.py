@@ -5,6 +5,7 @@ from spmp.audit import AuditEvent  # noqa: F401
 from spmp.audit.seals import AuditNode, AuditPending, AuditSeal, AuditTreeHead  # noqa: F401
 from spmp.db import Base  # noqa: F401
 from spmp.engine.cases import CaseComment, CaseDeadline, CaseEvidence, CaseRecord  # noqa: F401
+from spmp.kendala.models import Obstacle  # noqa: F401
 from spmp.notifications.models import Notification, OutboxMessage, SchedulerLock  # noqa: F401
 from spmp.regions.models import Province, Regency, T3Entry, T3List, Unit, UnitCoverage  # noqa: F401
 from spmp.revitalisasi.models import (  # noqa: F401

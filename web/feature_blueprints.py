@@ -2,6 +2,7 @@
 create_app() unchanged when a feature is added."""
 
 from web.caseload.views import bp as caseload_bp
+from web.kendala.views import bp as kendala_bp
 from web.notifications.views import bp as notifications_bp
 from web.notifications.views import unread_count_processor
 from web.revitalisasi.views import bp as revitalisasi_bp
@@ -23,6 +24,7 @@ def register(app) -> None:
         widyaprada_bp,
         revitalisasi_bp,
         seleksi_bp,
+        kendala_bp,
     ):
         app.register_blueprint(blueprint)
     app.context_processor(unread_count_processor)

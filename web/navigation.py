@@ -16,6 +16,7 @@ MENU: list[tuple[str, str, tuple[Role, ...] | None]] = [
     ("caseload.workload", "Beban Kerja", (Role.BPMP_STAFF, Role.BPMP_HEAD, Role.PUSAT, Role.ADMIN)),
     ("admin.users", "Pengguna", (Role.ADMIN,)),
     ("admin.units", "Unit B/BPMP", (Role.ADMIN,)),
+    ("admin.conflicts_page", "Konflik Kepentingan", (Role.ADMIN,)),
     ("admin.audit_status", "Log Audit", (Role.ADMIN,)),
 ]
 EXTRA_MENU: list[tuple[str, str, tuple[Role, ...] | None]] = []  # features append here

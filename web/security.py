@@ -13,6 +13,9 @@ CSP = (
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 
+# Pages that preview files kept in the browser (the offline report's photos) show them from blob: URLs.
+CSP_BLOB_IMAGES = CSP.replace("img-src 'self' data:", "img-src 'self' data: blob:")
+
 
 def is_safe_next(target: str | None) -> bool:
     """Accept only a local path: '/schools?x=1' yes; '//evil.com', '/\\evil.com', '/%09/evil.com' no."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spmp.db import Base, UTCDateTime
@@ -140,3 +140,39 @@ class SchoolAssignment(Base):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     school: Mapped[School] = relationship()
+
+
+# Why a Widyaprada may not be assigned to a school (recorded by an administrator).
+CONFLICT_KINDS = {
+    "former_school": "Bekas sekolah (pernah bertugas/mengajar di sana)",
+    "relative_school": "Sekolah kerabat",
+    "other": "Lainnya",
+}
+
+
+class ConflictOfInterest(Base):
+    """A conflict of interest between a person (a Widyaprada) and a school: they may not be made that
+    school's assignee anywhere (caseload, cases, tasks, visits). Removing one is audited."""
+
+    __tablename__ = "conflict_of_interest"
+    __table_args__ = (
+        UniqueConstraint("user_id", "school_id", name="uq_conflict_of_interest_user_school"),
+        CheckConstraint(f"kind IN ({', '.join(repr(k) for k in CONFLICT_KINDS)})", name="kind"),
+        Index("ix_conflict_of_interest_school", "school_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    school: Mapped[School] = relationship()
+    recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
+
+    @property
+    def kind_label(self) -> str:
+        return CONFLICT_KINDS.get(self.kind, self.kind)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from spmp import clock
 from spmp.access import school_scope, unit_provinces
-from spmp.accounts import throttle
+from spmp.accounts import conflicts, throttle
 from spmp.accounts.models import SCHOOL_ROLES, UNIT_ROLES, LoginThrottle, Role, SchoolAssignment, User
 from spmp.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
 from spmp.errors import Refusal
@@ -493,6 +493,7 @@ def assign_schools(session: Session, actor: User, user: User, npsns: list[str]) 
             + (f" (dan {len(missing) - 20} lainnya)" if len(missing) > 20 else ""),
             "npsns",
         )
+    conflicts.check_no_conflict(session, user.id, found.values())
     already = set(
         session.scalars(select(SchoolAssignment.school_id).where(SchoolAssignment.user_id == user.id))
     )

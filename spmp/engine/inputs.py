@@ -8,7 +8,8 @@ In the workflow YAML::
       - {name: result, label: Hasil, type: choice, choices: [baik, cukup, kurang]}
       - {name: score, label: Nilai, type: number, min: 0, max: 100}
 
-``type`` defaults to ``text`` (one line or more, at most ``max_length`` characters, default 2000). A date is
+``required: false`` makes an input optional (checked only when given, e.g. the reason to override a
+scheduling warning). ``type`` defaults to ``text`` (one line or more, at most ``max_length`` characters, default 2000). A date is
 ``tttt-bb-hh`` (what a browser's date field sends) between 2000 and 2100. Values are checked on the
 server whatever the page offered: ``besok`` or ``<script>`` is no date.
 """
@@ -39,6 +40,7 @@ class InputDef:
     choices: tuple[str, ...] = ()
     min: float | None = None
     max: float | None = None
+    required: bool = True
 
 
 def parse_date(text: str) -> date | None:
@@ -81,10 +83,11 @@ def problem(spec: InputDef, text: str) -> str | None:
 def inputs_problem(specs: tuple[InputDef, ...], values: Mapping[str, Any]) -> str | None:
     """The message refusing ``values`` for these inputs (missing ones first, then each invalid one, by
     label), or None when every input is present and valid."""
-    missing = [s.label for s in specs if values.get(s.name) in (None, "")]
+    missing = [s.label for s in specs if s.required and values.get(s.name) in (None, "")]
     if missing:
         return f"Isian wajib belum diisi: {', '.join(missing)}"
-    invalid = [f"{s.label} {why}" for s in specs if (why := problem(s, str(values[s.name]).strip()))]
+    given = [s for s in specs if values.get(s.name) not in (None, "")]
+    invalid = [f"{s.label} {why}" for s in given if (why := problem(s, str(values[s.name]).strip()))]
     return f"Isian tidak valid: {'; '.join(invalid)}" if invalid else None
 
 
@@ -95,7 +98,17 @@ def parse_spec(raw: Any, error) -> InputDef | None:
     if not isinstance(raw, dict):
         error(f"isian tidak sah {raw!r}")
         return None
-    unknown = set(raw) - {"name", "label", "type", "max_length", "choices", "min", "max", "__line__"}
+    unknown = set(raw) - {
+        "name",
+        "label",
+        "type",
+        "max_length",
+        "choices",
+        "min",
+        "max",
+        "required",
+        "__line__",
+    }
     if unknown:
         error(f"kunci isian tidak dikenal {sorted(unknown)!r}")
     kind = raw.get("type", "text")
@@ -116,8 +129,12 @@ def parse_spec(raw: Any, error) -> InputDef | None:
     if any(b is not None and (isinstance(b, bool) or not isinstance(b, int | float)) for b in bounds):
         error(f"isian {raw.get('name')!r}: min/max harus angka")
         return None
+    required = raw.get("required", True)
+    if not isinstance(required, bool):
+        error(f"isian {raw.get('name')!r}: required harus true atau false")
+        return None
     return InputDef(str(raw.get("name")), str(raw.get("label") or raw.get("name")), kind, max_length,
-                    tuple(choices), *bounds)  # fmt: skip
+                    tuple(choices), *bounds, required=required)  # fmt: skip
 
 
 def display(spec: InputDef, value: Any) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from spmp import audit, clock
 from spmp.access import can_see_school
+from spmp.accounts import conflicts
 from spmp.accounts.models import NATIONAL_ROLES, User
 from spmp.db import UTCDateTime
 from spmp.engine import deadlines, notify
@@ -75,6 +76,9 @@ def open_case(
     workflow = get_definition(type_key)
     _check_role(workflow.open_roles, user, f"membuka kasus {workflow.title}")
     province_code, regency_code, owning_unit = _subject_region(session, user, school_id, subject_unit_id)
+    refusal = conflicts.conflict_refusal(session, assignee_user_id, [school_id])
+    if refusal:
+        raise ActionRefused(f"Tidak dapat ditugaskan: {refusal}")
     now = clock.now()
     case = CaseRecord(
         type_key=workflow.key,
@@ -157,6 +161,27 @@ def assignable_users(session: Session, case: CaseRecord) -> list[User]:
     return list(session.scalars(query.order_by(User.role, User.full_name, User.id)))
 
 
+def case_school_ids(session: Session, case: CaseRecord) -> list[int]:
+    """The schools a case is about: its subject school and any its type registers (a group task's targets)."""
+    from spmp.engine.registry import CASE_SCHOOLS
+
+    extra = CASE_SCHOOLS.get(case.type_key)
+    ids = [case.school_id] if case.school_id is not None else []
+    return sorted({*ids, *(extra(session, case) if extra else [])})
+
+
+def check_assignee(session: Session, case: CaseRecord, assignee_user_id: int | None) -> None:
+    """Refuse an assignee who is not an active person of the owning unit or who has a recorded conflict of
+    interest with one of the case's schools (the message says which and why)."""
+    if assignee_user_id is None:
+        return
+    if assignee_user_id not in {u.id for u in assignable_users(session, case)}:
+        raise ActionRefused("Penanggung jawab harus pengguna aktif dari unit pemilik kasus")
+    refusal = conflicts.conflict_refusal(session, assignee_user_id, case_school_ids(session, case))
+    if refusal:
+        raise ActionRefused(f"Tidak dapat ditugaskan: {refusal}")
+
+
 def assign_case(
     session: Session,
     user: User,
@@ -170,10 +195,7 @@ def assign_case(
     """Change the assignee (a person or a unit, or nobody)."""
     case, workflow = _locked_case(session, user, case_id, seen_version)
     _check_role(workflow.assign_roles, user, "mengubah penanggung jawab kasus")
-    if assignee_user_id is not None and assignee_user_id not in {
-        u.id for u in assignable_users(session, case)
-    }:
-        raise ActionRefused("Penanggung jawab harus pengguna aktif dari unit pemilik kasus")
+    check_assignee(session, case, assignee_user_id)
     before = {"user_id": case.assignee_user_id, "unit_id": case.assignee_unit_id}
     _bump(session, case, {"assignee_user_id": assignee_user_id, "assignee_unit_id": assignee_unit_id})
     after = {"user_id": assignee_user_id, "unit_id": assignee_unit_id}

@@ -32,7 +32,8 @@ def case_scope(user: User) -> ColumnElement[bool]:
         assigned = select(SchoolAssignment.school_id).where(SchoolAssignment.user_id == user.id)
         return or_(CaseRecord.school_id.in_(assigned), CaseRecord.assignee_user_id == user.id)
     if role == Role.FACILITATOR:
-        return CaseRecord.assignee_user_id == user.id
+        # Assigned to them, or reported by them (a field obstacle they raised stays theirs to follow).
+        return or_(CaseRecord.assignee_user_id == user.id, CaseRecord.opened_by_id == user.id)
     if role in (Role.BPMP_STAFF, Role.BPMP_HEAD):
         return or_(
             CaseRecord.unit_id == user.unit_id, CaseRecord.province_code.in_(unit_provinces(user.unit_id))
@@ -71,7 +72,7 @@ def row_visible(sql: FastSQL, user: User, case: Any) -> bool:
     if role in (Role.SCHOOL_OPERATOR, Role.PRINCIPAL):
         return case.school_id is not None and case.school_id == user.school_id
     if role == Role.FACILITATOR:
-        return case.assignee_user_id == user.id
+        return user.id in (case.assignee_user_id, case.opened_by_id)
     if role == Role.WIDYAPRADA:
         if case.assignee_user_id == user.id:
             return True

@@ -127,3 +127,19 @@ def load_plugins() -> None:
     """Import every plugin module so that its guards and actions are registered."""
     for module in plugin_modules():
         importlib.import_module(module)
+
+
+CaseSchools = Callable[[Session, Any], "list[int]"]
+# The schools a case is about beyond its subject school (e.g. the target schools of a group task): the
+# conflict-of-interest check on assignment looks at all of them.
+CASE_SCHOOLS: dict[str, CaseSchools] = {}
+
+
+def case_schools(type_key: str) -> Callable[[CaseSchools], CaseSchools]:
+    """Register the function listing the extra schools of cases of ``type_key``."""
+
+    def register(fn: CaseSchools) -> CaseSchools:
+        CASE_SCHOOLS[type_key] = fn
+        return fn
+
+    return register

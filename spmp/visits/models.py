@@ -24,6 +24,7 @@ class Visit(Base):
             "(actual_start IS NULL) = (actual_end IS NULL) AND (actual_end IS NULL OR actual_end >= actual_start)",
             name="actual_period",
         ),
+        CheckConstraint("(cancelled_at IS NULL) = (cancel_reason IS NULL)", name="cancelled"),
         Index("ix_visit_widyaprada", "widyaprada_id", "planned_start"),
         Index("ix_visit_school", "school_id", "planned_start"),
         Index("ix_visit_unit", "unit_id", "planned_start"),
@@ -45,9 +46,17 @@ class Visit(Base):
     override_reason: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A cancelled visit stays on record (with who, when and why) but leaves the calendar and its warnings.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
     school: Mapped[School] = relationship()
     widyaprada: Mapped[User] = relationship(foreign_keys=[widyaprada_id])
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
     @property
     def start(self) -> date:

@@ -7,21 +7,28 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from spmp import audit, clock
-from spmp.accounts.models import User
+from spmp.accounts.conflicts import conflict_refusal
+from spmp.accounts.models import Role, User
 from spmp.engine.calendar import holiday_name, is_cuti_bersama
 from spmp.engine.cases import CaseRecord
 from spmp.engine.errors import ActionRefused
 from spmp.schools.models import School
 from spmp.spme.models import VISIT_KINDS, AccreditationVisit, ExternalVisit
 from spmp.visits.models import SchoolHoliday, Visit
-from spmp.visits.permissions import can_manage_school_holidays, can_plan_visit, can_record_actual
+from spmp.visits.permissions import (
+    can_cancel_visit,
+    can_manage_school_holidays,
+    can_plan_visit,
+    can_record_actual,
+)
 from spmp.widyaprada.models import WidyapradaTask, WidyapradaTaskSchool
 
 MAX_TRIP_DAYS = 31
+MAX_REASON = 2000
 
 
 class VisitRefused(ActionRefused):
@@ -56,19 +63,31 @@ def _fmt(day: date) -> str:
 
 
 def _overlapping(start: date, end: date):
+    """Visits on the calendar (not cancelled) that overlap ``start``..``end``."""
     return (
         func.coalesce(Visit.actual_start, Visit.planned_start) <= end,
         func.coalesce(Visit.actual_end, Visit.planned_end) >= start,
+        Visit.cancelled_at.is_(None),
     )
 
 
-def _same_school_week(session: Session, school_id: int, start: date, end: date, exclude_id) -> list[Warning]:
+def _other_than(exclude_id, exclude_case_id):
+    """Not the visit being moved, nor the visits of the case being scheduled (a task's own visits)."""
+    conditions = [Visit.id != (exclude_id or 0)]
+    if exclude_case_id is not None:
+        conditions.append(or_(Visit.case_id.is_(None), Visit.case_id != exclude_case_id))
+    return conditions
+
+
+def _same_school_week(
+    session: Session, school_id: int, start: date, end: date, exclude_id, exclude_case_id=None
+) -> list[Warning]:
     """Any other visit to the school in the same week(s), whatever its programme or kind."""
     week_start = start - timedelta(days=start.weekday())
     week_end = end + timedelta(days=6 - end.weekday())
     found = []
     visits = session.scalars(
-        select(Visit).where(Visit.school_id == school_id, Visit.id != (exclude_id or 0),
+        select(Visit).where(Visit.school_id == school_id, *_other_than(exclude_id, exclude_case_id),
                             *_overlapping(week_start, week_end)).order_by(Visit.planned_start)
     )  # fmt: skip
     for other in visits:
@@ -80,7 +99,7 @@ def _same_school_week(session: Session, school_id: int, start: date, end: date, 
     ):
         found.append(f"{VISIT_KINDS.get(kind, kind)} {_fmt(day)}")
     for day, name in session.execute(
-        _scheduled_tasks(week_start, week_end)
+        _scheduled_tasks(week_start, week_end, exclude_case_id)
         .join(WidyapradaTaskSchool, WidyapradaTaskSchool.task_id == WidyapradaTask.id)
         .where(WidyapradaTaskSchool.school_id == school_id)
         .add_columns(User.full_name)
@@ -98,25 +117,29 @@ def _same_school_week(session: Session, school_id: int, start: date, end: date, 
             for text in found]  # fmt: skip
 
 
-def _scheduled_tasks(start: date, end: date):
+def _scheduled_tasks(start: date, end: date, exclude_case_id=None):
     """Widyaprada tasks given a visit date (``Jadwalkan``) in ``start``..``end``, not cancelled, and
     without a visit of their own on the calendar (that one is counted as a visit)."""
-    has_visit = select(Visit.id).where(Visit.case_id == WidyapradaTask.case_id).exists()
-    return (
+    has_visit = (
+        select(Visit.id).where(Visit.case_id == WidyapradaTask.case_id, Visit.cancelled_at.is_(None)).exists()
+    )
+    query = (
         select(WidyapradaTask.visit_date)
         .join(CaseRecord, CaseRecord.id == WidyapradaTask.case_id)
         .where(WidyapradaTask.visit_date.between(start, end), CaseRecord.state != "dibatalkan", ~has_visit)
     )
+    return query if exclude_case_id is None else query.where(WidyapradaTask.case_id != exclude_case_id)
 
 
 def _widyaprada_booked(
-    session: Session, widyaprada_id: int, start: date, end: date, exclude_id
+    session: Session, widyaprada_id: int, start: date, end: date, exclude_id, exclude_case_id=None
 ) -> list[Warning]:
     visits = session.scalars(
-        select(Visit).where(Visit.widyaprada_id == widyaprada_id, Visit.id != (exclude_id or 0),
+        select(Visit).where(Visit.widyaprada_id == widyaprada_id, *_other_than(exclude_id, exclude_case_id),
                             *_overlapping(start, end)).order_by(Visit.planned_start)
     )  # fmt: skip
-    tasks = session.execute(_scheduled_tasks(start, end).where(CaseRecord.assignee_user_id == widyaprada_id)
+    tasks = session.execute(_scheduled_tasks(start, end, exclude_case_id)
+                            .where(CaseRecord.assignee_user_id == widyaprada_id)
                             .add_columns(CaseRecord.title))  # fmt: skip
     booked = [Warning("widyaprada_booked", f"Widyaprada sudah terjadwal pada {_fmt(day)}: {title}.")
               for day, title in tasks]  # fmt: skip
@@ -153,19 +176,45 @@ def _school_holidays(session: Session, province_code: str, start: date, end: dat
 def visit_warnings(
     session: Session,
     *,
-    school: School,
+    school: School | None,
     widyaprada_id: int,
     start: date,
     end: date,
     exclude_id: int | None = None,
+    exclude_case_id: int | None = None,
+    province_code: str | None = None,
 ) -> list[Warning]:
-    """Every reason against visiting ``school`` from ``start`` to ``end`` (inclusive)."""
+    """Every reason against visiting ``school`` from ``start`` to ``end`` (inclusive). Without a school (a
+    regency's mapping) only the Widyaprada's bookings and the holidays of ``province_code`` count."""
+    same_school = (
+        _same_school_week(session, school.id, start, end, exclude_id, exclude_case_id) if school else []
+    )
+    province_code = school.province_code if school else province_code
     return [
-        *_same_school_week(session, school.id, start, end, exclude_id),
-        *_widyaprada_booked(session, widyaprada_id, start, end, exclude_id),
+        *same_school,
+        *_widyaprada_booked(session, widyaprada_id, start, end, exclude_id, exclude_case_id),
         *_holidays(start, end),
-        *_school_holidays(session, school.province_code, start, end),
+        *(_school_holidays(session, province_code, start, end) if province_code else []),
     ]
+
+
+def case_visit_warnings(
+    session: Session,
+    *,
+    case_id: int,
+    schools: list[School],
+    province_code: str | None,
+    widyaprada_id: int,
+    day: date,
+) -> list[Warning]:
+    """The warnings against visiting the schools of a case (a Widyaprada task) on ``day``; the case's own
+    visits and booking do not count against it. Each message once."""
+    found: dict[str, Warning] = {}
+    for school in schools or [None]:
+        for warning in visit_warnings(session, school=school, widyaprada_id=widyaprada_id, start=day, end=day,
+                                      exclude_case_id=case_id, province_code=province_code):  # fmt: skip
+            found.setdefault(warning.message, warning)
+    return list(found.values())
 
 
 def _check_period(start: date, end: date) -> None:
@@ -192,29 +241,144 @@ def plan_visit(
     school = session.get(School, school_id)
     if school is None or not can_plan_visit(session, actor, widyaprada, school_id):
         raise VisitRefused("Anda tidak dapat merencanakan kunjungan Widyaprada ini ke sekolah ini.")
+    refusal = conflict_refusal(session, widyaprada.id, [school.id])
+    if refusal:
+        raise VisitRefused(f"Tidak dapat ditugaskan: {refusal}")
     purpose = (purpose or "").strip()
     if not purpose or len(purpose) > 300:
         raise VisitRefused("Tujuan kunjungan wajib diisi (paling banyak 300 karakter).")
     _check_period(start, end)
     warnings = visit_warnings(session, school=school, widyaprada_id=widyaprada.id, start=start, end=end)
-    override_reason = (override_reason or "").strip() or None
-    if warnings and not override_reason:
-        raise VisitClash(warnings)
-    visit = Visit(
-        school_id=school.id, widyaprada_id=widyaprada.id, unit_id=widyaprada.unit_id, case_id=case_id,
-        purpose=purpose, planned_start=start, planned_end=end,
-        warnings=json.dumps([asdict(w) for w in warnings], ensure_ascii=False) if warnings else None,
-        override_reason=override_reason if warnings else None, created_by_id=actor.id, created_at=clock.now(),
-    )  # fmt: skip
+    override_reason = _override(warnings, override_reason)
+    visit = Visit(school_id=school.id, widyaprada_id=widyaprada.id, unit_id=widyaprada.unit_id, case_id=case_id,
+                  purpose=purpose, created_by_id=actor.id, created_at=clock.now())  # fmt: skip
     session.add(visit)
+    return _book(session, actor, visit, start, end, warnings, override_reason)
+
+
+def _override(warnings: list[Warning], reason: str | None) -> str | None:
+    """The reason to go ahead despite ``warnings`` (VisitClash when there are warnings and no reason)."""
+    reason = (reason or "").strip() or None
+    if warnings and not reason:
+        raise VisitClash(warnings)
+    if reason and len(reason) > MAX_REASON:
+        raise VisitRefused(f"Alasan paling banyak {MAX_REASON} karakter.")
+    return reason if warnings else None
+
+
+def _book(session: Session, actor: User, visit: Visit, start: date, end: date, warnings, reason) -> Visit:
+    """Put ``visit`` on ``start``..``end`` with the warnings overridden (if any), and audit it: planned,
+    planned over warnings, or moved."""
+    moved = visit.id is not None
+    before = {"planned_start": visit.planned_start, "planned_end": visit.planned_end} if moved else None
+    visit.planned_start, visit.planned_end = start, end
+    visit.warnings = json.dumps([asdict(w) for w in warnings], ensure_ascii=False) if warnings else None
+    visit.override_reason = reason
     session.flush()
-    changes = {"visit_id": visit.id, "school_id": school.id, "widyaprada_id": widyaprada.id,
+    changes = {"visit_id": visit.id, "school_id": visit.school_id, "widyaprada_id": visit.widyaprada_id,
                "planned_start": start, "planned_end": end}  # fmt: skip
+    if before:
+        changes["before"] = before
     if warnings:
         changes["warnings"] = [w.code for w in warnings]
-    audit.append(session, action="visit_override" if warnings else "visit_plan", actor_id=actor.id,
-                 case_id=case_id, reason=visit.override_reason, changes=changes)  # fmt: skip
+    action = "visit_override" if warnings else ("visit_move" if moved else "visit_plan")
+    audit.append(
+        session, action=action, actor_id=actor.id, case_id=visit.case_id, reason=reason, changes=changes
+    )
     return visit
+
+
+def case_visits(session: Session, case_id: int) -> list[Visit]:
+    """The visits on the calendar (not cancelled) that serve a case, by school."""
+    query = select(Visit).where(Visit.case_id == case_id, Visit.cancelled_at.is_(None))
+    return list(session.scalars(query.order_by(Visit.school_id, Visit.id)))
+
+
+def book_case_visits(
+    session: Session, actor: User, *, case_id: int, widyaprada: User, schools: list[School],
+    province_code: str | None, day: date, purpose: str, override_reason: str | None = None,
+) -> list[Visit]:  # fmt: skip
+    """Put a case's visit (one per school; none for a regency) on the calendar on ``day``, or move the ones
+    it has: the same warnings as planning a visit (the case's own visits aside), overridden only with a
+    reason (VisitClash otherwise), stored on each visit and audited."""
+    warnings = case_visit_warnings(session, case_id=case_id, schools=schools, province_code=province_code,
+                                   widyaprada_id=widyaprada.id, day=day)  # fmt: skip
+    reason = _override(warnings, override_reason)
+    existing = {v.school_id: v for v in case_visits(session, case_id)}
+    booked = []
+    for school in schools:
+        if not can_plan_visit(session, actor, widyaprada, school.id):
+            raise VisitRefused(f"Anda tidak dapat merencanakan kunjungan Widyaprada ini ke {school.name}.")
+        visit = existing.get(school.id)
+        if visit is None or visit.widyaprada_id != widyaprada.id:
+            if visit is not None:  # the task changed hands: the old person's trip is off
+                _cancel(session, actor, visit, "Tugas dialihkan ke Widyaprada lain")
+            visit = Visit(school_id=school.id, widyaprada_id=widyaprada.id, unit_id=widyaprada.unit_id,
+                          case_id=case_id, purpose=purpose[:300], created_by_id=actor.id, created_at=clock.now())  # fmt: skip
+            session.add(visit)
+        booked.append(_book(session, actor, visit, day, day, warnings, reason))
+    return booked
+
+
+def _cancel(session: Session, actor: User, visit: Visit, reason: str) -> None:
+    visit.cancelled_at, visit.cancelled_by_id, visit.cancel_reason = clock.now(), actor.id, reason
+    session.flush()
+    audit.append(session, action="visit_cancel", actor_id=actor.id, case_id=visit.case_id, reason=reason,
+                 changes={"visit_id": visit.id, "school_id": visit.school_id, "widyaprada_id": visit.widyaprada_id,
+                          "planned_start": visit.planned_start, "planned_end": visit.planned_end})  # fmt: skip
+
+
+def cancel_case_visits(session: Session, actor: User, case_id: int, reason: str) -> int:
+    """Take a cancelled case's visits off the calendar. The case's own notice tells its assignee and its
+    school; the other schools of a group task are told here."""
+    case_school = session.scalar(select(CaseRecord.school_id).where(CaseRecord.id == case_id))
+    visits = case_visits(session, case_id)
+    for visit in visits:
+        _cancel(session, actor, visit, reason)
+        if visit.school_id != case_school:
+            _tell_cancelled(session, actor, visit, widyaprada_too=False)
+    return len(visits)
+
+
+def cancel_visit(session: Session, actor: User, visit: Visit, reason: str) -> Visit:
+    """Cancel a planned visit with a reason (audited); the Widyaprada (when someone else cancels) and the
+    school's operator and principal are told. A task's visit is cancelled or moved from its task."""
+    if not can_cancel_visit(actor, visit):
+        raise VisitRefused("Anda tidak dapat membatalkan kunjungan ini.")
+    if visit.is_cancelled:
+        raise VisitRefused("Kunjungan ini sudah dibatalkan.")
+    if visit.case_id is not None and session.scalar(
+        select(WidyapradaTask.id).where(WidyapradaTask.case_id == visit.case_id)
+    ):
+        raise VisitRefused(
+            "Kunjungan ini bagian dari tugas Widyaprada: batalkan tugasnya atau ubah jadwalnya di halaman tugas."
+        )
+    reason = (reason or "").strip()
+    if not reason or len(reason) > MAX_REASON:
+        raise VisitRefused(f"Alasan pembatalan wajib diisi (paling banyak {MAX_REASON} karakter).")
+    _cancel(session, actor, visit, reason)
+    _tell_cancelled(session, actor, visit)
+    return visit
+
+
+def _tell_cancelled(session: Session, actor: User, visit: Visit, widyaprada_too: bool = True) -> None:
+    from spmp.notifications.operations import notify
+
+    school = visit.school
+    title = f"Kunjungan dibatalkan: {school.name} {_fmt(visit.planned_start)}"[:200]
+    body = (
+        f"{actor.full_name} membatalkan kunjungan Widyaprada {visit.widyaprada.full_name} ke {school.name} "
+        f"(NPSN {school.npsn}) pada {_fmt(visit.planned_start)} s.d. {_fmt(visit.planned_end)}.\n"
+        f"Alasan: {visit.cancel_reason}"
+    )
+    people = session.scalars(
+        select(User).where(User.school_id == school.id, User.is_active.is_(True),
+                           User.role.in_([Role.SCHOOL_OPERATOR.value, Role.PRINCIPAL.value]))
+    ).all()  # fmt: skip
+    if widyaprada_too and visit.widyaprada_id != actor.id:
+        people = [visit.widyaprada, *people]
+    for person in people:
+        notify(session, person, "info", title, body, visit.cancelled_at, case_id=visit.case_id)
 
 
 def record_actual(session: Session, actor: User, visit: Visit, *, start: date, end: date) -> Visit:
@@ -261,7 +425,7 @@ def visits_between(
     session: Session, start: date, end: date, *, widyaprada_id=None, unit_id=None
 ) -> list[Visit]:
     """Visits overlapping ``start``..``end`` of one Widyaprada or one unit, in date order."""
-    query = select(Visit).where(*_overlapping(start, end))
+    query = select(Visit).where(*_overlapping(start, end))  # cancelled visits are off the calendar
     if widyaprada_id is not None:
         query = query.where(Visit.widyaprada_id == widyaprada_id)
     if unit_id is not None:

@@ -43,6 +43,11 @@ def can_record_actual(user: User, visit) -> bool:
     return user.role in UNIT_PLANNERS and user.unit_id == visit.unit_id
 
 
+def can_cancel_visit(user: User, visit) -> bool:
+    """Whoever may record the visit's dates may cancel it: the Widyaprada, the unit's staff and head."""
+    return can_record_actual(user, visit) and visit.cancelled_at is None
+
+
 def can_manage_school_holidays(user: User) -> bool:
     return user.role == Role.ADMIN
 

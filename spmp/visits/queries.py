@@ -47,9 +47,11 @@ def visible_visits(user: User, *, widyaprada_id: int | None = None) -> Select:
 
 
 def in_period(query: Select, start: date, end: date) -> Select:
+    """The visits of ``query`` on the calendar in ``start``..``end`` (a cancelled visit is off it)."""
     return query.where(
         func.coalesce(Visit.actual_start, Visit.planned_start) <= end,
         func.coalesce(Visit.actual_end, Visit.planned_end) >= start,
+        Visit.cancelled_at.is_(None),
     ).order_by(Visit.planned_start, Visit.id)
 
 

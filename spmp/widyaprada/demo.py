@@ -14,6 +14,9 @@ from spmp.engine.cases import CaseRecord
 from spmp.schools.models import School
 from spmp.widyaprada import operations as ops
 
+# Demo dates are relative to today: a calendar warning (a holiday, another demo visit) is overridden.
+DEMO_OVERRIDE = "Contoh data: jadwal disepakati dengan sekolah"
+
 
 def _user(session: Session, username: str) -> User:
     return session.scalar(select(User).where(User.username == username))
@@ -62,7 +65,7 @@ def seed_demo_tasks(session: Session, school: School) -> list:
     done = task("pendampingan", "school", "Pendampingan PBD: refleksi akar masalah literasi", [school.id],
                 linked=cycle_case)  # fmt: skip
     ops.act(session, wp, done.id, "schedule", _version(session, done),
-            inputs={"visit_date": (today + timedelta(days=1)).isoformat()})  # fmt: skip
+            inputs={"visit_date": (today + timedelta(days=1)).isoformat(), "override_reason": DEMO_OVERRIDE})  # fmt: skip
     report = ops.ReportInput(
         "Sekolah sudah memilih indikator literasi; akar masalah belum didukung data asesmen kelas.",
         "Gunakan hasil asesmen diagnostik kelas 1-3 untuk refleksi; libatkan guru kelas awal.",
@@ -74,7 +77,7 @@ def seed_demo_tasks(session: Session, school: School) -> list:
     ops.act(session, head, done.id, "approve", _version(session, done))
     review = task("supervisi", "school", "Supervisi manajerial: pengelolaan BOSP", [others[-1]])
     ops.act(session, wp, review.id, "schedule", _version(session, review),
-            inputs={"visit_date": today.isoformat()})  # fmt: skip
+            inputs={"visit_date": today.isoformat(), "override_reason": DEMO_OVERRIDE})  # fmt: skip
     ops.save_report(session, wp, review.id, 0, ops.ReportInput("RKAS belum memuat kegiatan PBD.",
                     "Selaraskan RKAS dengan kegiatan Benahi.",
                     (ops.FollowUpInput(others[-1], "Revisi RKAS sesuai kegiatan PBD"),)))  # fmt: skip

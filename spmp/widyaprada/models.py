@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spmp.accounts.models import User
@@ -91,6 +91,7 @@ class WidyapradaTask(Base):
     follow_ups: Mapped[list[FollowUpAction]] = relationship(
         back_populates="task", order_by="FollowUpAction.id", cascade="all, delete-orphan"
     )
+    photos: Mapped[list[ReportPhoto]] = relationship(order_by="ReportPhoto.id", cascade="all, delete-orphan")
 
     @property
     def kind_label(self) -> str:
@@ -151,3 +152,42 @@ class FollowUpAction(Base):
     @property
     def status_label(self) -> str:
         return FOLLOW_UP_STATUSES.get(self.status, self.status)
+
+
+class ReportPhoto(Base):
+    """A photo taken for the report (at the school, often offline), stored content-addressed like evidence.
+    Photos accumulate over the report's versions; ``report_version`` is the save that brought it."""
+
+    __tablename__ = "widyaprada_report_photo"
+    __table_args__ = (
+        CheckConstraint("size_bytes > 0", name="size"),
+        Index("ix_widyaprada_report_photo_task", "task_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("widyaprada_task.id", ondelete="CASCADE"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    report_version: Mapped[int] = mapped_column(Integer)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+
+
+class ReportReceipt(Base):
+    """One accepted report submission, by the key its draft carried (a draft made offline gets one key when
+    it is queued): the same draft sent again finds its receipt and writes nothing."""
+
+    __tablename__ = "widyaprada_report_receipt"
+    __table_args__ = (
+        UniqueConstraint("draft_key"),
+        Index("ix_widyaprada_report_receipt_task", "task_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("widyaprada_task.id", ondelete="CASCADE"))
+    draft_key: Mapped[str] = mapped_column(String(64))
+    report_version: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))

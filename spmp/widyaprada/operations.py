@@ -5,16 +5,18 @@ the session and the acting user, flushes and never commits."""
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from spmp import audit, clock
 from spmp.access import school_scope
+from spmp.accounts.conflicts import conflict_refusal
 from spmp.accounts.models import NATIONAL_ROLES, Role, User
 from spmp.engine import ActionRefused, CaseNotFound, fire, get_case, get_definition, open_case
 from spmp.engine.cases import CaseRecord
@@ -28,6 +30,8 @@ from spmp.widyaprada.models import (
     TASK_KINDS,
     TASK_SCOPES,
     FollowUpAction,
+    ReportPhoto,
+    ReportReceipt,
     WidyapradaTask,
     WidyapradaTaskSchool,
     task_weight,
@@ -37,6 +41,9 @@ WORKFLOW = "widyaprada_task"
 MAX_TEXT = 10_000
 MAX_GROUP_SCHOOLS = 200
 REPORT_STATES = ("terjadwal", "dikembalikan")
+MAX_PHOTOS = 20
+PHOTO_TYPES = ("image/jpeg", "image/png")
+DRAFT_KEY = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 
 class TaskInputError(ActionRefused):
@@ -48,7 +55,24 @@ class TaskInputError(ActionRefused):
 
 
 class StaleReportError(ActionRefused):
-    """The report was saved elsewhere since this copy was loaded (e.g. an offline draft sent twice)."""
+    """The report was saved elsewhere (version ``current``) since this copy was loaded at ``seen``."""
+
+    def __init__(self, current: int, seen: int) -> None:
+        super().__init__(
+            f"Laporan sudah disimpan di tempat lain (versi {current}, formulir ini versi {seen}); "
+            "muat ulang halaman laporan"
+        )
+        self.current, self.seen = current, seen
+
+
+class DuplicateReportError(ActionRefused):
+    """This draft (its key) was already received: nothing is written a second time."""
+
+    def __init__(self, receipt: ReportReceipt) -> None:
+        super().__init__(
+            f"Laporan ini sudah diterima sebelumnya (versi {receipt.report_version}); tidak disimpan dua kali"
+        )
+        self.receipt = receipt
 
 
 @dataclass(frozen=True)
@@ -176,10 +200,13 @@ def create_task(session: Session, user: User, data: TaskInput, reason: str | Non
 
 
 def _assign_new(session: Session, user: User, case: CaseRecord, assignee_id: int, reason: str | None) -> None:
-    from spmp.engine.operations import assign_case, assignable_users
+    from spmp.engine.operations import assign_case, assignable_users, case_school_ids
 
     if assignee_id not in {u.id for u in assignable_users(session, case)}:
         raise TaskInputError("assignee_user_id", "Penanggung jawab harus Widyaprada atau staf aktif unit ini")
+    refusal = conflict_refusal(session, assignee_id, case_school_ids(session, case))
+    if refusal:
+        raise TaskInputError("assignee_user_id", f"Tidak dapat ditugaskan: {refusal}")
     if user.role == Role.WIDYAPRADA:
         # The Widyaprada takes their own task: no hand-off, so no notice; the audit records it.
         case.assignee_user_id = assignee_id
@@ -280,34 +307,52 @@ class FollowUpInput:
 
 
 @dataclass(frozen=True)
+class PhotoInput:
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class ReportInput:
     findings: str
     recommendations: str
     follow_ups: tuple[FollowUpInput, ...] = field(default_factory=tuple)
+    photos: tuple[PhotoInput, ...] = field(default_factory=tuple)
+    # The key of the draft this copy comes from (one per draft, made when it is queued): sent twice, it
+    # is received once.
+    draft_key: str | None = None
 
 
 def save_report(
-    session: Session, user: User, task_id: int, seen_report_version: int, data: ReportInput
-) -> WidyapradaTask:
+    session: Session, user: User, task_id: int, seen_report_version: int, data: ReportInput,
+    photo_root: Path | None = None, policy: EvidencePolicy | None = None,
+) -> WidyapradaTask:  # fmt: skip
     """Save the report (a draft until "Serahkan laporan"). ``seen_report_version`` is the version the form
-    was loaded with: a stale or repeated save is refused, so an offline copy sent twice writes once."""
+    was loaded with and ``data.draft_key`` the draft's key: a draft already received is refused with
+    DuplicateReportError, a copy older than the saved report with StaleReportError; neither writes."""
     task = get_task(session, user, task_id)
     case = task.case
     allowed = permissions.report_refusal(user, case, task)
     if allowed:
         raise ActionRefused(allowed)
-    if seen_report_version != task.report_version:
-        raise StaleReportError(
-            f"Laporan sudah disimpan di tempat lain (versi {task.report_version}, formulir ini versi "
-            f"{seen_report_version}); muat ulang halaman laporan"
-        )
+    key = _draft_key(data.draft_key)
+    _refuse_repeat(session, task, key, seen_report_version)
     findings = _text("findings", "Temuan", data.findings)
     recommendations = _text("recommendations", "Rekomendasi", data.recommendations)
     follow_ups = _follow_ups(task, data.follow_ups)
+    photos = _checked_photos(task, data.photos, policy or EvidencePolicy())
+    _claim_version(session, task, key, seen_report_version)
     now = clock.now()
     task.findings, task.recommendations = findings, recommendations
-    task.report_version += 1
     task.report_saved_at, task.report_saved_by_id = now, user.id
+    if key:
+        session.add(ReportReceipt(task_id=task.id, draft_key=key, report_version=task.report_version,
+                                  received_at=now, user_id=user.id))  # fmt: skip
+    for filename, content, media_type in photos:
+        task.photos.append(ReportPhoto(sha256=write_blob(photo_root, content), filename=filename,
+                                       media_type=media_type, size_bytes=len(content),
+                                       report_version=task.report_version, uploaded_at=now,
+                                       uploaded_by_id=user.id))  # fmt: skip
     for old in [f for f in task.follow_ups if f.published_at is None]:
         task.follow_ups.remove(old)
     for item in follow_ups:
@@ -317,9 +362,67 @@ def save_report(
     digest = hashlib.sha256(f"{findings}\n{recommendations}".encode()).hexdigest()
     audit.append(session, action="report", actor_id=user.id, case_id=case.id, from_state=case.state,
                  to_state=case.state, occurred_at=now,
-                 changes={"report_version": task.report_version, "sha256": digest,
-                          "follow_ups": len(follow_ups)})  # fmt: skip
+                 changes={"report_version": task.report_version, "sha256": digest, "follow_ups": len(follow_ups),
+                          "photos": [p.sha256 for p in task.photos if p.report_version == task.report_version],
+                          "draft_key": key})  # fmt: skip
     return task
+
+
+def _draft_key(value: str | None) -> str | None:
+    value = (value or "").strip()
+    if value and not DRAFT_KEY.fullmatch(value):
+        raise TaskInputError("draft_key", "Kunci draf laporan tidak sah; muat ulang halaman laporan")
+    return value or None
+
+
+def _receipt(session: Session, key: str | None) -> ReportReceipt | None:
+    if key is None:
+        return None
+    return session.scalar(select(ReportReceipt).where(ReportReceipt.draft_key == key))
+
+
+def _refuse_repeat(session: Session, task: WidyapradaTask, key: str | None, seen: int) -> None:
+    receipt = _receipt(session, key)
+    if receipt is not None:
+        if receipt.task_id != task.id:
+            raise TaskInputError(
+                "draft_key", "Kunci draf ini milik laporan tugas lain; muat ulang halaman laporan"
+            )
+        raise DuplicateReportError(receipt)
+    if seen != task.report_version:
+        raise StaleReportError(task.report_version, seen)
+
+
+def _claim_version(session: Session, task: WidyapradaTask, key: str | None, seen: int) -> None:
+    """Raise the report version from ``seen`` with a guarded UPDATE: of two copies saved at once only one
+    wins (the other waits for it on PostgreSQL, then finds its receipt or the new version)."""
+    claimed = session.execute(
+        update(WidyapradaTask)
+        .where(WidyapradaTask.id == task.id, WidyapradaTask.report_version == seen)
+        .values(report_version=seen + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        session.expire(task, ["report_version"])
+        _refuse_repeat(session, task, key, seen)
+    task.report_version = seen + 1
+
+
+def _checked_photos(task: WidyapradaTask, photos, policy: EvidencePolicy) -> list[tuple[str, bytes, str]]:
+    photos = [p for p in photos if p.data]
+    if len(task.photos) + len(photos) > MAX_PHOTOS:
+        raise TaskInputError("photos", f"Paling banyak {MAX_PHOTOS} foto untuk satu laporan")
+    checked = []
+    for number, photo in enumerate(photos, start=1):
+        name = Path((photo.filename or "foto.jpg").replace("\\", "/")).name[:255] or "foto.jpg"
+        try:
+            media_type = check_file(name, photo.data, policy)
+        except ActionRefused as exc:
+            raise TaskInputError("photos", f"Foto {number} ({name}): {exc}") from None
+        if media_type not in PHOTO_TYPES:
+            raise TaskInputError("photos", f"Foto {number} ({name}): hanya foto JPEG atau PNG")
+        checked.append((name, photo.data, media_type))
+    return checked
 
 
 def report_schools(session: Session, task: WidyapradaTask) -> list[School]:
@@ -367,7 +470,7 @@ def publish_follow_ups(session: Session, task: WidyapradaTask, case, now: dateti
             "dapat dilihat pada halaman Tindak Lanjut; tandai selesai dengan bukti setelah dikerjakan."
         )
         for person in _school_people(session, school_id):
-            notify(session, person, "case", title, body, now, case_id=None)
+            notify(session, person, "info", title, body, now, case_id=None)
     return len(pending)
 
 

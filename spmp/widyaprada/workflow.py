@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from spmp.engine.registry import ActionContext, GuardContext, action, guard
-from spmp.widyaprada.models import WidyapradaTask
+from spmp.engine.registry import ActionContext, GuardContext, action, case_schools, guard
+from spmp.widyaprada.models import WidyapradaTask, WidyapradaTaskSchool
 
 MAX_DAYS_AHEAD = 400  # a visit is planned within about a year
 
@@ -56,15 +56,64 @@ def has_report(ctx: GuardContext) -> str | None:
     return None
 
 
+def _visit_plan(ctx, task: WidyapradaTask):
+    """Who visits which schools for this task (its assignee; no school for a regency's mapping)."""
+    from spmp.accounts.models import User
+
+    widyaprada = ctx.session.get(User, ctx.case.assignee_user_id) if ctx.case.assignee_user_id else None
+    province = task.target_regency.province_code if task.target_regency else ctx.case.province_code
+    return widyaprada, list(task.schools), province
+
+
+@guard("wp_visit_clear")
+def visit_clear(ctx: GuardContext) -> str | None:
+    """The calendar's warnings (the same school visited that week, the Widyaprada booked that day, a
+    holiday or cuti bersama, a school holiday) refuse the date, with each reason, unless the scheduler
+    gives a reason to go ahead (``override_reason``), which is stored on the visit and audited."""
+    day = parse_visit_date(ctx.inputs.get("visit_date"))
+    task = task_of(ctx)
+    if day is None or task is None or (ctx.inputs.get("override_reason") or "").strip():
+        return None
+    widyaprada, schools, province = _visit_plan(ctx, task)
+    if widyaprada is None:
+        return None  # has_assignee says so
+    from spmp.visits.operations import case_visit_warnings
+
+    warnings = case_visit_warnings(ctx.session, case_id=ctx.case.id, schools=schools, province_code=province,
+                                   widyaprada_id=widyaprada.id, day=day)  # fmt: skip
+    if not warnings:
+        return None
+    return ("Peringatan jadwal: " + " ".join(w.message for w in warnings)
+            + " Isi alasan tetap menjadwalkan untuk memakai tanggal ini, atau pilih tanggal lain.")  # fmt: skip
+
+
 @action("wp_store_visit_date")
 def store_visit_date(ctx: ActionContext) -> dict[str, Any] | None:
+    """Store the visit date and put the task's visit on the calendar (one per target school), or move it."""
+    from spmp.visits.operations import book_case_visits
+
     task = task_of(ctx)
     day = parse_visit_date(ctx.inputs.get("visit_date"))
     if task is None or day is None:
         return None
     before, task.visit_date = task.visit_date, day
     ctx.session.flush()
-    return {"visit_date": [before.isoformat() if before else None, day.isoformat()]}
+    widyaprada, schools, province = _visit_plan(ctx, task)
+    visits = book_case_visits(ctx.session, ctx.user, case_id=ctx.case.id, widyaprada=widyaprada, schools=schools,
+                              province_code=province, day=day, purpose=f"{task.kind_label}: {task.purpose}",
+                              override_reason=ctx.inputs.get("override_reason"))  # fmt: skip
+    return {"visit_date": [before.isoformat() if before else None, day.isoformat()],
+            "visit_ids": [v.id for v in visits]}  # fmt: skip
+
+
+@action("wp_cancel_visits")
+def cancel_visits(ctx: ActionContext) -> dict[str, Any] | None:
+    """A cancelled task's visits leave the calendar, with the task's reason."""
+    from spmp.visits.operations import cancel_case_visits
+
+    reason = (ctx.inputs.get("cancel_reason") or "").strip() or "Tugas dibatalkan"
+    cancelled = cancel_case_visits(ctx.session, ctx.user, ctx.case.id, f"Tugas dibatalkan: {reason}"[:2000])
+    return {"visits_cancelled": cancelled} if cancelled else None
 
 
 @action("wp_publish_follow_ups")
@@ -78,3 +127,14 @@ def publish_follow_ups(ctx: ActionContext) -> dict[str, Any] | None:
         return None
     published = publish(ctx.session, task, ctx.case, ctx.now)
     return {"follow_ups_published": published} if published else None
+
+
+@case_schools("widyaprada_task")
+def task_target_schools(session, case) -> list[int]:
+    """A task's target schools (a group task has several; a regency mapping none)."""
+    query = (
+        select(WidyapradaTaskSchool.school_id)
+        .join(WidyapradaTask, WidyapradaTask.id == WidyapradaTaskSchool.task_id)
+        .where(WidyapradaTask.case_id == case.id)
+    )
+    return list(session.scalars(query))

@@ -18,6 +18,10 @@ from spmp.db import Database
 from spmp.regions.reference import load_reference
 
 CHROMIUM = os.environ.get("SPMP_CHROMIUM", "/usr/bin/chromium")
+# context.set_offline() does not reach a service worker's own requests (microsoft/playwright#2311); with
+# these events on, a test can route them (the offline report test aborts them while "offline"). Read by
+# Playwright's driver when it starts, so set before any browser is launched.
+os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -86,6 +90,12 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}-{backend}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def assert_fits(page, width: int = 360) -> None:
+    """The page does not scroll sideways at ``width`` px."""
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, f"{page.url} is {scroll} px wide at {width} px"
 
 
 def start_server(database_url: str, instance_path: Path, **env_extra: str):

@@ -39,8 +39,10 @@ def _fits(page):
     assert width <= PHONE["width"], f"{page.url} is {width} px wide"
 
 
-def _ok(page):
-    page.wait_for_load_state()
+def _press(page, selector):
+    """Click a submit button and wait for the page the server answers with (its flash says it worked)."""
+    with page.expect_navigation():
+        page.click(selector)
     assert page.locator(".flash-success, .flash-warning").count() >= 1, page.locator("main").inner_text()[
         :800
     ]
@@ -68,8 +70,7 @@ def test_proposal_from_form_to_verval(browser, live_server, revit_people, tmp_pa
     dinas.check("#rooms-0-requested")
     _fits(dinas)
     screenshot(dinas, "revit-form")
-    dinas.click("#proposal-form button[type=submit]")
-    _ok(dinas)
+    _press(dinas, "#proposal-form button[type=submit]")
     page_url = dinas.url
     assert "/revitalisasi/usulan/" in page_url
 
@@ -77,31 +78,27 @@ def test_proposal_from_form_to_verval(browser, live_server, revit_people, tmp_pa
         path = tmp_path / name
         path.write_bytes(PDF)
         dinas.set_input_files(f"#document-file-{kind}", str(path))
-        dinas.click(f"#document-{kind} button[type=submit]")
-        _ok(dinas)
+        _press(dinas, f"#document-{kind} button[type=submit]")
     for n in range(6):
         path = tmp_path / f"foto{n}.jpg"
         path.write_bytes(jpeg(-10.2300 if n == 5 else SCHOOL_LAT, SCHOOL_LON, shade=n))
         dinas.set_input_files("#photo", str(path))
         dinas.fill("#caption", f"Ruang kelas 1, sisi {n + 1}")
-        dinas.click("#photo-form button[type=submit]")
-        _ok(dinas)
+        _press(dinas, "#photo-form button[type=submit]")
     assert "km dari sekolah" in dinas.locator(".flash-warning").inner_text()  # the far photo, at once
     dinas.goto(page_url)
     _fits(dinas)
     screenshot(dinas, "revit-proposal-pemda")
-    dinas.click('button[data-trigger="submit"]')
-    _ok(dinas)
+    _press(dinas, 'button[data-trigger="submit"]')
     dinas.fill("#in-pemda_verify-catatan", "Sesuai Dapodik")
-    dinas.click('button[data-trigger="pemda_verify"]')
-    _ok(dinas)
+    _press(dinas, 'button[data-trigger="pemda_verify"]')
 
     staff.goto(f"{base}/revitalisasi/antrean")
     _fits(staff)
     assert school.name in staff.locator("#verval-queue-list li").first.inner_text()
     screenshot(staff, "revit-queue")
-    staff.click(f"#verval-queue-list a:has-text('{school.name}')")
-    staff.wait_for_load_state()
+    with staff.expect_navigation():
+        staff.click(f"#verval-queue-list a:has-text('{school.name}')")
     assert staff.locator(".photos img").count() == 6
     for src in staff.evaluate("[...document.querySelectorAll('.photos img')].map(i => i.src)"):
         thumb = staff.request.get(src)  # lazy images: fetched here as the browser would when scrolled to
@@ -115,6 +112,5 @@ def test_proposal_from_form_to_verval(browser, live_server, revit_people, tmp_pa
     screenshot(wide, "revit-verval-wide")
     staff.select_option("#in-return_revision-reason_code", "foto_jauh_dari_sekolah")
     staff.fill("#in-return_revision-catatan", "Foto 6 diambil 5,9 km dari sekolah")
-    staff.click('button[data-trigger="return_revision"]')
-    _ok(staff)
+    _press(staff, 'button[data-trigger="return_revision"]')
     assert staff.locator("#proposal-state").inner_text() == "Dikembalikan untuk perbaikan"

@@ -89,7 +89,9 @@ def test_task_from_form_to_school_follow_up(browser, live_server, task_people, t
     wp.fill("#fu-text-1", "Asesmen diagnostik membaca kelas 1-3")
     _fits(wp)
     screenshot(wp, "wp-task-report")
-    _press(wp, "#report-form button[type=submit]")
+    wp.click("#report-form button[type=submit]")  # sent by the offline script (report.js)
+    wp.wait_for_selector("#report-status[data-state='sent']")
+    wp.goto(task_url)
     _press(wp, "button[data-trigger=submit_report]")
 
     head.goto(task_url)

@@ -9,10 +9,11 @@ per role; ``/logout`` rows run last.
 The world: school "inside" is in Kota Kupang (NTT), covered by BPMP NTT; "outside" is in Surabaya (Jawa
 Timur). Each role's user is scoped to NTT / Kota Kupang / the inside school (tests/web/conftest.py ``world``).
 Placeholders: {inside} {outside} (schools), {self_user} {other_user} {widyaprada_user}, {inside_case} {outside_case}
-(school_visit cases), {inside_cycle} {outside_cycle} (SPMI cycles), {inside_visit} (the inside Widyaprada's
+(school_visit cases), {inside_npsn} {outside_npsn}, {inside_cycle} {outside_cycle} (SPMI cycles), {inside_visit} (the inside Widyaprada's
 visit), {evidence} (a file on the inside case),
 {inside_task} {outside_task} (Widyaprada tasks), {open_follow_up} {done_follow_up} (follow-ups to the inside school),
-{inside_proposal} {outside_proposal} (Revitalisasi proposals, drafts), {inside_photo} (a photo of the inside one).
+{inside_photo} (a report photo of the inside task).
+{inside_proposal} {outside_proposal} (Revitalisasi proposals, drafts), {revit_photo} (a photo of the inside one).
 """
 
 from __future__ import annotations
@@ -52,12 +53,15 @@ VISIT_CALENDAR = {"widyaprada", *BPMP, *NATIONAL}
 VISIT_PLANNERS = {"widyaprada", *BPMP}
 TASK_LIST = {"widyaprada", *BPMP, "dinas_province", "dinas_regency", *NATIONAL}
 CREATES_TASKS = {"widyaprada", *BPMP, "admin"}
+REPORTS_OBSTACLES = set(ROLES) - {"pusat"}  # kendala's open_roles
+OBSTACLE_FORM = {"npsn": "{inside_npsn}", "category": "listrik", "description": "Listrik padam sejak pekan lalu"}
 SEES_INSIDE_TASK = SEES_INSIDE_CASE - SCHOOL  # a school sees only the follow-ups addressed to it
 PROPOSAL_LIST = set(ROLES) - {"facilitator"}
 PROPOSERS = {*BPMP, "dinas_province", "dinas_regency", "admin"}
 VERIFIERS = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}  # a verifier's queue: Pemda's or B/BPMP's step
 SELECTION_READERS = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}  # runs: national; published: regional too
 EDIT_PROPOSAL = {role: 200 if role in PROPOSERS else 404 if role == "facilitator" else 403 for role in ROLES}
+SUGGEST_INSIDE_TASK = {role: 200 if role in BPMP | NATIONAL else 403 if role in SEES_INSIDE_TASK else 404 for role in ROLES}
 
 
 def _expect_everyone(code: int = 200):
@@ -72,6 +76,7 @@ def _only(roles: set[str], yes: int, no: int):
 EDIT_INSIDE = {role: 404 if role in SCHOOL or role not in SEES_INSIDE_CASE else 403 for role in ROLES}
 DEFAULT_FORM = {"npsns": "{inside_npsn}", "unit_code": "BPMP-NTT", "body": "komentar", "version": "1"}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 MATRIX = [
     # --- main, static -------------------------------------------------------------------------------------
@@ -114,6 +119,11 @@ MATRIX = [
     ("POST", "/admin/pengguna/{other_user}/sandi", _only(ADMIN, 302, 403)),
     ("POST", "/admin/pengguna/{other_user}/totp", _only(ADMIN, 302, 403)),
     ("POST", "/admin/unit/cakupan/53", _only(ADMIN, 302, 403)),
+    # conflicts of interest (issue 12): recorded and removed by an administrator only
+    ("GET", "/admin/konflik-kepentingan", _only(ADMIN, 200, 403)),
+    ("GET", "/admin/konflik-kepentingan?format=xlsx&cari=x", _only(ADMIN, 200, 403)),
+    ("POST", "/admin/konflik-kepentingan", _only(ADMIN, 422, 403)),  # no username: errors shown
+    ("POST", "/admin/konflik-kepentingan/999999/hapus", _only(ADMIN, 302, 403), {"reason": "x"}),
     # --- cases --------------------------------------------------------------------------------------------
     ("GET", "/kasus", _expect_everyone()),
     ("GET", "/kasus?sebelum=99999999999999999999999", _expect_everyone()),
@@ -223,6 +233,8 @@ MATRIX = [
     ("POST", "/kunjungan/rencana", _only(VISIT_PLANNERS, 422, 403)),
     ("GET", "/kunjungan/{inside_visit}", _only(VISIT_CALENDAR, 200, 403)),
     ("POST", "/kunjungan/{inside_visit}", _only(VISIT_PLANNERS, 422, 403)),
+    # Cancel with a reason (none sent here: the form says so); Pusat and admin only read the calendar.
+    ("POST", "/kunjungan/{inside_visit}/batal", _only(VISIT_PLANNERS, 422, 403)),
     ("GET", "/admin/libur-sekolah", _only(ADMIN, 200, 403)),
     ("GET", "/admin/libur-sekolah?format=xlsx", _only(ADMIN, 200, 403)),
     ("POST", "/admin/libur-sekolah", _only(ADMIN, 422, 403)),
@@ -238,9 +250,35 @@ MATRIX = [
     # Not yet scheduled: nobody may write the report (the page says why); outsiders do not find it.
     ("POST", "/widyaprada/tugas/{inside_task}/laporan", _only(SEES_INSIDE_TASK, 403, 404)),
     ("POST", "/widyaprada/tugas/{outside_task}/laporan", _only(NATIONAL, 403, 404)),
+    # The report's photos are seen with the task; a photo id of another task is not found.
+    ("GET", "/widyaprada/tugas/{inside_task}/foto/{inside_photo}", _only(SEES_INSIDE_TASK, 200, 404)),
+    ("GET", "/widyaprada/tugas/{outside_task}/foto/{inside_photo}", _expect_everyone(404)),
+    # The offline report's service worker: plain code, no data (served at this path for its scope).
+    ("GET", "/widyaprada/tugas/sw.js", _expect_everyone()),
     ("POST", "/widyaprada/tugas/{inside_task}/aksi/tidak_ada", _only(SEES_INSIDE_TASK, 302, 404), {"seen_version": "1"}),
     ("POST", "/widyaprada/tugas/{outside_task}/aksi/cancel", _only(NATIONAL, 302, 404), {"seen_version": "1"}),
     ("POST", "/widyaprada/tugas/{inside_task}/aksi/schedule", _expect_everyone(400), {"seen_version": "x"}),
+    # "Sarankan" (issue 12): the unit's staff and head (and national roles) see proposals and choose one;
+    # a Widyaprada or Dinas may see the task but not the unit's workload; outsiders do not find it.
+    ("GET", "/widyaprada/tugas/{inside_task}/sarankan", SUGGEST_INSIDE_TASK),
+    ("GET", "/widyaprada/tugas/{outside_task}/sarankan", _only(NATIONAL, 200, 404)),
+    ("POST", "/widyaprada/tugas/{inside_task}/sarankan", {**SUGGEST_INSIDE_TASK, **dict.fromkeys(BPMP | NATIONAL, 400)}),
+    # The task's own assignee is not among the proposals: refused with the reason, back to the page.
+    ("POST", "/widyaprada/tugas/{inside_task}/sarankan", {**SUGGEST_INSIDE_TASK, **dict.fromkeys(BPMP | NATIONAL, 302)},
+     {"seen_version": "1", "user_id": "{widyaprada_user}"}),
+    ("GET", "/sekolah/{inside}/sarankan", _only(BPMP | NATIONAL, 200, 403)),
+    ("GET", "/sekolah/{outside}/sarankan", _only(NATIONAL, 200, 404)),
+    ("POST", "/sekolah/{inside}/sarankan", _only(BPMP | NATIONAL, 400, 403)),  # no Widyaprada chosen
+    # the optimal whole-unit assignment: the unit's staff and head (national roles pick a unit)
+    ("GET", "/widyaprada/penugasan-optimal", _only(BPMP | NATIONAL, 200, 403)),
+    ("GET", "/widyaprada/penugasan-optimal?unit=BPMP-NTT&format=xlsx", _only(BPMP | NATIONAL, 200, 403)),
+    ("POST", "/widyaprada/penugasan-optimal", _only(BPMP | NATIONAL, 302, 403), {"unit": "BPMP-NTT"}),
+    # bulk assignment with a preview: the unit's staff and head only
+    ("GET", "/widyaprada/penugasan-massal", _only(BPMP, 200, 403)),
+    ("GET", "/widyaprada/penugasan-massal?mode=tugas&ke={widyaprada_user}&format=xlsx", _only(BPMP, 200, 403)),
+    ("GET", "/widyaprada/penugasan-massal?mode=tugas", _only(BPMP, 422, 403)),  # no Widyaprada chosen
+    # A list that is not the one previewed: refused with the reason, nothing written.
+    ("POST", "/widyaprada/penugasan-massal", _only(BPMP, 302, 403), {"mode": "tugas", "ke": "{widyaprada_user}", "keys": "x"}),
     ("GET", "/sekolah/{inside}/tindak-lanjut", _expect_everyone()),
     ("GET", "/sekolah/{inside}/tindak-lanjut?format=xlsx", _expect_everyone()),
     ("GET", "/sekolah/{outside}/tindak-lanjut", _only(NATIONAL, 200, 404)),
@@ -254,6 +292,8 @@ MATRIX = [
     ("GET", "/revitalisasi/antrean", _only(VERIFIERS, 200, 403)),
     ("GET", "/revitalisasi/antrean?format=xlsx", _only(VERIFIERS, 200, 403)),
     ("GET", "/revitalisasi/usulan/baru", _only(PROPOSERS, 200, 403)),
+    ("GET", "/revitalisasi/impor", _only(PROPOSERS, 200, 403)),
+    ("POST", "/revitalisasi/impor", _only(PROPOSERS, 400, 403)),  # no file: told on the page
     ("POST", "/revitalisasi/usulan/baru", _only(PROPOSERS, 400, 403)),  # no NPSN: errors shown
     ("GET", "/revitalisasi/usulan/{inside_proposal}", _only(SEES_INSIDE_CASE, 200, 404)),
     ("GET", "/revitalisasi/usulan/{outside_proposal}", _only(NATIONAL, 200, 404)),
@@ -262,8 +302,8 @@ MATRIX = [
     ("POST", "/revitalisasi/usulan/{inside_proposal}/ubah", {**EDIT_PROPOSAL, **dict.fromkeys(PROPOSERS, 400)}),
     ("POST", "/revitalisasi/usulan/{inside_proposal}/foto", {**EDIT_PROPOSAL, **dict.fromkeys(PROPOSERS, 302)}),
     ("POST", "/revitalisasi/usulan/{inside_proposal}/dokumen", {**EDIT_PROPOSAL, **dict.fromkeys(PROPOSERS, 302)}),
-    ("GET", "/revitalisasi/foto/{inside_photo}", _only(SEES_INSIDE_CASE, 200, 404)),
-    ("GET", "/revitalisasi/foto/{inside_photo}?asli=1", _only(SEES_INSIDE_CASE, 200, 404)),
+    ("GET", "/revitalisasi/foto/{revit_photo}", _only(SEES_INSIDE_CASE, 200, 404)),
+    ("GET", "/revitalisasi/foto/{revit_photo}?asli=1", _only(SEES_INSIDE_CASE, 200, 404)),
     ("GET", "/revitalisasi/foto/999999999", _expect_everyone(404)),
     ("GET", "/revitalisasi/usulan/{inside_proposal}/dokumen/lahan", _only(SEES_INSIDE_CASE, 200, 404)),
     ("GET", "/revitalisasi/usulan/{inside_proposal}/dokumen/formulir", _expect_everyone(404)),  # not uploaded
@@ -286,6 +326,15 @@ MATRIX = [
     ("POST", "/revitalisasi/seleksi/{published_run}/terbitkan", _only({"pusat"}, 302, 403), {"sk_number": "SK 2", "pks_number": "PKS 2"}),  # frozen
     ("GET", "/revitalisasi/seleksi/banding?a={draft_run}&b={published_run}", {**_only(SELECTION_READERS, 404, 403), **dict.fromkeys(NATIONAL, 200)}),
     ("GET", "/revitalisasi/seleksi/banding?a={published_run}", _only(SELECTION_READERS, 404, 403)),
+    # --- kendala (field obstacles): everyone lists their own area's; all but Pusat report ------------------
+    ("GET", "/kendala", _expect_everyone()),
+    ("GET", "/kendala?status=semua&format=xlsx", _expect_everyone()),
+    ("GET", "/kendala?kategori=listrik&terlambat=1&format=csv", _expect_everyone()),
+    ("GET", "/kendala/baru", _only(REPORTS_OBSTACLES, 200, 403)),
+    ("GET", "/kendala/baru?sekolah={inside}&kasus={inside_case}", _only(REPORTS_OBSTACLES, 200, 403)),
+    ("POST", "/kendala/baru", _only(REPORTS_OBSTACLES, 302, 403), OBSTACLE_FORM),
+    ("POST", "/kendala/baru", {**_only(REPORTS_OBSTACLES, 400, 403), "admin": 302},
+     {**OBSTACLE_FORM, "npsn": "{outside_npsn}"}),  # outside the area: "not found" on the field
 ]
 
 
@@ -343,7 +392,7 @@ def _add_proposals(session, world, settings):
     world["outside_proposal"] = revit.create_proposal(session, users["admin"], proposal_input(world["outside"]))
     inside = world["inside_proposal"].id
     revit.attach_document(session, users["dinas_regency"], inside, "lahan", "lahan.pdf", PDF, settings.evidence_path)
-    world["inside_photo"] = revit.add_photo(session, users["dinas_regency"], inside, "foto.jpg", jpeg(), settings.evidence_path)
+    world["revit_photo"] = revit.add_photo(session, users["dinas_regency"], inside, "foto.jpg", jpeg(), settings.evidence_path)
 
 
 def _add_tasks(session, world, settings):
@@ -353,7 +402,7 @@ def _add_tasks(session, world, settings):
     from spmp import clock
     from spmp.engine.evidence import write_blob
     from spmp.widyaprada import operations as tasks
-    from spmp.widyaprada.models import FollowUpAction
+    from spmp.widyaprada.models import FollowUpAction, ReportPhoto
 
     def task_input(school):
         return tasks.TaskInput("supervisi", "school", "Supervisi", date(2026, 3, 2), date(2026, 3, 31),
@@ -369,7 +418,10 @@ def _add_tasks(session, world, settings):
         done_at=now, done_note="Selesai", evidence_sha256=write_blob(settings.evidence_path, PDF),
         evidence_filename="notulen.pdf", evidence_media_type="application/pdf",
     )  # fmt: skip
-    session.add_all([world["open_follow_up"], world["done_follow_up"]])
+    world["inside_photo"] = ReportPhoto(task_id=inside.id, sha256=write_blob(settings.evidence_path, PNG),
+                                        filename="kelas.png", media_type="image/png", size_bytes=len(PNG),
+                                        report_version=1, uploaded_at=now, uploaded_by_id=inside.case.assignee_user_id)  # fmt: skip
+    session.add_all([world["open_follow_up"], world["done_follow_up"], world["inside_photo"]])
     session.flush()
 
 
@@ -378,6 +430,7 @@ def _values(world, role: str) -> dict:
     return {
         "inside": world["inside"].id,
         "inside_npsn": world["inside"].npsn,
+        "outside_npsn": world["outside"].npsn,
         "outside": world["outside"].id,
         "self_user": world["users"][role].id,
         "widyaprada_user": world["users"]["widyaprada"].id,
@@ -394,6 +447,7 @@ def _values(world, role: str) -> dict:
         "done_follow_up": world["done_follow_up"].id,
         "inside_proposal": world["inside_proposal"].id,
         "outside_proposal": world["outside_proposal"].id,
+        "revit_photo": world["revit_photo"].id,
         "inside_photo": world["inside_photo"].id,
         "draft_run": world["draft_run"].id,
         "published_run": world["published_run"].id,
@@ -467,8 +521,8 @@ def missing_routes(app, matrix) -> list[tuple[str, str]]:
     sample = dict.fromkeys(
         ("inside", "outside", "self_user", "other_user", "inside_case", "outside_case", "inside_cycle",
          "outside_cycle", "evidence", "widyaprada_user", "inside_visit", "inside_task", "outside_task",
-         "open_follow_up", "done_follow_up", "inside_proposal", "outside_proposal", "inside_photo", "draft_run",
-         "published_run"), 1)  # fmt: skip
+         "open_follow_up", "done_follow_up", "inside_photo", "inside_proposal", "outside_proposal", "revit_photo",
+         "draft_run", "published_run"), 1)  # fmt: skip
     reached = {(endpoint_of(app, row[0], row[1].format(**sample)), row[0]) for row in matrix}
     return sorted(all_routes(app) - reached)
 
@@ -491,6 +545,7 @@ def test_matrix_check_notices_an_unlisted_route(app):
 def test_anonymous_is_sent_to_login(client, world_cases):
     values = _values(world_cases, "admin")
     public = {"/healthz", "/static/app.css", "/login", "/login/totp", "/login/totp/setup", "/logout"}
+    public.add("/widyaprada/tugas/sw.js")  # the report's service worker: code, no data
     for method, template, expected, *_ in MATRIX:
         path = template.format(**values)
         if template in public:

@@ -119,6 +119,12 @@ def test_proposal_journey_over_http(app, session, world):
                 catatan="Foto 6 bukan di sekolah").status_code == 302  # fmt: skip
     session.expire_all()
     assert session.get(CaseRecord, proposal.case_id).state == "perbaikan"
+    history = dinas.get(page).get_data(as_text=True)  # the Pemda reads why, on the proposal's page
+    assert (
+        "Dikembalikan B/BPMP untuk perbaikan" in history
+        and "Alasan: Foto diambil jauh dari sekolah" in history
+    )
+    assert "Foto 6 bukan di sekolah" in history and "Diverifikasi Pemda" in history
 
     # XLSX of the list and of the queue.
     book = openpyxl.load_workbook(io.BytesIO(staff.get("/revitalisasi/usulan?format=xlsx").data))
@@ -144,3 +150,26 @@ def test_who_sees_which_proposal(app, session, world):
         openpyxl.load_workbook(io.BytesIO(staff.get("/revitalisasi/usulan?format=xlsx").data)).active.values
     )
     assert [r[3] for r in rows[1:]] == [world["inside"].npsn]
+
+
+def test_import_on_the_web_lists_bad_rows_and_saves_nothing_until_clean(app, session, world):
+    from tests.spmp.revitalisasi.test_import import _csv, _good_rows
+
+    users, school = world["users"], world["inside"]
+    dinas = _client(app, users["dinas_regency"])
+    bad = _csv(f"{school.npsn},Kelas 1,,0,100,100,60,0,0,0,0,0,ya,abc,ya,SHM,Bria,ya,2015,2012,240,")
+    data = {"year": "2026", "file": (io.BytesIO(bad), "usulan.csv")}
+    response = post(dinas, "/revitalisasi/impor", data, token_from="/revitalisasi/impor",
+                    content_type="multipart/form-data")  # fmt: skip
+    html = response.get_data(as_text=True)
+    assert (
+        response.status_code == 400
+        and "<td>2</td><td>anggaran</td>" in html
+        and "tidak ada yang disimpan" in html
+    )
+    assert session.scalar(select(RevitalisasiProposal.id)) is None
+    data = {"year": "2026", "file": (io.BytesIO(_csv(*_good_rows(school.npsn))), "usulan.csv")}
+    response = post(dinas, "/revitalisasi/impor", data, token_from="/revitalisasi/impor",
+                    content_type="multipart/form-data")  # fmt: skip
+    assert response.status_code == 302 and "tahun=2026" in response.location
+    assert session.scalar(select(RevitalisasiProposal.source)) == "import"

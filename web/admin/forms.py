@@ -1,7 +1,7 @@
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from spmp.accounts.models import ROLE_LABELS
+from spmp.accounts.models import CONFLICT_KINDS, ROLE_LABELS
 from web.forms import FlaskForm
 
 REQUIRED = "Wajib diisi."
@@ -39,3 +39,16 @@ class AssignForm(FlaskForm):
 
 class CoverageForm(FlaskForm):
     unit_code = SelectField("Unit yang membina", choices=[], validate_choice=False)
+
+
+class ConflictForm(FlaskForm):
+    username = StringField("Nama pengguna Widyaprada", validators=[DataRequired(REQUIRED), Length(max=80)])
+    npsn = StringField(
+        "NPSN sekolah", validators=[DataRequired(REQUIRED), Length(min=8, max=8, message="NPSN 8 digit.")]
+    )
+    kind = SelectField("Jenis konflik", choices=[SelectChoice(k, v) for k, v in CONFLICT_KINDS.items()])
+    reason = TextAreaField("Alasan", validators=[DataRequired(REQUIRED), Length(max=2000)])
+
+
+class ConflictRemoveForm(FlaskForm):
+    reason = StringField("Alasan penghapusan", validators=[DataRequired(REQUIRED), Length(max=2000)])

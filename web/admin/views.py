@@ -9,13 +9,22 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from spmp.accounts import conflicts
 from spmp.accounts import operations as accounts
 from spmp.accounts.models import ROLE_LABELS, User
 from spmp.accounts.permissions import has_caseload, is_admin
 from spmp.accounts.queries import USER_EXPORT_HEADER, filtered_users, list_users, user_export_rows
 from spmp.regions.models import Province, Unit
 from spmp.regions.operations import all_units, coverage_table, move_province
-from web.admin.forms import AssignForm, CoverageForm, PasswordResetForm, UserCreateForm, UserRoleForm
+from web.admin.forms import (
+    AssignForm,
+    ConflictForm,
+    ConflictRemoveForm,
+    CoverageForm,
+    PasswordResetForm,
+    UserCreateForm,
+    UserRoleForm,
+)
 from web.auth.forms import ConfirmForm
 from web.db import get_session
 from web.export import export_response, requested_format
@@ -208,6 +217,48 @@ def user_unassign(user_id: int, school_id: int):
     accounts.unassign_school(get_session(), current_user, user, school_id)
     flash("Sekolah dihapus dari sekolah binaan.", "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/konflik-kepentingan", methods=["GET", "POST"])
+@admin_required
+def conflicts_page():
+    """Recorded conflicts of interest (XLSX/CSV of the filtered list) and the form to record one."""
+    session = get_session()
+    search = request.args.get("cari", "")
+    query = conflicts.conflict_query(search)
+    fmt = requested_format()
+    if fmt:
+        return export_response(fmt, "konflik-kepentingan", conflicts.EXPORT_HEADER,
+                               lambda s: conflicts.export_rows(s, query), title="Konflik kepentingan")  # fmt: skip
+    form = ConflictForm(formdata=request.form if request.method == "POST" else None)
+    if request.method == "POST" and form.validate():
+        try:
+            conflicts.record_conflict(session, current_user, username=form.username.data, npsn=form.npsn.data,
+                                      kind=form.kind.data, reason=form.reason.data)  # fmt: skip
+        except conflicts.ConflictRefused as exc:
+            target = getattr(form, exc.field, None) if exc.field else None
+            (target.errors if target is not None else form.form_errors).append(str(exc))
+        else:
+            flash("Konflik kepentingan dicatat.", "success")
+            return redirect(url_for("admin.conflicts_page"))
+    return render_template(
+        "admin/conflicts.html", form=form, items=list(session.scalars(query.limit(500))), search=search,
+        remove_form=ConflictRemoveForm(formdata=None),
+    ), (422 if request.method == "POST" else 200)  # fmt: skip
+
+
+@bp.route("/konflik-kepentingan/<id:conflict_id>/hapus", methods=["POST"])
+@admin_required
+def conflict_remove(conflict_id: int):
+    form = ConflictRemoveForm()
+    if not form.validate():
+        flash("Tulis alasan penghapusan konflik kepentingan.", "danger")
+    else:
+        conflicts.remove_conflict(
+            get_session(), current_user, conflict_id, form.reason.data
+        )  # refusal: web/db.py
+        flash("Konflik kepentingan dihapus (tercatat di log audit).", "success")
+    return redirect(url_for("admin.conflicts_page"))
 
 
 @bp.route("/audit")

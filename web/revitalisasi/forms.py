@@ -91,6 +91,11 @@ class ProposalForm(FlaskForm):
     rooms = FieldList(FormField(RoomForm), min_entries=1, max_entries=MAX_ROOM_ROWS)
 
 
+class ImportForm(FlaskForm):
+    year = AngkaField("Tahun program", validators=[InputRequired("Isi tahun program.")])
+    file = FileField("Berkas usulan (CSV atau XLSX, satu baris per ruang)")
+
+
 class PhotoForm(FlaskForm):
     photo = FileField("Foto kerusakan (JPEG/PNG dengan lokasi GPS)")
     caption = StringField("Keterangan foto", validators=[Optional(), Length(max=300)])

@@ -10,8 +10,8 @@ from flask_login import current_user, login_required
 from spmp.engine import CaseNotFound, available_actions, get_definition
 from spmp.engine.evidence import blob_path, read_limited
 from spmp.engine.queries import case_deadlines
+from spmp.revitalisasi import importer, permissions, queries
 from spmp.revitalisasi import operations as ops
-from spmp.revitalisasi import permissions, queries
 from spmp.revitalisasi.eligibility import completeness, eligibility
 from spmp.revitalisasi.models import BANDS, REASON_LABELS, RevitalisasiPhoto
 from spmp.schools.queries import get_school
@@ -118,6 +118,41 @@ def new_proposal():
     return _save(forms.ProposalForm())
 
 
+@bp.route("/revitalisasi/impor", methods=["GET", "POST"])
+@login_required
+def import_proposals():
+    """The bulk import on the web (as ``spmp revitalisasi import-proposals``): every bad row is listed with
+    row, column and reason, and nothing is saved while any row is bad."""
+    if not permissions.can_propose(current_user):
+        abort(403)
+    if request.method == "GET":
+        return render_template("revitalisasi/import.html", form=forms.ImportForm(formdata=None, year=_current_year()),
+                               report=None, columns=importer.COLUMNS)  # fmt: skip
+    form, report = forms.ImportForm(), None
+    storage = form.file.data
+    if form.validate_on_submit() and storage and storage.filename:
+        try:
+            report = importer.import_proposals(get_session(), current_user, storage.stream, year=form.year.data,
+                                               filename=storage.filename)  # fmt: skip
+        except importer.ImportFileError as exc:
+            form.file.errors.append(str(exc))
+        else:
+            if report.ok:
+                flash(report.summary(), "success")
+                return redirect(url_for("revitalisasi.proposal_list", tahun=form.year.data, status="draf"))
+    elif not (storage and storage.filename):
+        form.file.errors.append("Pilih berkas CSV atau XLSX.")
+    return render_template(
+        "revitalisasi/import.html", form=form, report=report, columns=importer.COLUMNS
+    ), 400
+
+
+def _current_year() -> int:
+    from spmp import clock
+
+    return clock.now().year
+
+
 @bp.route("/revitalisasi/usulan/<id:proposal_id>/ubah", methods=["GET", "POST"])
 @login_required
 def edit_proposal(proposal_id: int):
@@ -140,6 +175,7 @@ def proposal_page(proposal_id: int):
         checks=eligibility(session, proposal), documents=completeness(proposal), photo_note=ops.photo_note,
         reason_labels=REASON_LABELS, can_edit=permissions.can_edit_proposal(current_user, case),
         photo_form=forms.PhotoForm(formdata=None), document_form=forms.DocumentForm(formdata=None),
+        decisions=queries.decisions(session, case.id),
     )  # fmt: skip
 
 

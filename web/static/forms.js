@@ -3,7 +3,8 @@
      session and a new login, a failed upload, a closed tab); the server marks a saved form (body
      data-saved-form = the path it was posted to) and its draft is dropped; logging out drops all drafts.
    - file inputs: the size limit (data-max-bytes) is checked before the upload starts.
-   Forms with a password field or data-draft="off" keep no draft. No framework, no dependencies. */
+   Forms with a password field or data-draft="off" keep no draft (the task report keeps its own, with
+   photos, in IndexedDB: report.js). No framework, no dependencies. */
 (function () {
   "use strict";
   var PREFIX = "spmp-draft|";
@@ -38,7 +39,7 @@
         data[el.name] = Array.prototype.filter.call(el.options, function (o) { return o.selected; })
           .map(function (o) { return o.value; });
       } else {
-        data[el.name] = [el.value];
+        (data[el.name] = data[el.name] || []).push(el.value);  // a repeated name (table rows): in order
       }
     });
     return data;
@@ -57,18 +58,19 @@
     }
   }
   function fill(form, data) {
+    var nth = {};
     fields(form).forEach(function (el) {
-      var values = data[el.name];
+      var values = data[el.name], index = nth[el.name] = (nth[el.name] || 0) + 1;
       if (!values) {
         if (el.type === "checkbox" || el.type === "radio") { el.checked = false; }
         return;
       }
       if (el.type === "checkbox" || el.type === "radio") {
         el.checked = values.indexOf(el.value) >= 0;
-      } else if (el.tagName === "SELECT") {
+      } else if (el.multiple) {
         Array.prototype.forEach.call(el.options, function (o) { o.selected = values.indexOf(o.value) >= 0; });
       } else {
-        el.value = values[0];
+        el.value = values[index - 1] === undefined ? "" : values[index - 1];  // the n-th field of that name
       }
     });
   }
@@ -157,8 +159,14 @@
     });
   }
 
+  // Shared with report.js (the offline report keeps its draft in IndexedDB, with the same field snapshot).
+  window.spmpForms = { snapshot: snapshot, fill: fill };
   var logout = document.getElementById("logout");
-  if (logout && logout.form) { logout.form.addEventListener("submit", dropAll); }
+  if (logout && logout.form) {
+    logout.form.addEventListener("submit", dropAll);
+    // The report pages kept for offline use hold this user's data: not for whoever logs in next.
+    if (window.caches) { logout.form.addEventListener("submit", function () { caches.delete("spmp-laporan"); }); }
+  }
   Array.prototype.forEach.call(document.forms, guardUploads);
   if (!user || !store()) { return; }
   dropSaved();

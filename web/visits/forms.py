@@ -31,6 +31,10 @@ class ActualForm(FlaskForm):
     actual_end = TanggalField("Realisasi selesai", validators=[DataRequired("Isi tanggal selesai.")])
 
 
+class CancelForm(FlaskForm):
+    cancel_reason = TextAreaField("Alasan pembatalan", validators=[DataRequired(REQUIRED), Length(max=2000)])
+
+
 class SchoolHolidayForm(FlaskForm):
     province_code = SelectField("Provinsi", choices=[], validators=[DataRequired("Pilih provinsi.")])
     name = StringField("Nama libur", validators=[DataRequired(REQUIRED), Length(max=150)])

@@ -20,6 +20,7 @@ from spmp.visits.models import SchoolHoliday, Visit
 from spmp.visits.permissions import (
     CALENDAR_ROLES,
     HOLIDAY_ROLES,
+    can_cancel_visit,
     can_manage_school_holidays,
     can_open_calendar,
     can_plan_visits,
@@ -28,11 +29,12 @@ from spmp.visits.permissions import (
     is_widyaprada,
     sees_only_own_calendar,
 )
+from spmp.widyaprada.queries import task_for_case
 from web.db import get_session
 from web.export import export_response, requested_format
 from web.ids import id_arg
 from web.navigation import EXTRA_MENU
-from web.visits.forms import ActualForm, PlanForm, SchoolHolidayForm
+from web.visits.forms import ActualForm, CancelForm, PlanForm, SchoolHolidayForm
 
 bp = Blueprint("visits", __name__, template_folder="templates")
 
@@ -178,10 +180,38 @@ def detail(visit_id: int):
             else:
                 flash("Realisasi kunjungan dicatat.", "success")
                 return redirect(url_for("visits.detail", visit_id=visit.id))
+    return _render_detail(visit, form, 422 if request.method == "POST" else 200)
+
+
+def _render_detail(visit: Visit, form=None, status=200, cancel_form=None):
+    task = task_for_case(get_session(), visit.case_id) if visit.case_id else None
+    may_cancel = can_cancel_visit(current_user, visit) and task is None
     return render_template(
         "visits/detail.html", visit=visit, form=form if can_record_actual(current_user, visit) else None,
-        warnings=json.loads(visit.warnings) if visit.warnings else [],
-    ), (422 if request.method == "POST" else 200)  # fmt: skip
+        warnings=json.loads(visit.warnings) if visit.warnings else [], task=task,
+        cancel_form=(cancel_form or CancelForm(formdata=None)) if may_cancel else None,
+    ), status  # fmt: skip
+
+
+@bp.route("/kunjungan/<id:visit_id>/batal", methods=["POST"])
+@login_required
+def cancel(visit_id: int):
+    _require(can_open_calendar)
+    visit = _visit_or_404(visit_id)
+    if not can_cancel_visit(current_user, visit):
+        abort(403)
+    form = CancelForm()
+    if form.validate():
+        try:
+            visits.cancel_visit(get_session(), current_user, visit, form.cancel_reason.data)
+        except visits.VisitRefused as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash("Kunjungan dibatalkan. Widyaprada dan sekolah diberi tahu.", "success")
+            return redirect(url_for("visits.detail", visit_id=visit.id))
+    # Shown on the page; the 422 answer rolls the request back (web/db.py).
+    actual = ActualForm(formdata=None, data={"actual_start": visit.start, "actual_end": visit.end})
+    return _render_detail(visit, actual, 422, form)
 
 
 @bp.route("/admin/libur-sekolah", methods=["GET", "POST"])

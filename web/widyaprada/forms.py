@@ -42,6 +42,8 @@ class ReportForm(FlaskForm):
     twice, or after someone else saved, is refused cleanly)."""
 
     report_version = HiddenField()
+    # One key per draft: the same copy sent twice (a double tap, an offline draft resent) is received once.
+    draft_key = HiddenField(validators=[Optional(), Length(max=64)])
     findings = TextAreaField("Temuan", validators=[DataRequired(REQUIRED), Length(max=10000)])
     recommendations = TextAreaField("Rekomendasi", validators=[DataRequired(REQUIRED), Length(max=10000)])
 

@@ -54,3 +54,14 @@ def test_a_workflow_with_a_bad_input_type_or_form_role_is_refused_on_load(tmp_pa
     with pytest.raises(DefinitionError) as info:
         parse_definition(tmp_path / "school_visit.yaml", raw)
     assert "open_from_form" in str(info.value) and "'tanggal'" in str(info.value)
+
+
+def test_an_optional_input_is_checked_only_when_given():
+    reason = InputDef("override_reason", "Alasan", "text", max_length=5, required=False)
+    assert inputs_problem((DATE, reason), {"visit_date": "2026-08-17"}) is None
+    assert inputs_problem(
+        (DATE, reason), {"visit_date": "2026-08-17", "override_reason": "terlalu panjang"}
+    ) == ("Isian tidak valid: Alasan paling banyak 5 karakter (terisi 15)")
+    errors = []
+    assert parse_spec({"name": "x", "required": False}, errors.append).required is False
+    assert parse_spec({"name": "x", "required": "tidak"}, errors.append) is None and "required" in errors[0]

@@ -24,3 +24,12 @@ def test_percentage_is_the_weighted_sum_of_component_damage():
     assert damage_percent({name: 100 for name in COMPONENTS}) == 100.0
     assert damage_percent({name: 50 for name in COMPONENTS}) == 50.0
     assert damage_band(damage_percent({"kolom_balok": 100, "pondasi": 100, "drainase": 20})) == "sedang"
+
+
+def test_every_reason_code_of_the_workflow_has_a_label():
+    from spmp.engine.definitions import get_definition
+    from spmp.revitalisasi.models import REASON_LABELS
+
+    workflow = get_definition("revitalisasi")
+    codes = {c for t in workflow.transitions for i in t.inputs if i.name == "reason_code" for c in i.choices}
+    assert codes and codes <= set(REASON_LABELS)

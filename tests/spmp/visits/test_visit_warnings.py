@@ -176,7 +176,8 @@ def test_a_scheduled_widyaprada_task_counts_as_a_visit(session, world):
         "same_school_week",
         "widyaprada_booked",
     ]
-    # Once the task has its visit on the calendar, it is counted once, as that visit.
-    _plan(session, world, date(2026, 9, 9), widyaprada="widyaprada2", who="widyaprada2", case_id=task.case_id,
-          override_reason="Tugas ini")  # fmt: skip
+    # "Jadwalkan" put the task's visit on the calendar: it is counted once, as that visit.
+    visit = session.scalars(select(Visit).where(Visit.case_id == task.case_id)).one()
+    assert (visit.widyaprada_id, visit.planned_start) == (world["widyaprada2"].id, date(2026, 9, 9))
+    assert "kunjungan Widyaprada" in warnings[0].message
     assert _codes(session, world, TUE) == ["same_school_week"]

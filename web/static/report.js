@@ -1,0 +1,250 @@
+/* The task report works with no signal (a Widyaprada in a 3T regency writes it at the school).
+   - A service worker (report-sw.js) keeps this page and its static files, so it opens and reloads offline.
+   - The draft, photos included, is kept in this browser (IndexedDB, one draft per user and task) on every
+     keystroke. "Simpan laporan" queues it ("Belum terkirim") with a key of its own; it is sent as soon as
+     there is a connection (now, when the browser comes back online, every 30 s, at the next visit), and
+     shown "Terkirim" when the server has it. The server receives one key once (a resend after a lost
+     answer is "sudah diterima") and refuses a copy older than the saved report; the draft is kept then.
+   No framework: IndexedDB, fetch and FormData. Without them the form posts as a plain form. */
+(function () {
+  "use strict";
+  var form = document.getElementById("report-form");
+  var user = document.body.getAttribute("data-user");
+  if (!form || !user || !window.indexedDB || !window.fetch || !window.FormData || !window.spmpForms) { return; }
+  var CACHE = "spmp-laporan", RETRY_MS = 30000, MAX_SIDE = 1600, PHOTO_QUALITY = 0.8;
+  var DRAFT_ID = user + "|" + form.getAttribute("data-task");
+  var statusBox = document.getElementById("report-status");
+  var photoInput = document.getElementById("photos");
+  var photoList = document.getElementById("photo-list");
+  var canSend = !!form.querySelector("button[type=submit]");
+  var draft = null, sending = false;
+
+  /* --- the draft in IndexedDB --- */
+  var opened = null;
+  function database() {
+    opened = opened || new Promise(function (resolve, reject) {
+      var request = indexedDB.open("spmp-laporan", 1);
+      request.onupgradeneeded = function () { request.result.createObjectStore("drafts", { keyPath: "id" }); };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+    return opened;
+  }
+  function withStore(mode, work) {
+    return database().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction("drafts", mode), request = work(tx.objectStore("drafts"));
+        tx.oncomplete = function () { resolve(request.result); };
+        tx.onerror = function () { reject(tx.error); };
+      });
+    });
+  }
+  function keep() { draft.savedAt = Date.now(); return withStore("readwrite", function (s) { return s.put(draft); }); }
+  function forget() { return withStore("readwrite", function (s) { return s.delete(DRAFT_ID); }); }
+  function newDraft(base) {
+    return { id: DRAFT_ID, key: null, base: base, fields: spmpForms.snapshot(form), photos: [], state: "draft" };
+  }
+  function newKey() {
+    return window.crypto && crypto.randomUUID ? crypto.randomUUID()
+      : Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
+  }
+
+  /* --- what the user sees --- */
+  var TEXT = {
+    draft: "Draf tersimpan di perangkat ini. Tekan \u201cSimpan laporan\u201d untuk mengirimnya.",
+    pending: "Belum terkirim. Laporan tersimpan di perangkat ini dan dikirim otomatis saat ada sinyal.",
+    sending: "Mengirim laporan\u2026",
+    refused: "Belum terkirim: ",
+    sent: "Terkirim. "
+  };
+  function show(state, detail) {
+    statusBox.hidden = false;
+    statusBox.className = "report-status state-" + state;
+    statusBox.setAttribute("data-state", state);
+    statusBox.textContent = TEXT[state] + (detail || "");
+    if (state === "sent") {
+      var back = document.createElement("a");
+      back.href = form.getAttribute("data-task-page");
+      back.textContent = " Kembali ke halaman tugas";
+      statusBox.appendChild(back);
+    }
+  }
+  function showPhotos() {
+    Array.prototype.forEach.call(photoList.querySelectorAll("img"), function (img) { URL.revokeObjectURL(img.src); });
+    photoList.textContent = "";
+    draft.photos.forEach(function (photo, index) {
+      var item = document.createElement("li"), img = document.createElement("img"), remove = document.createElement("button");
+      img.src = URL.createObjectURL(photo.blob);
+      img.alt = photo.name;
+      remove.type = "button";
+      remove.className = "link";
+      remove.textContent = "Hapus";
+      remove.addEventListener("click", function () {
+        draft.photos.splice(index, 1);
+        keep().then(showPhotos);
+      });
+      item.appendChild(img);
+      item.appendChild(document.createTextNode(photo.name + " (" + Math.ceil(photo.blob.size / 1024) + " KB) "));
+      item.appendChild(remove);
+      photoList.appendChild(item);
+    });
+  }
+
+  /* --- photos: made smaller on the device (a phone photo of 4 MB is sent as ~300 KB) --- */
+  function shrink(file) {
+    if (!window.createImageBitmap) { return Promise.resolve(file); }
+    return createImageBitmap(file).then(function (image) {
+      var scale = Math.min(1, MAX_SIDE / Math.max(image.width, image.height));
+      if (scale === 1 && file.size < 500 * 1024) { return file; }
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(image.width * scale);
+      canvas.height = Math.round(image.height * scale);
+      canvas.getContext("2d").drawImage(image, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) {
+          resolve(blob && blob.size < file.size ? new File([blob], file.name.replace(/\.[^.]*$/, "") + ".jpg",
+            { type: "image/jpeg" }) : file);
+        }, "image/jpeg", PHOTO_QUALITY);
+      });
+    }).catch(function () { return file; });
+  }
+  function addPhotos() {
+    var files = Array.prototype.filter.call(photoInput.files || [], function (f) { return /^image\/(jpeg|png)$/.test(f.type); });
+    if (files.length < (photoInput.files || []).length) { show("refused", "hanya foto JPEG atau PNG yang dapat dilampirkan."); }
+    Promise.all(files.map(shrink)).then(function (photos) {
+      photos.forEach(function (p) { draft.photos.push({ name: p.name, type: p.type, blob: p }); });
+      photoInput.value = "";
+      return keep();
+    }).then(showPhotos);
+  }
+
+  /* --- sending --- */
+  function freshToken() {
+    // The token of the page kept offline may be old: ask the server for the current one first.
+    return fetch(form.action, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+      if (response.redirected && /\/login/.test(response.url)) { throw new Error("login"); }
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.text();
+    }).then(function (html) {
+      var input = new DOMParser().parseFromString(html, "text/html").querySelector("input[name=csrf_token]");
+      if (!input) { throw new Error("token"); }
+      return input.value;
+    });
+  }
+  function body(token) {
+    var data = new FormData();
+    data.append("csrf_token", token);
+    data.append("report_version", String(draft.base));
+    data.append("draft_key", draft.key);
+    Object.keys(draft.fields).forEach(function (name) {
+      draft.fields[name].forEach(function (value) { data.append(name, value); });
+    });
+    draft.photos.forEach(function (photo) { data.append("photos", photo.blob, photo.name); });
+    return data;
+  }
+  function received(answer, sentFields) {
+    form.setAttribute("data-report-version", answer.report_version);
+    var edited = JSON.stringify(draft.fields) !== sentFields;
+    draft = newDraft(answer.report_version);  // what is on the form now, over the version just saved
+    if (window.caches) { caches.open(CACHE).then(function (cache) { cache.add(form.action); }); }
+    showPhotos();
+    if (edited) { return keep(); }  // typed while it was sending: that is a new draft
+    return forget();
+  }
+  function refused(answer) {
+    draft.state = "refused";
+    draft.serverVersion = answer.report_version;
+    draft.message = answer.message + ". Draf tetap tersimpan di perangkat ini; " + (answer.stale ?
+      "tekan \u201cSimpan laporan\u201d untuk mengirimnya menggantikan versi " + answer.report_version +
+      ", atau buka halaman tugas untuk melihat versi itu." :
+      "perbaiki lalu tekan \u201cSimpan laporan\u201d untuk mengirim ulang.");
+    return keep().then(function () { show("refused", draft.message); });
+  }
+  function send() {
+    if (!draft || draft.state !== "pending" || sending) { return; }
+    sending = true;
+    show("sending");
+    var sentFields = JSON.stringify(draft.fields);
+    freshToken().then(function (token) {
+      return fetch(form.action, { method: "POST", body: body(token), credentials: "same-origin",
+                                  headers: { Accept: "application/json" } });
+    }).then(function (response) {
+      var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+      if (!json && response.status >= 400 && response.status < 500) {  // refused before the view answered
+        return refused({ message: response.status === 413 ?
+          "Kiriman terlalu besar (foto terlalu banyak atau terlalu besar); hapus sebagian foto" :
+          "Server menolak kiriman (HTTP " + response.status + ")" });
+      }
+      if (!json) { throw new Error("HTTP " + response.status); }  // 5xx: tried again later
+      return response.json().then(function (answer) {
+        if (answer.ok) {
+          return received(answer, sentFields).then(function () { show("sent", answer.message); });
+        }
+        return refused(answer);
+      });
+    }).catch(function (error) {
+      var why = error.message === "login" ? " Sesi Anda berakhir: masuk kembali, lalu buka halaman ini." :
+        (/^HTTP/.test(error.message) ? " (server menjawab " + error.message + ")" : "");
+      show("pending", why);
+    }).then(function () { sending = false; });
+  }
+
+  /* --- the form --- */
+  function queue(event) {
+    event.preventDefault();
+    draft.fields = spmpForms.snapshot(form);
+    var missing = ["findings", "recommendations"].filter(function (name) {
+      return !(draft.fields[name] && draft.fields[name][0].trim());
+    });
+    if (missing.length) {
+      show("refused", "Temuan dan Rekomendasi wajib diisi.");
+      document.getElementById(missing[0]).focus();
+      return;
+    }
+    if (draft.state === "refused" && draft.serverVersion !== undefined) {
+      draft.base = draft.serverVersion;  // sent again after a refusal: the user chose this copy
+      draft.key = null;
+    }
+    draft.key = draft.key || newKey();
+    draft.state = "pending";
+    keep().then(send);
+  }
+  function edited() {
+    draft.fields = spmpForms.snapshot(form);
+    keep().then(function () { if (draft.state === "draft") { show("draft"); } });
+  }
+
+  function start(saved) {
+    draft = saved || newDraft(parseInt(form.getAttribute("data-report-version"), 10) || 0);
+    if (saved) {
+      spmpForms.fill(form, saved.fields);
+      showPhotos();
+      show(saved.state, saved.state === "refused" ? saved.message : "");
+    }
+    if (!canSend) { return; }
+    photoInput.addEventListener("change", addPhotos);
+    form.addEventListener("input", edited);
+    form.addEventListener("change", function (event) { if (event.target !== photoInput) { edited(); } });
+    form.addEventListener("submit", queue);
+    window.addEventListener("online", send);
+    setInterval(send, RETRY_MS);
+    send();
+  }
+
+  function offlineReady() {
+    form.setAttribute("data-offline-ready", "1");
+  }
+  function cacheThisPage() {
+    // The first visit is not yet under the service worker: keep this page and its files now.
+    var assets = Array.prototype.map.call(document.querySelectorAll("link[rel=stylesheet], script[src]"),
+      function (el) { return el.href || el.src; });
+    return caches.open(CACHE).then(function (cache) { return cache.addAll([form.action].concat(assets)); });
+  }
+  if ("serviceWorker" in navigator && window.caches) {
+    var controlled = !!navigator.serviceWorker.controller;
+    navigator.serviceWorker.register(form.getAttribute("data-service-worker"))
+      .then(function () { return controlled || !navigator.onLine ? null : cacheThisPage(); })
+      .then(offlineReady, function () { /* no offline copy: the form still works online */ });
+  }
+  withStore("readonly", function (s) { return s.get(DRAFT_ID); }).then(start, function () { start(null); });
+})();
