@@ -29,6 +29,18 @@ class ParamsForm(FlaskForm):
 
 for _name, _label in PARAM_FIELDS.items():
     _field = TextAreaField if _name in TEXT_AREAS else StringField
-    _required = [Optional()] if _name in TEXT_AREAS or _name.endswith("maks") else [DataRequired("Wajib diisi.")]
+    _required = (
+        [Optional()] if _name in TEXT_AREAS or _name.endswith("maks") else [DataRequired("Wajib diisi.")]
+    )
     _checks = [*_required, Length(max=4000 if _name in TEXT_AREAS else 40)]
     setattr(ParamsForm, _name, _field(_label, validators=_checks, description=HELP.get(_name, "")))
+
+
+class RunForm(FlaskForm):
+    year = IntegerField("Tahun program", validators=[DataRequired("Isi tahun."), NumberRange(2025, 2100)])
+    note = StringField("Catatan run (mis. skenario bobot)", validators=[Optional(), Length(max=300)])
+
+
+class PublishForm(FlaskForm):
+    sk_number = StringField("Nomor SK penetapan", validators=[DataRequired("Isi nomor SK."), Length(max=100)])
+    pks_number = StringField("Nomor PKS", validators=[DataRequired("Isi nomor PKS."), Length(max=100)])
