@@ -26,7 +26,9 @@ def demo_seed(app: AppContext, count: int) -> None:
         click.progressbar(length=count, label="Sekolah demo", file=sys.stderr) as bar,
         app.db.transaction() as session,
     ):
-        created = seed_demo(session, schools=count, progress=bar.update)
+        created = seed_demo(
+            session, schools=count, progress=bar.update, evidence_path=app.settings.evidence_path
+        )
     click.echo("")
     click.echo(f"Akun demo (kata sandi untuk semua: {DEMO_PASSWORD}):")
     for demo, is_new in created:

@@ -4,6 +4,7 @@ Idempotent: running it again creates nothing twice."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -65,9 +66,12 @@ def demo_users(session: Session) -> list[DemoUser]:
     ]
 
 
-def seed_demo(session: Session, schools: int = 5000, progress=None) -> list[tuple[DemoUser, bool]]:
-    """Load reference data, generate ``schools`` demo schools if there are none, create the demo users.
-    Returns each demo user with whether it was created now."""
+def seed_demo(
+    session: Session, schools: int = 5000, progress=None, evidence_path: Path | None = None
+) -> list[tuple[DemoUser, bool]]:
+    """Load reference data, generate ``schools`` demo schools if there are none, create the demo users and
+    their work (files such as the Revitalisasi photos go to ``evidence_path``, by default the configured
+    one). Returns each demo user with whether it was created now."""
     load_reference(session)
     if session.scalar(select(func.count()).select_from(School)) == 0:
         from spmp.schools.demo import generate_into_database
@@ -93,7 +97,17 @@ def seed_demo(session: Session, schools: int = 5000, progress=None) -> list[tupl
     session.flush()
     _seed_demo_work(session)
     _seed_demo_tasks(session)
+    _seed_demo_digitalisasi(session)
+    _seed_demo_proposals(session, evidence_path)
     return created
+
+
+def _seed_demo_proposals(session: Session, evidence_path: Path | None) -> None:
+    """Revitalisasi proposals in each verval step (spmp.revitalisasi.demo; skipped when proposals exist)."""
+    from spmp.config import load_settings
+    from spmp.revitalisasi.demo import seed_demo_proposals
+
+    seed_demo_proposals(session, evidence_path or load_settings().evidence_path)
 
 
 def _assign_demo_caseload(session: Session, user: User) -> None:
@@ -177,6 +191,12 @@ def _seed_demo_visits(session: Session, widyaprada: User) -> None:
         plan_visit(session, widyaprada, widyaprada=widyaprada, school_id=school.id, start=start,
                    end=start + timedelta(days=extra_days), purpose="Pendampingan SPMI dan supervisi pembelajaran",
                    override_reason="Contoh data: jadwal disepakati dengan sekolah")  # fmt: skip
+
+
+def _seed_demo_digitalisasi(session: Session) -> None:
+    from spmp.digitalisasi.demo import seed_demo_digitalisasi
+
+    seed_demo_digitalisasi(session, _first_school(session, "53.71"))
 
 
 def _seed_demo_tasks(session: Session) -> None:

@@ -35,6 +35,9 @@ ACTION_LABELS = {
     "migrate": "Definisi alur diperbarui",
     "report": "Laporan tugas disimpan",
     "follow_up_done": "Tindak lanjut ditandai selesai",
+    "revitalisasi.proposal": "Usulan revitalisasi disimpan",
+    "revitalisasi.photo": "Foto kerusakan diunggah",
+    "revitalisasi.document": "Dokumen usulan diunggah",
 }
 
 

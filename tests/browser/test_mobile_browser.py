@@ -50,15 +50,14 @@ def demo_site(make_database, tmp_path_factory):
     url = make_database("mobile")
     database = Database(url)
     migrate.upgrade(database)
+    instance = tmp_path_factory.mktemp("mobile-instance")
     with database.transaction() as session:
-        seed_demo(session, schools=1500)
+        seed_demo(session, schools=1500, evidence_path=instance / "evidence")  # the server's files (photos)
         case_id = _demo_case_id(session)
         users = [d.username for d in demo_users(session)]
     database.dispose()
     # Every demo role logs in from 127.0.0.1 within a minute: lift the per-address login limit.
-    base, stop = start_server(
-        url, tmp_path_factory.mktemp("mobile-instance"), SPMP_LOGIN_RATE_LIMIT="1000 per minute"
-    )
+    base, stop = start_server(url, instance, SPMP_LOGIN_RATE_LIMIT="1000 per minute")
     yield {"base": base, "case_id": case_id, "users": users}
     stop()
 
