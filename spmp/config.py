@@ -60,6 +60,8 @@ class Settings:
     audit_unsealed_alarm_seconds: int = 120
     # How many reverse proxies in front of the web server to trust for X-Forwarded-For/-Proto/-Host.
     trusted_proxies: int = 0
+    # Digitalisasi: the least electricity (W) a school needs for the interactive panels (government target).
+    digital_min_watts: int = 2200
 
     @property
     def is_production(self) -> bool:
@@ -113,7 +115,15 @@ def load_settings() -> Settings:
         audit_seal_interval_seconds=_env_int("AUDIT_SEAL_INTERVAL_SECONDS", 5),
         audit_unsealed_alarm_seconds=_env_int("AUDIT_UNSEALED_ALARM_SECONDS", 120),
         trusted_proxies=_trusted_proxies(),
+        digital_min_watts=_positive("DIGITAL_MIN_WATTS", 2200),
     )
+
+
+def _positive(name: str, default: int) -> int:
+    value = _env_int(name, default)
+    if value <= 0:
+        raise ConfigError(f"SPMP_{name} must be a positive number, got {value}")
+    return value
 
 
 def _trusted_proxies() -> int:

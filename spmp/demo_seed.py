@@ -97,6 +97,7 @@ def seed_demo(
     session.flush()
     _seed_demo_work(session)
     _seed_demo_tasks(session)
+    _seed_demo_digitalisasi(session)
     _seed_demo_proposals(session, evidence_path)
     _seed_demo_selection(session)
     return created
@@ -198,6 +199,12 @@ def _seed_demo_visits(session: Session, widyaprada: User) -> None:
         plan_visit(session, widyaprada, widyaprada=widyaprada, school_id=school.id, start=start,
                    end=start + timedelta(days=extra_days), purpose="Pendampingan SPMI dan supervisi pembelajaran",
                    override_reason="Contoh data: jadwal disepakati dengan sekolah")  # fmt: skip
+
+
+def _seed_demo_digitalisasi(session: Session) -> None:
+    from spmp.digitalisasi.demo import seed_demo_digitalisasi
+
+    seed_demo_digitalisasi(session, _first_school(session, "53.71"))
 
 
 def _seed_demo_tasks(session: Session) -> None:

@@ -4,6 +4,16 @@ from spmp.accounts.models import LoginThrottle, SchoolAssignment, User  # noqa: 
 from spmp.audit import AuditEvent  # noqa: F401
 from spmp.audit.seals import AuditNode, AuditPending, AuditSeal, AuditTreeHead  # noqa: F401
 from spmp.db import Base  # noqa: F401
+from spmp.digitalisasi.models import (  # noqa: F401
+    BimtekInvite,
+    BimtekParticipant,
+    BimtekSession,
+    Device,
+    DigitalTarget,
+    Handover,
+    SafeRoom,
+    Shipment,
+)  # fmt: skip
 from spmp.engine.cases import CaseComment, CaseDeadline, CaseEvidence, CaseRecord  # noqa: F401
 from spmp.kendala.models import Obstacle  # noqa: F401
 from spmp.notifications.models import Notification, OutboxMessage, SchedulerLock  # noqa: F401

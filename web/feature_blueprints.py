@@ -2,6 +2,7 @@
 create_app() unchanged when a feature is added."""
 
 from web.caseload.views import bp as caseload_bp
+from web.digitalisasi.views import bp as digitalisasi_bp
 from web.kendala.views import bp as kendala_bp
 from web.notifications.views import bp as notifications_bp
 from web.notifications.views import unread_count_processor
@@ -25,6 +26,7 @@ def register(app) -> None:
         revitalisasi_bp,
         seleksi_bp,
         kendala_bp,
+        digitalisasi_bp,
     ):
         app.register_blueprint(blueprint)
     app.context_processor(unread_count_processor)

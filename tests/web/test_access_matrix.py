@@ -12,7 +12,9 @@ Placeholders: {inside} {outside} (schools), {self_user} {other_user} {widyaprada
 (school_visit cases), {inside_npsn} {outside_npsn}, {inside_cycle} {outside_cycle} (SPMI cycles), {inside_visit} (the inside Widyaprada's
 visit), {evidence} (a file on the inside case),
 {inside_task} {outside_task} (Widyaprada tasks), {open_follow_up} {done_follow_up} (follow-ups to the inside school),
-{inside_photo} (a report photo of the inside task).
+{inside_photo} (a report photo of the inside task),
+{inside_shipment} (a Digitalisasi shipment to the inside school, in transit), {inside_bimtek} and
+{inside_participant} (a Bimtek session of BPMP NTT inviting the inside school, and its teacher who attended),
 {inside_proposal} {outside_proposal} (Revitalisasi proposals, drafts), {revit_photo} (a photo of the inside one).
 """
 
@@ -55,6 +57,8 @@ TASK_LIST = {"widyaprada", *BPMP, "dinas_province", "dinas_regency", *NATIONAL}
 CREATES_TASKS = {"widyaprada", *BPMP, "admin"}
 REPORTS_OBSTACLES = set(ROLES) - {"pusat"}  # kendala's open_roles
 OBSTACLE_FORM = {"npsn": "{inside_npsn}", "category": "listrik", "description": "Listrik padam sejak pekan lalu"}
+DIGITAL_MONITOR = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}
+DIGITAL_MANAGER = {*BPMP, *NATIONAL}
 SEES_INSIDE_TASK = SEES_INSIDE_CASE - SCHOOL  # a school sees only the follow-ups addressed to it
 PROPOSAL_LIST = set(ROLES) - {"facilitator"}
 PROPOSERS = {*BPMP, "dinas_province", "dinas_regency", "admin"}
@@ -335,6 +339,35 @@ MATRIX = [
     ("POST", "/kendala/baru", _only(REPORTS_OBSTACLES, 302, 403), OBSTACLE_FORM),
     ("POST", "/kendala/baru", {**_only(REPORTS_OBSTACLES, 400, 403), "admin": 302},
      {**OBSTACLE_FORM, "npsn": "{outside_npsn}"}),  # outside the area: "not found" on the field
+    # --- Digitalisasi Pembelajaran (issue 14) --------------------------------------------------------------
+    ("GET", "/digitalisasi/kesiapan", _only(DIGITAL_MONITOR, 200, 403)),
+    ("GET", "/digitalisasi/kesiapan?tahun=2026&kabkota=53.71&siap=0&format=xlsx", _only(DIGITAL_MONITOR, 200, 403)),
+    ("GET", "/digitalisasi/kesiapan?tahun=abc", _only(DIGITAL_MONITOR, 400, 403)),
+    # Only the school confirms its safe room; others who see the school may not (403), the rest do not find it.
+    ("POST", "/digitalisasi/sekolah/{inside}/ruang-aman", _only(SCHOOL, 302, 403)),
+    ("POST", "/digitalisasi/sekolah/{outside}/ruang-aman", _only(NATIONAL, 403, 404)),
+    ("GET", "/digitalisasi/pengiriman", _only(DIGITAL_MONITOR, 200, 403)),
+    ("GET", "/digitalisasi/pengiriman?tahun=2026&format=xlsx", _only(DIGITAL_MONITOR, 200, 403)),
+    ("GET", "/digitalisasi/pengiriman?tahun=2026&kabkota=53.71", _only(DIGITAL_MONITOR, 200, 403)),
+    ("GET", "/digitalisasi/pengiriman?tahun=2026&kabkota=53.71&format=csv", _only(DIGITAL_MONITOR, 200, 403)),
+    ("GET", "/digitalisasi/pengiriman/impor", _only(DIGITAL_MANAGER, 200, 403)),
+    ("POST", "/digitalisasi/pengiriman/impor", _only(DIGITAL_MANAGER, 422, 403)),  # no file: errors shown
+    ("GET", "/digitalisasi/pengiriman/{inside_shipment}", _expect_everyone()),  # whoever sees the school
+    ("GET", "/digitalisasi/pengiriman/999999999", _expect_everyone(404)),
+    ("POST", "/digitalisasi/pengiriman/{inside_shipment}", _only(SCHOOL, 422, 403)),  # only the school: BAST
+    ("GET", "/digitalisasi/bimtek", _expect_everyone()),  # each sees the sessions of their area
+    ("GET", "/digitalisasi/bimtek?tahun=2026&format=xlsx", _expect_everyone()),
+    ("GET", "/digitalisasi/bimtek/baru", _only(BPMP, 200, 403)),
+    ("POST", "/digitalisasi/bimtek/baru", _only(BPMP, 422, 403)),  # empty form: errors shown
+    ("GET", "/digitalisasi/bimtek/{inside_bimtek}", _expect_everyone()),  # it invites the inside school
+    ("GET", "/digitalisasi/bimtek/{inside_bimtek}?format=csv", _expect_everyone()),
+    ("GET", "/digitalisasi/bimtek/999999999", _expect_everyone(404)),
+    # Teachers are named by the invited school or the organising unit (no name sent: shown again with errors).
+    ("POST", "/digitalisasi/bimtek/{inside_bimtek}", _only(SCHOOL | BPMP, 422, 403)),
+    # The certificate: the participant's school, the organising unit, the national roles.
+    ("GET", "/digitalisasi/bimtek/{inside_bimtek}/sertifikat/{inside_participant}", _only(SCHOOL | BPMP | NATIONAL, 200, 403)),
+    ("GET", "/digitalisasi/bimtek/{inside_bimtek}/sertifikat/999999999", _expect_everyone(404)),
+    ("POST", "/digitalisasi/bimtek/{inside_bimtek}/kehadiran", _only(BPMP, 302, 403)),  # runs after the certificate
 ]
 
 
@@ -368,6 +401,8 @@ def world_cases(session, world, settings):
     )
     _add_tasks(session, world, settings)
     _add_proposals(session, world, settings)
+    _add_shipment(session, world)
+    _add_bimtek(session, world)
     _add_selection_runs(session, world)
     return world
 
@@ -393,6 +428,39 @@ def _add_proposals(session, world, settings):
     inside = world["inside_proposal"].id
     revit.attach_document(session, users["dinas_regency"], inside, "lahan", "lahan.pdf", PDF, settings.evidence_path)
     world["revit_photo"] = revit.add_photo(session, users["dinas_regency"], inside, "foto.jpg", jpeg(), settings.evidence_path)
+
+
+def _add_bimtek(session, world):
+    """A Bimtek session of BPMP NTT that started yesterday, inviting the inside school; one teacher attended."""
+    from datetime import timedelta
+
+    from spmp import clock
+    from spmp.accounts import operations as accounts
+    from spmp.digitalisasi import bimtek
+
+    staff = accounts.create_user(session, username="staf_bimtek", full_name="Staf Bimtek", password="sandi-uji-12345",
+                                 role="bpmp_staff", scope=accounts.Scope(unit_code="BPMP-NTT"))  # fmt: skip
+    start = clock.now() - timedelta(days=1)
+    world["inside_bimtek"] = bimtek.create_session(session, staff, bimtek.SessionInput(
+        2026, "Bimtek panel interaktif", "luring", start, start + timedelta(hours=6), "Aula BPMP NTT",
+        (world["inside"].npsn,)))  # fmt: skip
+    world["inside_participant"] = bimtek.add_participant(session, staff, world["inside_bimtek"], world["inside"].id,
+                                                         "Yohana Lani", "guru")  # fmt: skip
+    bimtek.record_attendance(session, staff, world["inside_bimtek"], {world["inside_participant"].id})
+
+
+def _add_shipment(session, world):
+    """The inside school as a Digitalisasi target, with one shipment in transit."""
+    from sqlalchemy import select
+
+    from spmp.digitalisasi.models import Shipment
+    from spmp.digitalisasi.readiness import compute_readiness
+    from spmp.digitalisasi.shipments import import_shipments
+
+    compute_readiness(session, 2026, province_code="53")
+    rows = f"npsn,nomor_pengiriman,tanggal_kirim,jenis_perangkat,nomor_seri\n{world['inside'].npsn},SJ-1,2026-08-17,panel,SN-1\n"
+    import_shipments(session, world["users"]["admin"], rows.encode(), "kiriman.csv", year=2026)
+    world["inside_shipment"] = session.scalar(select(Shipment).where(Shipment.school_id == world["inside"].id))
 
 
 def _add_tasks(session, world, settings):
@@ -449,6 +517,9 @@ def _values(world, role: str) -> dict:
         "outside_proposal": world["outside_proposal"].id,
         "revit_photo": world["revit_photo"].id,
         "inside_photo": world["inside_photo"].id,
+        "inside_shipment": world["inside_shipment"].id,
+        "inside_bimtek": world["inside_bimtek"].id,
+        "inside_participant": world["inside_participant"].id,
         "draft_run": world["draft_run"].id,
         "published_run": world["published_run"].id,
     }
@@ -521,8 +592,9 @@ def missing_routes(app, matrix) -> list[tuple[str, str]]:
     sample = dict.fromkeys(
         ("inside", "outside", "self_user", "other_user", "inside_case", "outside_case", "inside_cycle",
          "outside_cycle", "evidence", "widyaprada_user", "inside_visit", "inside_task", "outside_task",
-         "open_follow_up", "done_follow_up", "inside_photo", "inside_proposal", "outside_proposal", "revit_photo",
-         "draft_run", "published_run"), 1)  # fmt: skip
+         "open_follow_up", "done_follow_up", "inside_photo", "inside_shipment", "inside_bimtek",
+         "inside_participant", "inside_proposal", "outside_proposal", "revit_photo", "draft_run",
+         "published_run"), 1)  # fmt: skip
     reached = {(endpoint_of(app, row[0], row[1].format(**sample)), row[0]) for row in matrix}
     return sorted(all_routes(app) - reached)
 

@@ -1,8 +1,8 @@
 """revitalisasi selection: the parameters of each programme year, and every run with its parameters,
 inputs, figures and each proposal's decision and reason (a published run is frozen)
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-05 21:05:00
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 
 import spmp.db
 
-revision = "0021"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

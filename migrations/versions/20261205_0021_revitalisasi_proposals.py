@@ -1,8 +1,8 @@
 """revitalisasi: Revitalisasi Sekolah proposals (the data of a revitalisasi case), their rooms with the damage
 per component, and their geotagged photos
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-05 20:42:50.427752
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 
 import spmp.db
 
-revision = "0020"
-down_revision = "0019"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Digitalisasi Pembelajaran (issue 14): targets and readiness, delivery and receipt, Bimtek."""
