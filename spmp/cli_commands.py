@@ -7,6 +7,7 @@ from spmp.digitalisasi import cli as _digitalisasi_cli  # noqa: E402,F401
 from spmp.engine import cli as _engine_cli  # noqa: E402,F401
 from spmp.notifications import cli as _notifications_cli  # noqa: E402,F401
 from spmp.revitalisasi import cli as _revitalisasi_cli  # noqa: E402,F401
+from spmp.revitalisasi import selection_cli as _revitalisasi_selection_cli  # noqa: E402,F401
 from spmp.schools import cli as _schools_cli  # noqa: E402,F401
 from spmp.spme import cli as _spme_cli  # noqa: E402,F401
 from spmp.spmi import cli as _spmi_cli  # noqa: E402,F401

@@ -99,7 +99,15 @@ def seed_demo(
     _seed_demo_tasks(session)
     _seed_demo_digitalisasi(session)
     _seed_demo_proposals(session, evidence_path)
+    _seed_demo_selection(session)
     return created
+
+
+def _seed_demo_selection(session: Session) -> None:
+    """A draft selection run of the demo proposals that passed verval (skipped when a run exists)."""
+    from spmp.revitalisasi.selection_runs import seed_demo_run
+
+    seed_demo_run(session, session.scalar(select(User).where(User.username == "pusat")))
 
 
 def _seed_demo_proposals(session: Session, evidence_path: Path | None) -> None:

@@ -24,6 +24,7 @@ from spmp.revitalisasi.models import (  # noqa: F401
     RevitalisasiProposal,
     RevitalisasiRoom,
 )
+from spmp.revitalisasi.selection_models import SelectionItem, SelectionRun, SelectionSetting  # noqa: F401
 from spmp.schools.models import BentukPendidikan, School  # noqa: F401
 from spmp.spme.models import AccreditationRecord, AccreditationVisit, ExternalVisit  # noqa: F401
 from spmp.spmi.models import (  # noqa: F401

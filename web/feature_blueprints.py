@@ -7,6 +7,7 @@ from web.kendala.views import bp as kendala_bp
 from web.notifications.views import bp as notifications_bp
 from web.notifications.views import unread_count_processor
 from web.revitalisasi.views import bp as revitalisasi_bp
+from web.seleksi.views import bp as seleksi_bp
 from web.spme.views import bp as spme_bp
 from web.spmi.views import bp as spmi_bp
 from web.visits.views import bp as visits_bp
@@ -23,6 +24,7 @@ def register(app) -> None:
         visits_bp,
         widyaprada_bp,
         revitalisasi_bp,
+        seleksi_bp,
         kendala_bp,
         digitalisasi_bp,
     ):

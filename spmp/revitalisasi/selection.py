@@ -62,6 +62,7 @@ class Candidate:
     is_3t: bool
     disaster: bool
     pupils: int
+    npsn: str = ""
 
 
 @dataclass(frozen=True)
@@ -148,25 +149,30 @@ _NESTED = ("weights", "regency_limit", "province_limit")
 # --- need score ----------------------------------------------------------------------------------------
 
 
-def criterion_values(c: Candidate, params: SelectionParams) -> tuple[float, ...]:
-    """Each criterion of ``c`` in 0..1, in :data:`CRITERIA` order."""
-    never_or_old = c.years_since_rehab is None or c.years_since_rehab > params.rehab_rule_years
-    return (
-        min(max(c.damage_pct, 0.0), 100.0) / 100.0,
-        1.0 if never_or_old else 0.0,
-        1.0 if c.is_3t else 0.0,
-        1.0 if c.disaster else 0.0,
-        params.level_factors.get(c.level, 0.0),
-        min(max(c.pupils, 0), params.pupils_cap) / params.pupils_cap,
-    )
+def criterion_values(candidates: Sequence[Candidate], params: SelectionParams) -> np.ndarray:
+    """Each criterion of each candidate in 0..1: one row per candidate, columns in :data:`CRITERIA` order."""
+    rule, cap = params.rehab_rule_years, params.pupils_cap
+    values = np.empty((len(candidates), len(CRITERIA)))
+    values[:, 0] = np.clip([c.damage_pct for c in candidates], 0.0, 100.0) / 100.0
+    values[:, 1] = [c.years_since_rehab is None or c.years_since_rehab > rule for c in candidates]
+    values[:, 2] = [c.is_3t for c in candidates]
+    values[:, 3] = [c.disaster for c in candidates]
+    values[:, 4] = [params.level_factors.get(c.level, 0.0) for c in candidates]
+    values[:, 5] = np.clip([c.pupils for c in candidates], 0, cap) / cap
+    return values
+
+
+def need_points(candidates: Sequence[Candidate], params: SelectionParams) -> tuple[np.ndarray, np.ndarray]:
+    """Points per criterion (value × weight, rounded to 4 decimals) and the need scores, for all at once."""
+    weights = np.array([getattr(params.weights, name) for name in CRITERIA], dtype=float)
+    points = np.round(criterion_values(candidates, params) * weights, 4)
+    return points, np.round(points.sum(axis=1), 4)
 
 
 def need_score(c: Candidate, params: SelectionParams) -> tuple[float, tuple[float, ...]]:
-    """The need score and its breakdown (points per criterion, criterion value × weight)."""
-    w = params.weights
-    weights = tuple(getattr(w, name) for name in CRITERIA)
-    points = tuple(round(v * wt, 4) for v, wt in zip(criterion_values(c, params), weights, strict=True))
-    return round(sum(points), 4), points
+    """The need score of one candidate and its breakdown (points per criterion, value × weight)."""
+    points, scores = need_points([c], params)
+    return float(scores[0]), tuple(points[0].tolist())
 
 
 # --- result records ------------------------------------------------------------------------------------
@@ -408,6 +414,7 @@ def _solve_mip(
     h: highspy.Highs, lp: highspy.HighsLp, start: np.ndarray | None
 ) -> tuple[np.ndarray, str, float]:
     lp.integrality_ = [highspy.HighsVarType.kInteger] * lp.num_col_
+    h.setOptionValue("mip_lp_solver", "ipm")  # the root LP, as for the relaxation (~25 % less CPU measured)
     h.passModel(lp)
     if start is not None:
         known = highspy.HighsSolution()
@@ -502,7 +509,11 @@ def select(candidates: Sequence[Candidate], params: SelectionParams) -> Selectio
 
 
 def _score_all(candidates: Sequence[Candidate], params: SelectionParams) -> list[Decision]:
-    decisions = [Decision(c, *need_score(c, params), rank=0) for c in candidates]
+    points, scores = need_points(candidates, params)
+    decisions = [
+        Decision(c, score, tuple(p), rank=0)
+        for c, score, p in zip(candidates, scores.tolist(), points.tolist(), strict=True)
+    ]
     for rank, d in enumerate(sorted(decisions, key=_list_order), start=1):
         d.rank = rank
     return decisions
@@ -570,13 +581,16 @@ def greedy_pick(decisions: Sequence[Decision], budget: int, rows: Rows) -> Greed
         for r in rows.of[i]:
             counts[r] += 1
 
-    for r, g in enumerate(rows.groups):
-        if g.min > 0:
-            for i in by_rank:
-                if counts[r] >= g.min:
-                    break
-                if r in rows.of[i]:
-                    take(i)
+    members: dict[int, list[int]] = defaultdict(list)  # each group with a minimum, its schools by rank
+    for i in by_rank:
+        for r in rows.of[i]:
+            if rows.groups[r].min > 0:
+                members[r].append(i)
+    for r, schools in members.items():
+        for i in schools:
+            if counts[r] >= rows.groups[r].min:
+                break
+            take(i)
     for i in by_rank:
         take(i)
     return GreedyPick(

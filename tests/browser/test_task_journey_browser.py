@@ -1,6 +1,6 @@
-"""Issue 12's journey in a real Chromium, every page at 360 px without sideways scroll: the head assigns a
-task to a Widyaprada (single assignment on the new-task form: bulk assignment is not on main yet), the
-Widyaprada schedules its visit in a week when the school is already visited and sees the clash warning with
+"""Issue 12's journey in a real Chromium, every page at 360 px without sideways scroll: the head creates a
+task and assigns it in bulk (Penugasan massal: the unit's open supervision tasks in Sumba Timur to one
+Widyaprada, previewed first), the Widyaprada schedules its visit in a week when the school is already visited and sees the clash warning with
 its reason, goes ahead with a reason (the visit is on the calendar), files the report at 360 px, the head
 approves it, and the school sees the follow-up actions. Screenshots test-artifacts/journey-1..7-*.png."""
 
@@ -69,7 +69,7 @@ def test_assign_schedule_with_clash_report_approve_follow_up(browser, live_serve
         login(pages[name], base, name, PASSWORD)
     head, wp, op = pages["kepala.journey"], pages["wp.journey"], pages["op.journey"]
 
-    # 1. The head assigns a supervision task to the Widyaprada.
+    # 1. The head creates a supervision task, then assigns the open ones in bulk to the Widyaprada.
     head.goto(f"{base}/widyaprada/tugas/baru")
     head.select_option("#kind", "supervisi")
     head.select_option("#scope", "school")
@@ -78,11 +78,26 @@ def test_assign_schedule_with_clash_report_approve_follow_up(browser, live_serve
     head.fill("#planned_start", today.isoformat())
     head.fill("#planned_end", (day + timedelta(days=20)).isoformat())
     head.fill("#due_date", (day + timedelta(days=10)).isoformat())
-    head.select_option("#assignee_user_id", str(journey["wp_id"]))
+    head.select_option("#assignee_user_id", "")  # assigned below, in bulk
     assert_fits(head)
-    screenshot(head, "journey-1-head-assigns")
+    screenshot(head, "journey-1-head-creates")
     _press(head, "#task-form button[type=submit]")
     task_url = head.url
+    head.goto(f"{base}/widyaprada/penugasan-massal")
+    head.select_option("#mode", "tugas")
+    head.select_option("#ke", str(journey["wp_id"]))
+    head.select_option("#kabupaten", "53.11")
+    head.select_option("#jenis", "supervisi")
+    with head.expect_navigation():
+        head.click("#bulk-form button[type=submit]")
+    assert "kepada Maria Ndapa, M.Pd." in head.inner_text("#preview h2")
+    assert "Supervisi — SD Negeri 5 Waingapu" in head.inner_text("#preview-rows")
+    head.fill("#reason", "Pembagian tugas supervisi semester genap")
+    assert_fits(head)
+    screenshot(head, "journey-1b-bulk-preview")
+    _press(head, "#apply-bulk button[type=submit]")
+    head.goto(task_url)
+    assert "Maria Ndapa, M.Pd." in head.inner_text("main")
 
     # 2. The Widyaprada schedules the visit that Tuesday: the school is visited that week already.
     wp.goto(task_url)

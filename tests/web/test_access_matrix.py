@@ -63,6 +63,7 @@ SEES_INSIDE_TASK = SEES_INSIDE_CASE - SCHOOL  # a school sees only the follow-up
 PROPOSAL_LIST = set(ROLES) - {"facilitator"}
 PROPOSERS = {*BPMP, "dinas_province", "dinas_regency", "admin"}
 VERIFIERS = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}  # a verifier's queue: Pemda's or B/BPMP's step
+SELECTION_READERS = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}  # runs: national; published: regional too
 EDIT_PROPOSAL = {role: 200 if role in PROPOSERS else 404 if role == "facilitator" else 403 for role in ROLES}
 SUGGEST_INSIDE_TASK = {role: 200 if role in BPMP | NATIONAL else 403 if role in SEES_INSIDE_TASK else 404 for role in ROLES}
 
@@ -313,6 +314,22 @@ MATRIX = [
     ("POST", "/revitalisasi/usulan/{inside_proposal}/aksi/tidak_ada", _only(SEES_INSIDE_CASE, 302, 404), {"seen_version": "1"}),
     ("POST", "/revitalisasi/usulan/{outside_proposal}/aksi/submit", _only(NATIONAL, 302, 404), {"seen_version": "1"}),
     ("POST", "/revitalisasi/usulan/{inside_proposal}/aksi/submit", _expect_everyone(400), {"seen_version": "x"}),
+    # --- revitalisasi: selection ----------------------------------------------------------------------------
+    ("GET", "/revitalisasi/seleksi", _only(SELECTION_READERS, 200, 403)),
+    ("GET", "/revitalisasi/seleksi?tahun=abc", _only(SELECTION_READERS, 200, 403)),
+    ("GET", "/revitalisasi/seleksi/parameter/2026", _only({"pusat"}, 200, 403)),
+    ("GET", "/revitalisasi/seleksi/parameter/1999", _only({"pusat"}, 404, 403)),
+    ("POST", "/revitalisasi/seleksi/parameter/2026", _only({"pusat"}, 422, 403)),  # fields missing: shown
+    ("POST", "/revitalisasi/seleksi/jalankan", _only(NATIONAL, 303, 403)),  # no year: flashed
+    ("POST", "/revitalisasi/seleksi/jalankan", _only(NATIONAL, 302, 403), {"year": "2031"}),  # refused: flashed
+    ("GET", "/revitalisasi/seleksi/{draft_run}", {**_only(SELECTION_READERS, 404, 403), **dict.fromkeys(NATIONAL, 200)}),
+    ("GET", "/revitalisasi/seleksi/{published_run}", _only(SELECTION_READERS, 200, 403)),
+    ("GET", "/revitalisasi/seleksi/{published_run}?format=xlsx&keputusan=terpilih", _only(SELECTION_READERS, 200, 403)),
+    ("GET", "/revitalisasi/seleksi/999999999", _only(SELECTION_READERS, 404, 403)),
+    ("POST", "/revitalisasi/seleksi/{draft_run}/terbitkan", _only({"pusat"}, 303, 403)),  # no SK: flashed
+    ("POST", "/revitalisasi/seleksi/{published_run}/terbitkan", _only({"pusat"}, 302, 403), {"sk_number": "SK 2", "pks_number": "PKS 2"}),  # frozen
+    ("GET", "/revitalisasi/seleksi/banding?a={draft_run}&b={published_run}", {**_only(SELECTION_READERS, 404, 403), **dict.fromkeys(NATIONAL, 200)}),
+    ("GET", "/revitalisasi/seleksi/banding?a={published_run}", _only(SELECTION_READERS, 404, 403)),
     # --- kendala (field obstacles): everyone lists their own area's; all but Pusat report ------------------
     ("GET", "/kendala", _expect_everyone()),
     ("GET", "/kendala?status=semua&format=xlsx", _expect_everyone()),
@@ -386,7 +403,18 @@ def world_cases(session, world, settings):
     _add_proposals(session, world, settings)
     _add_shipment(session, world)
     _add_bimtek(session, world)
+    _add_selection_runs(session, world)
     return world
+
+
+def _add_selection_runs(session, world):
+    """A draft selection run and a published one of 2026 over the two proposals."""
+    from tests.spmp.revitalisasi.selection_support import make_run
+
+    pusat = world["users"]["pusat"]
+    items = [(world["inside_proposal"], True), (world["outside_proposal"], False)]
+    world["draft_run"] = make_run(session, pusat, 2026, items)
+    world["published_run"] = make_run(session, pusat, 2026, items, published=True)
 
 
 def _add_proposals(session, world, settings):
@@ -492,6 +520,8 @@ def _values(world, role: str) -> dict:
         "inside_shipment": world["inside_shipment"].id,
         "inside_bimtek": world["inside_bimtek"].id,
         "inside_participant": world["inside_participant"].id,
+        "draft_run": world["draft_run"].id,
+        "published_run": world["published_run"].id,
     }
 
 
@@ -563,7 +593,8 @@ def missing_routes(app, matrix) -> list[tuple[str, str]]:
         ("inside", "outside", "self_user", "other_user", "inside_case", "outside_case", "inside_cycle",
          "outside_cycle", "evidence", "widyaprada_user", "inside_visit", "inside_task", "outside_task",
          "open_follow_up", "done_follow_up", "inside_photo", "inside_shipment", "inside_bimtek",
-         "inside_participant", "inside_proposal", "outside_proposal", "revit_photo"), 1)  # fmt: skip
+         "inside_participant", "inside_proposal", "outside_proposal", "revit_photo", "draft_run",
+         "published_run"), 1)  # fmt: skip
     reached = {(endpoint_of(app, row[0], row[1].format(**sample)), row[0]) for row in matrix}
     return sorted(all_routes(app) - reached)
 

@@ -1,0 +1,1 @@
+"""Pages of the Revitalisasi selection (parameters, runs, comparison, publication)."""
