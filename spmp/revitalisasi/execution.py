@@ -159,9 +159,7 @@ class Tranche(Base):
         CheckConstraint(
             "verified_progress IS NULL OR verified_progress BETWEEN 0 AND 100", name="verified_progress"
         ),
-        CheckConstraint(
-            "min_progress IS NULL OR min_progress BETWEEN 1 AND 100", name="min_progress"
-        ),
+        CheckConstraint("min_progress IS NULL OR min_progress BETWEEN 1 AND 100", name="min_progress"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
