@@ -10,7 +10,9 @@ from datetime import date
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from spmp import clock
 from spmp.engine import CaseNotFound, get_definition
+from spmp.engine.calendar import WIB
 from spmp.engine.evidence import read_limited
 from spmp.revitalisasi import execution_ops as xops
 from spmp.revitalisasi import execution_queries as xq
@@ -246,10 +248,14 @@ def visit_report(proposal_id: int):
     """The assigned facilitator's visit report: the physical progress verified on site, photos, notes."""
     proposal = _allowed_or_403(proposal_id, permissions.visit_refusal)
     if request.method == "GET":
-        return render_template("revitalisasi/visit.html", proposal=proposal, today=date.today().isoformat(),
+        return render_template("revitalisasi/visit.html", proposal=proposal, today=clock.now().astimezone(WIB).date().isoformat(),
                                latest=xops.latest_verified(get_session(), proposal.id),
                                threshold=xops.tranche2_min_progress())  # fmt: skip
-    percent, visit_date = _whole("persen"), _date(request.form.get("tanggal", ""))
+    percent, text = _whole("persen"), request.form.get("tanggal", "").strip()
+    visit_date = _date(text)
+    if text and visit_date is None:
+        flash(f"Tanggal kunjungan tidak terbaca: {text[:20]!r} (format TTTT-BB-HH).", "danger")
+        return redirect(url_for("revitalisasi.visit_report", proposal_id=proposal_id))
     xops.record_visit(get_session(), current_user, proposal_id, percent=-1 if percent is None else percent,
                       notes=request.form.get("catatan", ""), photos=_uploads("foto"), root=_root(),
                       visit_date=visit_date)  # fmt: skip
