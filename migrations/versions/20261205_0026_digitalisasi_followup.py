@@ -1,7 +1,7 @@
 """digitalisasi bimtek materials questions and shipment returns
 
 Revision ID: 0026
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-05 23:42:39
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import spmp.db
 
 revision = "0026"
-down_revision = "0022"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
