@@ -431,3 +431,18 @@ def test_previous_actor_opener_and_roles_within_the_case_scope(session, tmp_path
         assert body.startswith(f"{w['bpmp_head'].full_name}: Tengah -> Akhir\nKomentar: Lengkap")
     finally:
         definitions.set_workflows(None)
+
+
+def test_every_transition_of_every_workflow_tells_someone():
+    """Each step of each current workflow hands work on or reports a result to someone: a new workflow (or a
+    new transition) without a ``notify:`` declaration fails here instead of silently telling nobody."""
+    from spmp.engine.definitions import workflows
+
+    silent = [
+        f"{key} v{definition.version}: {t.trigger} ({', '.join(t.sources)} → {t.dest})"
+        for key in workflows().keys()
+        for definition in [workflows().get(key)]
+        for t in definition.transitions
+        if not t.notify
+    ]
+    assert not silent, "transitions without notify:\n" + "\n".join(silent)
