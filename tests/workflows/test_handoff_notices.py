@@ -438,11 +438,11 @@ def test_every_transition_of_every_workflow_tells_someone():
     new transition) without a ``notify:`` declaration fails here instead of silently telling nobody."""
     from spmp.engine.definitions import workflows
 
+    current = [workflows().get(key) for key in workflows().current_versions]
     silent = [
-        f"{key} v{definition.version}: {t.trigger} ({', '.join(t.sources)} → {t.dest})"
-        for key in workflows().keys()
-        for definition in [workflows().get(key)]
-        for t in definition.transitions
+        f"{d.key} v{d.version}: {t.trigger} ({', '.join(t.sources)} → {t.dest})"
+        for d in current
+        for t in d.transitions
         if not t.notify
     ]
     assert not silent, "transitions without notify:\n" + "\n".join(silent)
