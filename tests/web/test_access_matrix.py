@@ -59,6 +59,8 @@ REPORTS_OBSTACLES = set(ROLES) - {"pusat"}  # kendala's open_roles
 OBSTACLE_FORM = {"npsn": "{inside_npsn}", "category": "listrik", "description": "Listrik padam sejak pekan lalu"}
 DIGITAL_MONITOR = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}
 DIGITAL_MANAGER = {*BPMP, *NATIONAL}
+DIGITAL_USAGE = SCHOOL | DIGITAL_MONITOR  # a school its own reports, the rest their area's flags
+USAGE_OBSTACLE = DIGITAL_USAGE - {"pusat"}  # ... and may open a kendala (not Pusat)
 SEES_INSIDE_TASK = SEES_INSIDE_CASE - SCHOOL  # a school sees only the follow-ups addressed to it
 PROPOSAL_LIST = set(ROLES) - {"facilitator"}
 PROPOSERS = {*BPMP, "dinas_province", "dinas_regency", "admin"}
@@ -368,6 +370,18 @@ MATRIX = [
     ("GET", "/digitalisasi/bimtek/{inside_bimtek}/sertifikat/{inside_participant}", _only(SCHOOL | BPMP | NATIONAL, 200, 403)),
     ("GET", "/digitalisasi/bimtek/{inside_bimtek}/sertifikat/999999999", _expect_everyone(404)),
     ("POST", "/digitalisasi/bimtek/{inside_bimtek}/kehadiran", _only(BPMP, 302, 403)),  # runs after the certificate
+    # --- Digitalisasi usage reports: the school reports; the area lists the flags and makes them obstacles ---
+    ("GET", "/digitalisasi/penggunaan", _only(DIGITAL_USAGE, 200, 403)),
+    ("GET", "/digitalisasi/penggunaan?periode=2026-11&tanda=ditandai&kabkota=53.71&format=xlsx", _only(DIGITAL_USAGE, 200, 403)),
+    ("GET", "/digitalisasi/penggunaan?periode=abc&tanda=x", _only(DIGITAL_USAGE, 200, 403)),  # ignored: last month
+    ("GET", "/digitalisasi/penggunaan/lapor", _only(SCHOOL, 200, 403)),
+    ("POST", "/digitalisasi/penggunaan/lapor", _only(SCHOOL, 422, 403)),  # empty form: errors shown
+    # The inside school received no device yet: refused (flash and back) for those who may open one.
+    ("POST", "/digitalisasi/penggunaan/sekolah/{inside}/kendala", _only(USAGE_OBSTACLE, 302, 403), {"periode": "2026-11"}),
+    ("POST", "/digitalisasi/penggunaan/sekolah/{outside}/kendala", {**_only(USAGE_OBSTACLE, 404, 403), "admin": 302},
+     {"periode": "2026-11"}),
+    ("POST", "/digitalisasi/penggunaan/sekolah/{inside}/kendala", _only(USAGE_OBSTACLE, 400, 403), {"periode": "11-2026"}),
+    ("GET", "/digitalisasi/penggunaan/foto/999999999", _expect_everyone(404)),
 ]
 
 

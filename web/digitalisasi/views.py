@@ -362,3 +362,7 @@ def bimtek_certificate(session_id: int, participant_id: int):
 
 
 EXTRA_MENU.append(("digitalisasi.bimtek_list", "Bimtek Digitalisasi", None))
+
+
+# Sosialisasi, verval and usage live in their own modules on this blueprint.
+from web.digitalisasi import views_usage  # noqa: E402, F401

@@ -1,0 +1,52 @@
+"""Demo data of Digitalisasi in the field (``spmp demo seed``, called by ``spmp.digitalisasi.demo``): the
+demo school's laptops received in August (BAST) with the month before last reported as a problem and last
+month not reported, so the operator's usage page asks for it and BPMP NTT's list flags it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from spmp import clock
+from spmp.accounts.models import User
+from spmp.schools.models import School
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 90, 160)).save(out, "PNG")
+    return out.getvalue()
+
+
+def seed_demo_usage(session: Session, demo_school: School, year: int, evidence_root: Path) -> None:
+    from datetime import date
+
+    from spmp.digitalisasi import usage
+    from spmp.digitalisasi.field_models import UsageReport
+    from spmp.digitalisasi.handover import HandoverInput, record_handover
+    from spmp.digitalisasi.models import Shipment
+    from spmp.digitalisasi.shipments import import_shipments
+
+    staff = session.scalar(select(User).where(User.username == "staf"))
+    operator = session.scalar(select(User).where(User.username == "operator"))
+    lines = ["npsn,nomor_pengiriman,tanggal_kirim,jenis_perangkat,nomor_seri,pemasok",
+             f"{demo_school.npsn},SJ-DEMO-000,{year}-08-01,laptop,DEMO-LAPTOP-000-1,PT Contoh Panel"]  # fmt: skip
+    import_shipments(session, staff, "\n".join(lines).encode(), "demo-laptop.csv", year=year)
+    shipment = session.scalar(select(Shipment).where(Shipment.reference == "SJ-DEMO-000"))
+    received = HandoverInput(
+        date(year, 8, 5), "Kepala Sekolah", ("DEMO-LAPTOP-000-1",), (("bast.png", _png()),)
+    )
+    record_handover(session, operator, shipment, received, evidence_root)
+    before_last = usage.previous_month(usage.last_period())
+    session.add(UsageReport(
+        school_id=demo_school.id, period=before_last, hours_per_week=5, classes_using=3, teachers_using=2,
+        condition="bermasalah", problem="internet", note="Sinyal hilang saat hujan; materi daring tidak terbuka.",
+        reported_by_id=operator.id, reported_at=clock.now(),
+    ))  # fmt: skip
+    session.flush()
