@@ -29,10 +29,11 @@ from spmp.engine.queries import (
 )
 from spmp.schools.models import School
 from spmp.timeline import event_detail, event_title
+from web.actions import read_action_post
 from web.cases.forms import AssignForm, CommentForm, EvidenceForm, OpenCaseForm, PauseForm
 from web.db import get_session
 from web.export import export_response, requested_format
-from web.ids import id_arg, id_list, parse_version
+from web.ids import id_arg
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 PAGE_SIZE = 50
@@ -111,26 +112,10 @@ def detail(case_id: int):
 @bp.route("/kasus/<id:case_id>/aksi/<trigger>", methods=["POST"])
 @login_required
 def act(case_id: int, trigger: str):
-    seen = parse_version(request.form.get("seen_version"))
-    if seen is None:
-        abort(400, description="Versi kasus tidak terbaca. Muat ulang halaman.")
-    inputs = {
-        k.removeprefix("input_"): v.strip()
-        for k, v in request.form.items()
-        if k.startswith("input_") and v.strip()
-    }
-    evidence_ids = id_list(request.form.getlist("evidence_id")) or None
+    post = read_action_post("kasus")
     # A refusal (role, guard, input, stale page, unknown case) is answered by web/db.py: rollback + flash.
-    result = fire(
-        get_session(),
-        case_id,
-        trigger,
-        current_user,
-        seen,
-        inputs=inputs,
-        evidence_ids=evidence_ids,
-        reason=(request.form.get("reason") or "").strip() or None,
-    )
+    result = fire(get_session(), case_id, trigger, current_user, post.seen_version, inputs=post.inputs,
+                  evidence_ids=post.evidence_ids, reason=post.reason)  # fmt: skip
     case = cases.get_case(get_session(), current_user, case_id)
     workflow = get_definition(case.type_key, case.type_version)
     flash(f"Berhasil: {workflow.label(result.from_state)} → {workflow.label(result.to_state)}.", "success")

@@ -15,9 +15,9 @@ from spmp.revitalisasi import operations as ops
 from spmp.revitalisasi.eligibility import completeness, eligibility
 from spmp.revitalisasi.models import BANDS, REASON_LABELS, RevitalisasiPhoto
 from spmp.schools.queries import get_school
+from web.actions import read_action_post
 from web.db import get_session
 from web.export import export_response, requested_format
-from web.ids import parse_version
 from web.navigation import EXTRA_MENU
 from web.revitalisasi import forms
 
@@ -182,17 +182,10 @@ def proposal_page(proposal_id: int):
 @bp.route("/revitalisasi/usulan/<id:proposal_id>/aksi/<trigger>", methods=["POST"])
 @login_required
 def act(proposal_id: int, trigger: str):
-    seen = parse_version(request.form.get("seen_version"))
-    if seen is None:
-        abort(400, description="Versi usulan tidak terbaca. Muat ulang halaman.")
-    inputs = {
-        k.removeprefix("input_"): v.strip()
-        for k, v in request.form.items()
-        if k.startswith("input_") and v.strip()
-    }
+    post = read_action_post("usulan")
     # A refusal (role, guard, reason code, stale page, unknown proposal) is answered by web/db.py.
-    ops.act(get_session(), current_user, proposal_id, trigger, seen, inputs=inputs,
-            reason=(request.form.get("reason") or "").strip() or None)  # fmt: skip
+    ops.act(get_session(), current_user, proposal_id, trigger, post.seen_version, inputs=post.inputs,
+            reason=post.reason)  # fmt: skip
     flash("Berhasil.", "success")
     return redirect(url_for("revitalisasi.proposal_page", proposal_id=proposal_id))
 

@@ -30,6 +30,7 @@ from spmp.widyaprada import balancing, permissions, queries
 from spmp.widyaprada import operations as ops
 from spmp.widyaprada.bulk import BULK_ROLES
 from spmp.widyaprada.models import TASK_KINDS
+from web.actions import read_action_post
 from web.db import get_session
 from web.export import export_response, requested_format
 from web.forms import form_problems
@@ -172,17 +173,10 @@ def task_page(task_id: int):
 @bp.route("/widyaprada/tugas/<id:task_id>/aksi/<trigger>", methods=["POST"])
 @login_required
 def act(task_id: int, trigger: str):
-    seen = parse_version(request.form.get("seen_version"))
-    if seen is None:
-        abort(400, description="Versi tugas tidak terbaca. Muat ulang halaman.")
-    inputs = {
-        k.removeprefix("input_"): v.strip()
-        for k, v in request.form.items()
-        if k.startswith("input_") and v.strip()
-    }
+    post = read_action_post("tugas")
     # A refusal (role, guard, input, stale page, unknown task) is answered by web/db.py: rollback + flash + back.
-    ops.act(get_session(), current_user, task_id, trigger, seen, inputs=inputs,
-            reason=(request.form.get("reason") or "").strip() or None)  # fmt: skip
+    ops.act(get_session(), current_user, task_id, trigger, post.seen_version, inputs=post.inputs,
+            reason=post.reason)  # fmt: skip
     flash("Berhasil.", "success")
     return redirect(url_for("tugas.task_page", task_id=task_id))
 
