@@ -40,6 +40,7 @@ def _seed_field(session: Session, demo_school: School, evidence_path) -> None:
     from spmp.config import load_settings
     from spmp.digitalisasi import field_demo
 
+    field_demo.seed_demo_verval(session, demo_school, DEMO_YEAR)
     field_demo.seed_demo_usage(
         session, demo_school, DEMO_YEAR, evidence_path or load_settings().evidence_path
     )

@@ -50,3 +50,27 @@ def seed_demo_usage(session: Session, demo_school: School, year: int, evidence_r
         reported_by_id=operator.id, reported_at=clock.now(),
     ))  # fmt: skip
     session.flush()
+
+
+def seed_demo_verval(session: Session, demo_school: School, year: int) -> None:
+    """BPMP NTT's verval of Kota Kupang's targets: the demo school's data returned to it (power does not
+    match), one accepted, the rest waiting in the unit's queue."""
+    from spmp.digitalisasi import verval
+    from spmp.digitalisasi.field_models import VervalCase
+
+    staff = session.scalar(select(User).where(User.username == "staf"))
+    verval.open_cases(session, staff, year, demo_school.regency_code)
+    mine = session.scalar(
+        select(VervalCase).where(VervalCase.school_id == demo_school.id, VervalCase.year == year)
+    )
+    other = session.scalar(
+        select(VervalCase).where(VervalCase.year == year, VervalCase.school_id != demo_school.id).limit(1)
+    )
+    if mine is not None:
+        verval.act(session, staff, mine.id, "return_school", mine.case.version,
+                   {"reason_code": "daya_listrik_tidak_sesuai",
+                    "catatan": "Daya di Dapodik berbeda dengan foto meteran; mohon perbarui data daya listrik."})  # fmt: skip
+    if other is not None:
+        verval.act(
+            session, staff, other.id, "accept", other.case.version, {"catatan": "Data sesuai kunjungan."}
+        )

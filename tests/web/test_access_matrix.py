@@ -15,7 +15,8 @@ visit), {evidence} (a file on the inside case),
 {inside_photo} (a report photo of the inside task),
 {inside_shipment} (a Digitalisasi shipment to the inside school, in transit), {inside_bimtek} and
 {inside_participant} (a Bimtek session of BPMP NTT inviting the inside school, and its teacher who attended),
-{inside_proposal} {outside_proposal} (Revitalisasi proposals, drafts), {revit_photo} (a photo of the inside one).
+{inside_proposal} {outside_proposal} (Revitalisasi proposals, drafts), {revit_photo} (a photo of the inside one),
+{inside_verval} (the Digitalisasi verval case of the inside school, waiting on the B/BPMP).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ DIGITAL_MONITOR = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}
 DIGITAL_MANAGER = {*BPMP, *NATIONAL}
 DIGITAL_USAGE = SCHOOL | DIGITAL_MONITOR  # a school its own reports, the rest their area's flags
 USAGE_OBSTACLE = DIGITAL_USAGE - {"pusat"}  # ... and may open a kendala (not Pusat)
+VERVAL_QUEUE = set(ROLES) - {"widyaprada", "facilitator"}  # every role with a step in the Digitalisasi verval
 SEES_INSIDE_TASK = SEES_INSIDE_CASE - SCHOOL  # a school sees only the follow-ups addressed to it
 PROPOSAL_LIST = set(ROLES) - {"facilitator"}
 PROPOSERS = {*BPMP, "dinas_province", "dinas_regency", "admin"}
@@ -382,6 +384,19 @@ MATRIX = [
      {"periode": "2026-11"}),
     ("POST", "/digitalisasi/penggunaan/sekolah/{inside}/kendala", _only(USAGE_OBSTACLE, 400, 403), {"periode": "11-2026"}),
     ("GET", "/digitalisasi/penggunaan/foto/999999999", _expect_everyone(404)),
+    # --- Digitalisasi verval: the B/BPMP verifies; a Dinas and a school see what was returned to them --------
+    ("GET", "/digitalisasi/verval", _only(VERVAL_QUEUE, 200, 403)),
+    ("GET", "/digitalisasi/verval?status=perbaikan_dinas&tahun=2026&format=xlsx", _only(VERVAL_QUEUE, 200, 403)),
+    ("GET", "/digitalisasi/verval?tahun=abc", _only(VERVAL_QUEUE, 400, 403)),
+    ("POST", "/digitalisasi/verval/buka", _only(BPMP, 302, 403), {"tahun": "2026", "kabkota": "53.71"}),
+    ("POST", "/digitalisasi/verval/buka", _only(BPMP, 400, 403), {"tahun": "20x6", "kabkota": "53.71"}),
+    ("GET", "/digitalisasi/verval/{inside_verval}", _only(SEES_INSIDE_CASE, 200, 404)),
+    ("GET", "/digitalisasi/verval/999999999", _expect_everyone(404)),
+    # Everyone who sees the case may ask; only the B/BPMP's accept goes through (others: refused, flash and back).
+    ("POST", "/digitalisasi/verval/{inside_verval}/aksi/accept", {**_expect_everyone(302), "facilitator": 404},
+     {"seen_version": "1", "input_catatan": "Data sesuai"}),
+    ("POST", "/digitalisasi/verval/999999999/aksi/accept", _expect_everyone(404), {"seen_version": "1"}),
+    ("POST", "/digitalisasi/verval/{inside_verval}/aksi/accept", _expect_everyone(400), {"seen_version": "x"}),
 ]
 
 
@@ -417,6 +432,7 @@ def world_cases(session, world, settings):
     _add_proposals(session, world, settings)
     _add_shipment(session, world)
     _add_bimtek(session, world)
+    _add_verval(session, world)
     _add_selection_runs(session, world)
     return world
 
@@ -461,6 +477,21 @@ def _add_bimtek(session, world):
     world["inside_participant"] = bimtek.add_participant(session, staff, world["inside_bimtek"], world["inside"].id,
                                                          "Yohana Lani", "guru")  # fmt: skip
     bimtek.record_attendance(session, staff, world["inside_bimtek"], {world["inside_participant"].id})
+
+
+def _add_verval(session, world):
+    """The verval case of the inside school (a Digitalisasi target since _add_shipment), opened by the unit."""
+    from spmp.digitalisasi import verval
+    from spmp.digitalisasi.field_models import VervalCase
+
+    verval.open_cases(session, world["users"]["bpmp_staff"], 2026, "53.71")
+    world["inside_verval"] = session.scalar(select_verval(VervalCase, world["inside"].id))
+
+
+def select_verval(model, school_id):
+    from sqlalchemy import select
+
+    return select(model).where(model.school_id == school_id)
 
 
 def _add_shipment(session, world):
@@ -534,6 +565,7 @@ def _values(world, role: str) -> dict:
         "inside_shipment": world["inside_shipment"].id,
         "inside_bimtek": world["inside_bimtek"].id,
         "inside_participant": world["inside_participant"].id,
+        "inside_verval": world["inside_verval"].id,
         "draft_run": world["draft_run"].id,
         "published_run": world["published_run"].id,
     }
@@ -608,7 +640,7 @@ def missing_routes(app, matrix) -> list[tuple[str, str]]:
          "outside_cycle", "evidence", "widyaprada_user", "inside_visit", "inside_task", "outside_task",
          "open_follow_up", "done_follow_up", "inside_photo", "inside_shipment", "inside_bimtek",
          "inside_participant", "inside_proposal", "outside_proposal", "revit_photo", "draft_run",
-         "published_run"), 1)  # fmt: skip
+         "published_run", "inside_verval"), 1)  # fmt: skip
     reached = {(endpoint_of(app, row[0], row[1].format(**sample)), row[0]) for row in matrix}
     return sorted(all_routes(app) - reached)
 

@@ -22,3 +22,14 @@ def test_the_demo_has_usage_to_show(session, tmp_path):
         usage.schools_query(staff, usage.UsageFilters(usage.previous_month(last), "masalah"))
     ).all()
     assert len(rows) == 1 and rows[0][1].problem == "internet"
+
+
+def test_the_demo_has_verval_to_show(session, tmp_path):
+    from spmp.digitalisasi import verval
+
+    seed_demo(session, schools=600, evidence_path=tmp_path)
+    staff = session.scalar(select(User).where(User.username == "staf"))
+    operator = session.scalar(select(User).where(User.username == "operator"))
+    assert len(session.execute(verval.queue_query(staff)).all()) >= 1
+    [(_record, case, school, _target)] = session.execute(verval.queue_query(operator)).all()
+    assert school.id == operator.school_id and case.state == "perbaikan_sekolah"
