@@ -40,10 +40,10 @@ def _seed_field(session: Session, demo_school: School, evidence_path) -> None:
     from spmp.config import load_settings
     from spmp.digitalisasi import field_demo
 
+    root = evidence_path or load_settings().evidence_path
+    field_demo.seed_demo_sosialisasi(session, demo_school, DEMO_YEAR, root)
     field_demo.seed_demo_verval(session, demo_school, DEMO_YEAR)
-    field_demo.seed_demo_usage(
-        session, demo_school, DEMO_YEAR, evidence_path or load_settings().evidence_path
-    )
+    field_demo.seed_demo_usage(session, demo_school, DEMO_YEAR, root)
 
 
 def _seed_shipments(session: Session, demo_school: School) -> None:

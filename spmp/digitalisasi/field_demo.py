@@ -74,3 +74,31 @@ def seed_demo_verval(session: Session, demo_school: School, year: int) -> None:
         verval.act(
             session, staff, other.id, "accept", other.case.version, {"catatan": "Data sesuai kunjungan."}
         )
+
+
+def seed_demo_sosialisasi(session: Session, demo_school: School, year: int, evidence_root: Path) -> None:
+    """BPMP NTT's sosialisasi in Kota Kupang (the Dinas, the demo school and two others attended, slides
+    attached) and a coordination meeting in Kab. Kupang."""
+    from datetime import date
+
+    from spmp.digitalisasi import sosialisasi as ops
+
+    staff = session.scalar(select(User).where(User.username == "staf"))
+    kota = ops.create_event(session, staff, ops.EventInput(
+        year, "sosialisasi", demo_school.regency_code, date(year, 7, 14), "Aula Dinas Pendidikan Kota Kupang",
+        "Paparan program Digitalisasi Pembelajaran, syarat kesiapan (daya listrik, ruang aman) dan jadwal pengiriman."))  # fmt: skip
+    ops.add_attendee(session, staff, kota, "dinas", "", "Dinas Pendidikan dan Kebudayaan Kota Kupang", 4)
+    schools = session.scalars(
+        select(School).where(School.regency_code == demo_school.regency_code).order_by(School.id).limit(3)
+    ).all()
+    for n, school in enumerate(schools, 1):
+        ops.add_attendee(session, staff, kota, "sekolah", school.npsn, "", 1 + n % 2)
+    ops.add_material(session, staff, kota, "paparan-digitalisasi.pdf", _pdf(), evidence_root)
+    kab = ops.create_event(session, staff, ops.EventInput(
+        year, "koordinasi", "53.01", date(year, 7, 21), "Kantor Bupati Kupang, Oelamasi",
+        "Koordinasi data sasaran dan verval dengan Dinas Pendidikan Kab. Kupang."))  # fmt: skip
+    ops.add_attendee(session, staff, kab, "dinas", "", "Dinas Pendidikan Kab. Kupang", 3)
+
+
+def _pdf() -> bytes:
+    return b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -16,7 +16,8 @@ visit), {evidence} (a file on the inside case),
 {inside_shipment} (a Digitalisasi shipment to the inside school, in transit), {inside_bimtek} and
 {inside_participant} (a Bimtek session of BPMP NTT inviting the inside school, and its teacher who attended),
 {inside_proposal} {outside_proposal} (Revitalisasi proposals, drafts), {revit_photo} (a photo of the inside one),
-{inside_verval} (the Digitalisasi verval case of the inside school, waiting on the B/BPMP).
+{inside_verval} (the Digitalisasi verval case of the inside school, waiting on the B/BPMP),
+{inside_event} {inside_material} (a Digitalisasi sosialisasi event of BPMP NTT in Kota Kupang, and its material).
 """
 
 from __future__ import annotations
@@ -397,6 +398,20 @@ MATRIX = [
      {"seen_version": "1", "input_catatan": "Data sesuai"}),
     ("POST", "/digitalisasi/verval/999999999/aksi/accept", _expect_everyone(404), {"seen_version": "1"}),
     ("POST", "/digitalisasi/verval/{inside_verval}/aksi/accept", _expect_everyone(400), {"seen_version": "x"}),
+    # --- Digitalisasi sosialisasi: the B/BPMP records; the Dinas, Pusat and admin see their area's ----------
+    ("GET", "/digitalisasi/sosialisasi", _only(DIGITAL_MONITOR, 200, 403)),
+    ("GET", "/digitalisasi/sosialisasi?tahun=2026&kabkota=53.71&format=xlsx", _only(DIGITAL_MONITOR, 200, 403)),
+    ("GET", "/digitalisasi/sosialisasi/baru", _only(BPMP, 200, 403)),
+    ("POST", "/digitalisasi/sosialisasi/baru", _only(BPMP, 422, 403)),  # empty form: errors shown
+    ("GET", "/digitalisasi/sosialisasi/{inside_event}", _only(DIGITAL_MONITOR, 200, 404)),
+    ("GET", "/digitalisasi/sosialisasi/{inside_event}?format=csv", _only(DIGITAL_MONITOR, 200, 404)),
+    ("GET", "/digitalisasi/sosialisasi/999999999", _expect_everyone(404)),
+    ("POST", "/digitalisasi/sosialisasi/{inside_event}", {**_only(DIGITAL_MONITOR, 403, 404), "bpmp_staff": 302,
+     "bpmp_head": 302}, {"kind": "dinas", "name": "Kabid SD", "people": "2"}),
+    ("POST", "/digitalisasi/sosialisasi/{inside_event}/materi", {**_only(DIGITAL_MONITOR, 403, 404), "bpmp_staff": 302,
+     "bpmp_head": 302}),  # no file: flash and back
+    ("GET", "/digitalisasi/sosialisasi/{inside_event}/materi/{inside_material}", _only(DIGITAL_MONITOR, 200, 404)),
+    ("GET", "/digitalisasi/sosialisasi/{inside_event}/materi/999999999", _expect_everyone(404)),
 ]
 
 
@@ -433,6 +448,7 @@ def world_cases(session, world, settings):
     _add_shipment(session, world)
     _add_bimtek(session, world)
     _add_verval(session, world)
+    _add_sosialisasi(session, world, settings)
     _add_selection_runs(session, world)
     return world
 
@@ -486,6 +502,18 @@ def _add_verval(session, world):
 
     verval.open_cases(session, world["users"]["bpmp_staff"], 2026, "53.71")
     world["inside_verval"] = session.scalar(select_verval(VervalCase, world["inside"].id))
+
+
+def _add_sosialisasi(session, world, settings):
+    """A sosialisasi event of BPMP NTT in Kota Kupang with a material."""
+    from spmp.digitalisasi import sosialisasi
+
+    staff = world["users"]["bpmp_staff"]
+    event = sosialisasi.create_event(session, staff, sosialisasi.EventInput(2026, "sosialisasi", "53.71",
+                                     date(2026, 7, 14), "Aula Dinas Pendidikan Kota Kupang"))  # fmt: skip
+    world["inside_event"] = event
+    world["inside_material"] = sosialisasi.add_material(session, staff, event, "paparan.pdf", PDF,
+                                                        settings.evidence_path)  # fmt: skip
 
 
 def select_verval(model, school_id):
@@ -566,6 +594,8 @@ def _values(world, role: str) -> dict:
         "inside_bimtek": world["inside_bimtek"].id,
         "inside_participant": world["inside_participant"].id,
         "inside_verval": world["inside_verval"].id,
+        "inside_event": world["inside_event"].id,
+        "inside_material": world["inside_material"].id,
         "draft_run": world["draft_run"].id,
         "published_run": world["published_run"].id,
     }
@@ -640,7 +670,7 @@ def missing_routes(app, matrix) -> list[tuple[str, str]]:
          "outside_cycle", "evidence", "widyaprada_user", "inside_visit", "inside_task", "outside_task",
          "open_follow_up", "done_follow_up", "inside_photo", "inside_shipment", "inside_bimtek",
          "inside_participant", "inside_proposal", "outside_proposal", "revit_photo", "draft_run",
-         "published_run", "inside_verval"), 1)  # fmt: skip
+         "published_run", "inside_verval", "inside_event", "inside_material"), 1)  # fmt: skip
     reached = {(endpoint_of(app, row[0], row[1].format(**sample)), row[0]) for row in matrix}
     return sorted(all_routes(app) - reached)
 

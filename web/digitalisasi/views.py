@@ -365,4 +365,4 @@ EXTRA_MENU.append(("digitalisasi.bimtek_list", "Bimtek Digitalisasi", None))
 
 
 # Sosialisasi, verval and usage live in their own modules on this blueprint.
-from web.digitalisasi import views_usage, views_verval  # noqa: E402, F401
+from web.digitalisasi import views_sosialisasi, views_usage, views_verval  # noqa: E402, F401

@@ -33,3 +33,12 @@ def test_the_demo_has_verval_to_show(session, tmp_path):
     assert len(session.execute(verval.queue_query(staff)).all()) >= 1
     [(_record, case, school, _target)] = session.execute(verval.queue_query(operator)).all()
     assert school.id == operator.school_id and case.state == "perbaikan_sekolah"
+
+
+def test_the_demo_has_sosialisasi_to_show(session, tmp_path):
+    from spmp.digitalisasi import sosialisasi
+
+    seed_demo(session, schools=600, evidence_path=tmp_path)
+    dinas = session.scalar(select(User).where(User.username == "dinas.kota"))
+    [event] = session.scalars(sosialisasi.events_query(dinas)).all()
+    assert event.people >= 6 and len(event.materials) == 1
