@@ -460,36 +460,46 @@ def add_photo(
     with the school's coordinates: farther than PHOTO_MAX_DISTANCE_M, or without a position, it is
     flagged for the verifier (stored all the same: the verifier decides)."""
     proposal = _editable(session, user, proposal_id)
-    media_type = check_file(filename, data, policy)
-    if media_type not in PHOTO_TYPES:
-        raise ActionRefused("Foto harus berupa JPEG atau PNG")
     if len(caption) > MAX_TEXT:
         raise ActionRefused(f"Keterangan foto maksimal {MAX_TEXT} karakter")
     digest = hashlib.sha256(data).hexdigest()
     if any(photo.sha256 == digest for photo in proposal.photos):
         raise ActionRefused("Foto yang sama sudah diunggah pada usulan ini")
-    write_blob(root, data)
-    small = thumbnail(data, THUMBNAIL_PX)
-    position = read_position(data)
-    school = proposal.school
-    distance = None
-    if position.latitude is not None and school.latitude is not None and school.longitude is not None:
-        distance = round(
-            distance_m(position.latitude, position.longitude, school.latitude, school.longitude), 1
-        )
     photo = RevitalisasiPhoto(
-        sha256=digest, thumb_sha256=write_blob(root, small) if small else None, filename=_safe_name(filename),
-        media_type=media_type, caption=caption.strip() or None,
-        latitude=position.latitude, longitude=position.longitude, taken_at=position.taken_at,
-        distance_m=distance, is_far=distance is not None and distance > PHOTO_MAX_DISTANCE_M,
+        **geotagged_photo(proposal.school, filename, data, root, policy), caption=caption.strip() or None,
         uploaded_by_id=user.id, uploaded_at=clock.now(),
     )  # fmt: skip
     proposal.photos.append(photo)
     session.flush()
     _audit(session, user, proposal, "revitalisasi.photo",
            {"photo_id": photo.id, "sha256": digest, "lintang": photo.latitude, "bujur": photo.longitude,
-            "jarak_m": distance, "jauh_dari_sekolah": photo.is_far})  # fmt: skip
+            "jarak_m": photo.distance_m, "jauh_dari_sekolah": photo.is_far})  # fmt: skip
     return photo
+
+
+def geotagged_photo(
+    school: School, filename: str, data: bytes, root: Path, policy: EvidencePolicy = DEFAULT_POLICY
+) -> dict:
+    """Check and store a photo (JPEG or PNG) and its thumbnail; its position from the EXIF GPS tags and its
+    distance to ``school``: farther than PHOTO_MAX_DISTANCE_M (or without a position) it is flagged for the
+    verifier, and stored all the same (the verifier decides). The photo row's columns, as a dict."""
+    media_type = check_file(filename, data, policy)
+    if media_type not in PHOTO_TYPES:
+        raise ActionRefused(f"Foto {_safe_name(filename)} harus berupa JPEG atau PNG")
+    digest = write_blob(root, data)
+    small = thumbnail(data, THUMBNAIL_PX)
+    position = read_position(data)
+    distance = None
+    if position.latitude is not None and school.latitude is not None and school.longitude is not None:
+        distance = round(
+            distance_m(position.latitude, position.longitude, school.latitude, school.longitude), 1
+        )
+    return dict(
+        sha256=digest, thumb_sha256=write_blob(root, small) if small else None, filename=_safe_name(filename),
+        media_type=media_type, latitude=position.latitude, longitude=position.longitude,
+        taken_at=position.taken_at, distance_m=distance,
+        is_far=distance is not None and distance > PHOTO_MAX_DISTANCE_M,
+    )  # fmt: skip
 
 
 def photo_note(photo: RevitalisasiPhoto, school: School) -> str | None:

@@ -15,6 +15,7 @@ visit), {evidence} (a file on the inside case),
 {inside_photo} (a report photo of the inside task),
 {inside_shipment} (a Digitalisasi shipment to the inside school, in transit), {inside_bimtek} and
 {inside_participant} (a Bimtek session of BPMP NTT inviting the inside school, and its teacher who attended),
+{inside_material} {inside_question} (a PDF material of that session and a question of the inside school),
 {inside_proposal} {outside_proposal} (Revitalisasi proposals, drafts), {revit_photo} (a photo of the inside one).
 """
 
@@ -374,6 +375,22 @@ MATRIX = [
     ("GET", "/digitalisasi/bimtek/{inside_bimtek}/sertifikat/{inside_participant}", _only(SCHOOL | BPMP | NATIONAL, 200, 403)),
     ("GET", "/digitalisasi/bimtek/{inside_bimtek}/sertifikat/999999999", _expect_everyone(404)),
     ("POST", "/digitalisasi/bimtek/{inside_bimtek}/kehadiran", _only(BPMP, 302, 403)),  # runs after the certificate
+    # Bimtek materials and follow-up questions (every reader of the session sees them; empty forms: a flash).
+    ("GET", "/digitalisasi/bimtek/{inside_bimtek}?format=xlsx&daftar=materi", _expect_everyone()),
+    ("GET", "/digitalisasi/bimtek/{inside_bimtek}?format=csv&daftar=pertanyaan", _expect_everyone()),
+    ("GET", "/digitalisasi/bimtek/{inside_bimtek}/materi/{inside_material}", _expect_everyone()),
+    ("GET", "/digitalisasi/bimtek/{inside_bimtek}/materi/999999999", _expect_everyone(404)),
+    ("POST", "/digitalisasi/bimtek/{inside_bimtek}/materi", _only(BPMP, 302, 403)),
+    ("POST", "/digitalisasi/bimtek/{inside_bimtek}/pertanyaan", _only(SCHOOL, 302, 403)),  # an invited school
+    ("GET", "/digitalisasi/bimtek/pertanyaan", _expect_everyone()),
+    ("GET", "/digitalisasi/bimtek/pertanyaan?tahun=2026&status=semua&format=xlsx", _expect_everyone()),
+    # Answered by the organising unit's staff, head and facilitators.
+    ("POST", "/digitalisasi/bimtek/pertanyaan/{inside_question}/jawab", _only(BPMP | {"facilitator"}, 302, 403)),
+    ("POST", "/digitalisasi/bimtek/pertanyaan/999999999/jawab", _expect_everyone(404)),
+    ("POST", "/digitalisasi/bimtek/{inside_bimtek}/materi/{inside_material}/hapus", _only(BPMP, 302, 403)),
+    # The school returns the BAST; the B/BPMP corrects the shipment (empty forms: a flash and back).
+    ("POST", "/digitalisasi/pengiriman/{inside_shipment}/kembalikan", _only(SCHOOL, 302, 403)),
+    ("POST", "/digitalisasi/pengiriman/{inside_shipment}/koreksi", _only(DIGITAL_MANAGER, 302, 403)),
 ]
 
 
@@ -408,7 +425,7 @@ def world_cases(session, world, settings):
     _add_tasks(session, world, settings)
     _add_proposals(session, world, settings)
     _add_shipment(session, world)
-    _add_bimtek(session, world)
+    _add_bimtek(session, world, settings)
     _add_selection_runs(session, world)
     return world
 
@@ -436,7 +453,7 @@ def _add_proposals(session, world, settings):
     world["revit_photo"] = revit.add_photo(session, users["dinas_regency"], inside, "foto.jpg", jpeg(), settings.evidence_path)
 
 
-def _add_bimtek(session, world):
+def _add_bimtek(session, world, settings):
     """A Bimtek session of BPMP NTT that started yesterday, inviting the inside school; one teacher attended."""
     from datetime import timedelta
 
@@ -453,6 +470,17 @@ def _add_bimtek(session, world):
     world["inside_participant"] = bimtek.add_participant(session, staff, world["inside_bimtek"], world["inside"].id,
                                                          "Yohana Lani", "guru")  # fmt: skip
     bimtek.record_attendance(session, staff, world["inside_bimtek"], {world["inside_participant"].id})
+    _add_bimtek_followup(session, world, staff, settings)
+
+
+def _add_bimtek_followup(session, world, staff, settings):
+    """A PDF material on the inside Bimtek session and a question from the inside school."""
+    from spmp.digitalisasi import bimtek_followup as followup
+
+    data = followup.MaterialInput("Modul panel", file=("modul.pdf", PDF))
+    world["inside_material"] = followup.add_material(session, staff, world["inside_bimtek"], data, settings.evidence_path)
+    world["inside_question"] = followup.ask_question(session, world["users"]["school_operator"], world["inside_bimtek"],
+                                                     "Yohana Lani", "Bagaimana memperbarui konten?")  # fmt: skip
 
 
 def _add_shipment(session, world):
@@ -526,6 +554,8 @@ def _values(world, role: str) -> dict:
         "inside_shipment": world["inside_shipment"].id,
         "inside_bimtek": world["inside_bimtek"].id,
         "inside_participant": world["inside_participant"].id,
+        "inside_material": world["inside_material"].id,
+        "inside_question": world["inside_question"].id,
         "draft_run": world["draft_run"].id,
         "published_run": world["published_run"].id,
     }
@@ -600,7 +630,7 @@ def missing_routes(app, matrix) -> list[tuple[str, str]]:
          "outside_cycle", "evidence", "widyaprada_user", "inside_visit", "inside_task", "outside_task",
          "open_follow_up", "done_follow_up", "inside_photo", "inside_shipment", "inside_bimtek",
          "inside_participant", "inside_proposal", "outside_proposal", "revit_photo", "draft_run",
-         "published_run"), 1)  # fmt: skip
+         "published_run", "inside_material", "inside_question"), 1)  # fmt: skip
     reached = {(endpoint_of(app, row[0], row[1].format(**sample)), row[0]) for row in matrix}
     return sorted(all_routes(app) - reached)
 
