@@ -27,6 +27,13 @@ from spmp.engine.cases import CaseComment, CaseDeadline, CaseEvidence, CaseRecor
 from spmp.kendala.models import Obstacle  # noqa: F401
 from spmp.notifications.models import Notification, OutboxMessage, SchedulerLock  # noqa: F401
 from spmp.regions.models import Province, Regency, T3Entry, T3List, Unit, UnitCoverage  # noqa: F401
+from spmp.revitalisasi.execution import (  # noqa: F401
+    ExecutionDocument,
+    P2spMember,
+    ProgressPhoto,
+    ProgressReport,
+    Tranche,
+)
 from spmp.revitalisasi.models import (  # noqa: F401
     RevitalisasiDamage,
     RevitalisasiPhoto,

@@ -15,9 +15,10 @@ visit), {evidence} (a file on the inside case),
 {inside_photo} (a report photo of the inside task),
 {inside_shipment} (a Digitalisasi shipment to the inside school, in transit), {inside_bimtek} and
 {inside_participant} (a Bimtek session of BPMP NTT inviting the inside school, and its teacher who attended),
+{inside_material} {inside_question} (a PDF material of that session and a question of the inside school),
 {inside_proposal} {outside_proposal} (Revitalisasi proposals, drafts), {revit_photo} (a photo of the inside one),
 {inside_verval} (the Digitalisasi verval case of the inside school, waiting on the B/BPMP),
-{inside_event} {inside_material} (a Digitalisasi sosialisasi event of BPMP NTT in Kota Kupang, and its material).
+{inside_event} {inside_sos_material} (a Digitalisasi sosialisasi event of BPMP NTT in Kota Kupang, and its material).
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ SEES_INSIDE_TASK = SEES_INSIDE_CASE - SCHOOL  # a school sees only the follow-up
 PROPOSAL_LIST = set(ROLES) - {"facilitator"}
 PROPOSERS = {*BPMP, "dinas_province", "dinas_regency", "admin"}
 VERIFIERS = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}  # a verifier's queue: Pemda's or B/BPMP's step
+REVIT_MONITOR = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}  # per unit, province, regency, school
 SELECTION_READERS = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}  # runs: national; published: regional too
 EDIT_PROPOSAL = {role: 200 if role in PROPOSERS else 404 if role == "facilitator" else 403 for role in ROLES}
 SUGGEST_INSIDE_TASK = {role: 200 if role in BPMP | NATIONAL else 403 if role in SEES_INSIDE_TASK else 404 for role in ROLES}
@@ -319,6 +321,11 @@ MATRIX = [
     ("POST", "/revitalisasi/usulan/{inside_proposal}/aksi/tidak_ada", _only(SEES_INSIDE_CASE, 302, 404), {"seen_version": "1"}),
     ("POST", "/revitalisasi/usulan/{outside_proposal}/aksi/submit", _only(NATIONAL, 302, 404), {"seen_version": "1"}),
     ("POST", "/revitalisasi/usulan/{inside_proposal}/aksi/submit", _expect_everyone(400), {"seen_version": "x"}),
+    # --- revitalisasi: monitoring ---------------------------------------------------------------------------
+    ("GET", "/revitalisasi/pemantauan", _only(REVIT_MONITOR, 200, 403)),
+    ("GET", "/revitalisasi/pemantauan?tahun=2026&provinsi=53&format=xlsx", _only(REVIT_MONITOR, 200, 403)),
+    ("GET", "/revitalisasi/pemantauan?tahun=2026&kabupaten=53.71", _only(REVIT_MONITOR, 200, 403)),
+    ("GET", "/revitalisasi/pemantauan?kabupaten=99.99", _only(REVIT_MONITOR, 404, 403)),
     # --- revitalisasi: selection ----------------------------------------------------------------------------
     ("GET", "/revitalisasi/seleksi", _only(SELECTION_READERS, 200, 403)),
     ("GET", "/revitalisasi/seleksi?tahun=abc", _only(SELECTION_READERS, 200, 403)),
@@ -373,6 +380,22 @@ MATRIX = [
     ("GET", "/digitalisasi/bimtek/{inside_bimtek}/sertifikat/{inside_participant}", _only(SCHOOL | BPMP | NATIONAL, 200, 403)),
     ("GET", "/digitalisasi/bimtek/{inside_bimtek}/sertifikat/999999999", _expect_everyone(404)),
     ("POST", "/digitalisasi/bimtek/{inside_bimtek}/kehadiran", _only(BPMP, 302, 403)),  # runs after the certificate
+    # Bimtek materials and follow-up questions (every reader of the session sees them; empty forms: a flash).
+    ("GET", "/digitalisasi/bimtek/{inside_bimtek}?format=xlsx&daftar=materi", _expect_everyone()),
+    ("GET", "/digitalisasi/bimtek/{inside_bimtek}?format=csv&daftar=pertanyaan", _expect_everyone()),
+    ("GET", "/digitalisasi/bimtek/{inside_bimtek}/materi/{inside_material}", _expect_everyone()),
+    ("GET", "/digitalisasi/bimtek/{inside_bimtek}/materi/999999999", _expect_everyone(404)),
+    ("POST", "/digitalisasi/bimtek/{inside_bimtek}/materi", _only(BPMP, 302, 403)),
+    ("POST", "/digitalisasi/bimtek/{inside_bimtek}/pertanyaan", _only(SCHOOL, 302, 403)),  # an invited school
+    ("GET", "/digitalisasi/bimtek/pertanyaan", _expect_everyone()),
+    ("GET", "/digitalisasi/bimtek/pertanyaan?tahun=2026&status=semua&format=xlsx", _expect_everyone()),
+    # Answered by the organising unit's staff, head and facilitators.
+    ("POST", "/digitalisasi/bimtek/pertanyaan/{inside_question}/jawab", _only(BPMP | {"facilitator"}, 302, 403)),
+    ("POST", "/digitalisasi/bimtek/pertanyaan/999999999/jawab", _expect_everyone(404)),
+    ("POST", "/digitalisasi/bimtek/{inside_bimtek}/materi/{inside_material}/hapus", _only(BPMP, 302, 403)),
+    # The school returns the BAST; the B/BPMP corrects the shipment (empty forms: a flash and back).
+    ("POST", "/digitalisasi/pengiriman/{inside_shipment}/kembalikan", _only(SCHOOL, 302, 403)),
+    ("POST", "/digitalisasi/pengiriman/{inside_shipment}/koreksi", _only(DIGITAL_MANAGER, 302, 403)),
     # --- Digitalisasi usage reports: the school reports; the area lists the flags and makes them obstacles ---
     ("GET", "/digitalisasi/penggunaan", _only(DIGITAL_USAGE, 200, 403)),
     ("GET", "/digitalisasi/penggunaan?periode=2026-11&tanda=ditandai&kabkota=53.71&format=xlsx", _only(DIGITAL_USAGE, 200, 403)),
@@ -410,7 +433,7 @@ MATRIX = [
      "bpmp_head": 302}, {"kind": "dinas", "name": "Kabid SD", "people": "2"}),
     ("POST", "/digitalisasi/sosialisasi/{inside_event}/materi", {**_only(DIGITAL_MONITOR, 403, 404), "bpmp_staff": 302,
      "bpmp_head": 302}),  # no file: flash and back
-    ("GET", "/digitalisasi/sosialisasi/{inside_event}/materi/{inside_material}", _only(DIGITAL_MONITOR, 200, 404)),
+    ("GET", "/digitalisasi/sosialisasi/{inside_event}/materi/{inside_sos_material}", _only(DIGITAL_MONITOR, 200, 404)),
     ("GET", "/digitalisasi/sosialisasi/{inside_event}/materi/999999999", _expect_everyone(404)),
 ]
 
@@ -446,7 +469,7 @@ def world_cases(session, world, settings):
     _add_tasks(session, world, settings)
     _add_proposals(session, world, settings)
     _add_shipment(session, world)
-    _add_bimtek(session, world)
+    _add_bimtek(session, world, settings)
     _add_verval(session, world)
     _add_sosialisasi(session, world, settings)
     _add_selection_runs(session, world)
@@ -476,7 +499,7 @@ def _add_proposals(session, world, settings):
     world["revit_photo"] = revit.add_photo(session, users["dinas_regency"], inside, "foto.jpg", jpeg(), settings.evidence_path)
 
 
-def _add_bimtek(session, world):
+def _add_bimtek(session, world, settings):
     """A Bimtek session of BPMP NTT that started yesterday, inviting the inside school; one teacher attended."""
     from datetime import timedelta
 
@@ -493,6 +516,17 @@ def _add_bimtek(session, world):
     world["inside_participant"] = bimtek.add_participant(session, staff, world["inside_bimtek"], world["inside"].id,
                                                          "Yohana Lani", "guru")  # fmt: skip
     bimtek.record_attendance(session, staff, world["inside_bimtek"], {world["inside_participant"].id})
+    _add_bimtek_followup(session, world, staff, settings)
+
+
+def _add_bimtek_followup(session, world, staff, settings):
+    """A PDF material on the inside Bimtek session and a question from the inside school."""
+    from spmp.digitalisasi import bimtek_followup as followup
+
+    data = followup.MaterialInput("Modul panel", file=("modul.pdf", PDF))
+    world["inside_material"] = followup.add_material(session, staff, world["inside_bimtek"], data, settings.evidence_path)
+    world["inside_question"] = followup.ask_question(session, world["users"]["school_operator"], world["inside_bimtek"],
+                                                     "Yohana Lani", "Bagaimana memperbarui konten?")  # fmt: skip
 
 
 def _add_verval(session, world):
@@ -512,7 +546,7 @@ def _add_sosialisasi(session, world, settings):
     event = sosialisasi.create_event(session, staff, sosialisasi.EventInput(2026, "sosialisasi", "53.71",
                                      date(2026, 7, 14), "Aula Dinas Pendidikan Kota Kupang"))  # fmt: skip
     world["inside_event"] = event
-    world["inside_material"] = sosialisasi.add_material(session, staff, event, "paparan.pdf", PDF,
+    world["inside_sos_material"] = sosialisasi.add_material(session, staff, event, "paparan.pdf", PDF,
                                                         settings.evidence_path)  # fmt: skip
 
 
@@ -593,9 +627,11 @@ def _values(world, role: str) -> dict:
         "inside_shipment": world["inside_shipment"].id,
         "inside_bimtek": world["inside_bimtek"].id,
         "inside_participant": world["inside_participant"].id,
+        "inside_material": world["inside_material"].id,
+        "inside_question": world["inside_question"].id,
         "inside_verval": world["inside_verval"].id,
         "inside_event": world["inside_event"].id,
-        "inside_material": world["inside_material"].id,
+        "inside_sos_material": world["inside_sos_material"].id,
         "draft_run": world["draft_run"].id,
         "published_run": world["published_run"].id,
     }
@@ -670,7 +706,8 @@ def missing_routes(app, matrix) -> list[tuple[str, str]]:
          "outside_cycle", "evidence", "widyaprada_user", "inside_visit", "inside_task", "outside_task",
          "open_follow_up", "done_follow_up", "inside_photo", "inside_shipment", "inside_bimtek",
          "inside_participant", "inside_proposal", "outside_proposal", "revit_photo", "draft_run",
-         "published_run", "inside_verval", "inside_event", "inside_material"), 1)  # fmt: skip
+         "published_run", "inside_material", "inside_question", "inside_verval", "inside_event",
+         "inside_sos_material"), 1)  # fmt: skip
     reached = {(endpoint_of(app, row[0], row[1].format(**sample)), row[0]) for row in matrix}
     return sorted(all_routes(app) - reached)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from spmp import audit
@@ -27,7 +26,7 @@ from spmp.engine.queries import (
     list_cases,
     users_by_id,
 )
-from spmp.schools.models import School
+from spmp.schools.queries import school_by_npsn
 from spmp.timeline import event_detail, event_title
 from web.actions import read_action_post
 from web.cases.forms import AssignForm, CommentForm, EvidenceForm, OpenCaseForm, PauseForm
@@ -231,7 +230,7 @@ def open_new():
     form.type_key.choices = [SelectChoice(w.key, w.title) for w in openable]
     if not form.validate_on_submit():
         return render_template("cases/open.html", form=form), 400 if request.method == "POST" else 200
-    school = session.scalar(select(School).where(School.npsn == form.npsn.data))
+    school = school_by_npsn(session, form.npsn.data)
     if form.type_key.data not in {w.key for w in openable}:
         form.type_key.errors = [*form.type_key.errors, NOT_FROM_FORM]
     if school is None:

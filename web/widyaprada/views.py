@@ -357,17 +357,16 @@ def school_suggestions(school_id: int):
 # --- the whole unit at once (optimal) ---------------------------------------------------------------------
 def _plan_unit():
     """The unit the page plans: the user's own, or ``?unit=CODE`` for national roles."""
-    from sqlalchemy import select
-
     from spmp.regions.models import Unit
+    from spmp.regions.operations import all_units, unit_by_code
 
     session = get_session()
     code = request.args.get("unit") or request.form.get("unit")
     unit = session.get(Unit, current_user.unit_id) if current_user.unit_id else None
     if code and current_user.unit_id is None:
-        unit = session.scalar(select(Unit).where(Unit.code == code))
+        unit = unit_by_code(session, code)
     if unit is None and current_user.unit_id is None and balancing.can_suggest(current_user, None):
-        return None, list(session.scalars(select(Unit).order_by(Unit.name)))
+        return None, all_units(session)
     if unit is None or not balancing.can_suggest(current_user, unit.id):
         abort(403)
     return unit, []
