@@ -49,7 +49,10 @@ def journey(live_database, live_server, tmp_path_factory):
 
 
 def _press(page, selector):
-    """Click a submit button and wait for the server's answer; its flash must say it worked."""
+    """Click a submit button and wait for the server's answer; its flash must say it worked. Pending
+    requests (lazy photo thumbnails) are let finish first: one still running when the POST is answered may
+    write back the session cookie without the new flash (seen once under load)."""
+    page.wait_for_load_state("networkidle")
     with page.expect_navigation():
         page.click(selector)
     flashes = page.locator(".flash-success, .flash-warning")
@@ -57,6 +60,7 @@ def _press(page, selector):
 
 
 def _refused(page, selector) -> str:
+    page.wait_for_load_state("networkidle")
     with page.expect_navigation():
         page.click(selector)
     return page.locator(".flash-danger, .flash-error, .flash").first.inner_text()
