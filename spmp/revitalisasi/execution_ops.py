@@ -213,20 +213,36 @@ class PhotoUpload:
     data: bytes
 
 
-def _add_photos(session, user, proposal, report, photos, root, policy) -> None:
-    seen = set()
-    for index, photo in enumerate(photos, start=1):
-        digest = hashlib.sha256(photo.data).hexdigest()
+def _used_photos(session: Session, proposal_id: int, digests: set[str]) -> set[str]:
+    query = (
+        select(ProgressPhoto.sha256)
+        .join(ProgressReport, ProgressReport.id == ProgressPhoto.progress_id)
+        .where(ProgressReport.proposal_id == proposal_id, ProgressPhoto.sha256.in_(digests))
+    )
+    return set(session.scalars(query))
+
+
+def _photo_rows(session, user, proposal, photos, root, policy) -> list[ProgressPhoto]:
+    """The report's photo rows, checked and stored before anything is added to the session (a refusal
+    leaves nothing behind); a photo already in an earlier report of this school is refused (progress is
+    shown by new photos, and a form sent twice over a slow link does not make two reports)."""
+    digests = [hashlib.sha256(photo.data).hexdigest() for photo in photos]
+    used = _used_photos(session, proposal.id, set(digests))
+    rows, seen, now = [], set(), clock.now()
+    for index, (photo, digest) in enumerate(zip(photos, digests, strict=True), start=1):
+        name = _safe_name(photo.filename)
         if digest in seen:
-            raise ExecutionInputError(
-                [("foto", f"Foto {index} ({_safe_name(photo.filename)}) sama dengan foto lain")]
-            )
+            raise ExecutionInputError([("foto", f"Foto {index} ({name}) sama dengan foto lain")])
+        if digest in used:
+            raise ExecutionInputError([("foto", f"Foto {index} ({name}) sudah dipakai pada laporan progres "
+                                                "sebelumnya; lampirkan foto baru")])  # fmt: skip
         seen.add(digest)
         try:
             fields = geotagged_photo(proposal.school, photo.filename, photo.data, root, policy)
         except ActionRefused as exc:
             raise ExecutionInputError([("foto", f"Foto {index}: {exc}")]) from exc
-        report.photos.append(ProgressPhoto(**fields, uploaded_by_id=user.id, uploaded_at=report.reported_at))
+        rows.append(ProgressPhoto(**fields, uploaded_by_id=user.id, uploaded_at=now))
+    return rows
 
 
 def _report_problems(percent, notes: str, photos, milestones: bool, visit_date: date | None) -> list:
@@ -259,10 +275,11 @@ def report_progress(
     problems = _report_problems(percent, notes, photos, True, None)
     if problems:
         raise ExecutionInputError(problems)
+    rows = _photo_rows(session, user, proposal, photos, root, policy)
     report = ProgressReport(proposal_id=proposal.id, percent=percent, source="sekolah", notes=notes.strip() or None,
                             reported_by_id=user.id, reported_at=clock.now())  # fmt: skip
     session.add(report)
-    _add_photos(session, user, proposal, report, photos, root, policy)
+    report.photos.extend(rows)
     session.flush()
     _audit(session, user, proposal, "revitalisasi.progress",
            {"laporan": report.id, "persen": percent, "foto": len(photos)})  # fmt: skip
@@ -279,14 +296,14 @@ def record_visit(
     problems = _report_problems(percent, notes, photos, False, visit_date)
     if problems:
         raise ExecutionInputError(problems)
-    now = clock.now()
+    rows, now = _photo_rows(session, user, proposal, photos, root, policy), clock.now()
     report = ProgressReport(
         proposal_id=proposal.id, percent=percent, source="fasilitator", notes=notes.strip() or None,
         visit_date=(visit_date or now.astimezone(WIB).date()).isoformat(), reported_by_id=user.id, reported_at=now,
         verified_by_id=user.id, verified_at=now,
     )  # fmt: skip
     session.add(report)
-    _add_photos(session, user, proposal, report, photos, root, policy)
+    report.photos.extend(rows)
     session.flush()
     _audit(session, user, proposal, "revitalisasi.visit",
            {"laporan": report.id, "persen_terverifikasi": percent, "foto": len(photos)})  # fmt: skip

@@ -113,3 +113,39 @@ def test_until_alone_and_with_days():
     assert due_time(rule, datetime(2026, 12, 15, 13, 0, tzinfo=UTC)) == datetime(
         2026, 12, 15, 16, 59, tzinfo=UTC
     )
+
+
+def test_cli_migrate_reopens_v1_selected_cases(make_database, tmp_path, monkeypatch):
+    """``spmp workflows migrate revitalisasi --to 2 --reopen terpilih`` on a database of its own."""
+    from click.testing import CliRunner
+
+    from spmp import migrate
+    from spmp.cli import cli
+    from spmp.db import Database
+    from spmp.regions.reference import load_reference
+
+    url = make_database("revitv2cli")
+    db = Database(url)
+    try:
+        migrate.upgrade(db)
+        with db.transaction() as session:
+            load_reference(session)
+            world = make_world(session)
+            world.school.latitude, world.school.longitude = SCHOOL_LAT, SCHOOL_LON
+            case_id = selected(session, world, tmp_path).case_id
+            _as_v1_selected(session, case_id)
+            admin = world["admin"].username
+        monkeypatch.setenv("SPMP_DATABASE_URL", url)
+        monkeypatch.setenv("SPMP_INSTANCE_PATH", str(tmp_path / "instance"))
+        runner = CliRunner()
+        untouched = runner.invoke(cli, ["workflows", "migrate", "revitalisasi", "--to", "2"])
+        assert untouched.exit_code == 0 and "Selesai: 0 kasus dipindah" in untouched.output
+        moved = runner.invoke(cli, ["workflows", "migrate", "revitalisasi", "--to", "2", "--reopen", "terpilih",
+                                    "--actor", admin])  # fmt: skip
+        assert moved.exit_code == 0, moved.output
+        assert f"kasus #{case_id}: v1 terpilih -> v2 terpilih (dibuka kembali)" in moved.output
+        with db.session() as session:
+            case = session.get(CaseRecord, case_id)
+            assert (case.type_version, case.closed_at) == (2, None)
+    finally:
+        db.dispose()

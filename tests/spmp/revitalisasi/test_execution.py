@@ -262,3 +262,17 @@ def test_a_bad_threshold_is_refused_when_a_process_starts(monkeypatch, value):
     monkeypatch.setenv("SPMP_REVIT_TRANCHE2_MIN_PROGRESS", value)
     with pytest.raises(ConfigError, match="SPMP_REVIT_TRANCHE2_MIN_PROGRESS harus bilangan bulat 1-100"):
         load_settings()
+
+
+def test_a_photo_of_an_earlier_report_is_refused(session, world, tmp_path):
+    """Progress is shown by new photos; a visit form sent twice does not make two reports."""
+    proposal = in_construction(session, world, tmp_path)
+    xops.record_visit(session, world["facilitator"], proposal.id, percent=30, notes="", photos=photos(1, 40),
+                      root=tmp_path)  # fmt: skip
+    with pytest.raises(xops.ExecutionInputError, match="sudah dipakai pada laporan progres sebelumnya"):
+        xops.record_visit(session, world["facilitator"], proposal.id, percent=30, notes="", photos=photos(1, 40),
+                          root=tmp_path)  # fmt: skip
+    with pytest.raises(xops.ExecutionInputError, match="Foto 2 .* sama dengan foto lain"):
+        xops.report_progress(session, world["principal"], proposal.id, percent=50, notes="",
+                             photos=[*photos(1, 41), *photos(1, 41)], root=tmp_path)  # fmt: skip
+    assert len(xops.reports(session, proposal.id)) == 1
