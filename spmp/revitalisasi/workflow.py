@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from spmp.engine.registry import ActionContext, GuardContext, action, guard
+from spmp.engine.registry import ActionContext, GuardContext, NoticeContext, action, guard, notice_field
 from spmp.revitalisasi.eligibility import completeness, eligibility, failures
 from spmp.revitalisasi.models import RevitalisasiProposal
 
@@ -108,3 +108,21 @@ def record_tranche(ctx: ActionContext) -> dict:
     ops, proposal = _execution(ctx)
     number = 2 if ctx.transition.trigger.endswith("_2") else 1
     return ops.record_tranche(ctx.session, ctx.user, proposal, number, ctx.now)
+
+
+@notice_field("rv_tranche")
+def latest_tranche(ctx: NoticeContext) -> str | None:
+    """The tranche just disbursed, in words ("Tahap II (30 %): Rp 255.000.000; progres terverifikasi 50 %")."""
+    from spmp.revitalisasi.execution import Tranche
+
+    tranche = ctx.session.scalar(
+        select(Tranche).join(RevitalisasiProposal, RevitalisasiProposal.id == Tranche.proposal_id)
+        .where(RevitalisasiProposal.case_id == ctx.case_id).order_by(Tranche.number.desc()).limit(1)
+    )  # fmt: skip
+    if tranche is None:
+        return None
+    amount = f"{tranche.amount:,}".replace(",", ".")
+    text = f"Tahap {'I' if tranche.number == 1 else 'II'} ({tranche.percent} %): Rp {amount}"
+    if tranche.verified_progress is not None:
+        text += f"; progres terverifikasi {tranche.verified_progress} % (batas {tranche.min_progress} %)"
+    return text

@@ -276,3 +276,13 @@ def test_a_photo_of_an_earlier_report_is_refused(session, world, tmp_path):
         xops.report_progress(session, world["principal"], proposal.id, percent=50, notes="",
                              photos=[*photos(1, 41), *photos(1, 41)], root=tmp_path)  # fmt: skip
     assert len(xops.reports(session, proposal.id)) == 1
+
+
+def test_the_disbursement_notice_names_the_amount(session, world, tmp_path):
+    proposal = in_construction(session, world, tmp_path)
+    body = session.scalar(
+        select(Notification.body).where(Notification.case_id == proposal.case_id,
+                                        Notification.user_id == world["facilitator"].id)
+        .order_by(Notification.id.desc()).limit(1)
+    )  # fmt: skip
+    assert "Pencairan: Tahap I (70 %): Rp 595.000.000" in body
