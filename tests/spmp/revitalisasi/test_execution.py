@@ -286,3 +286,28 @@ def test_the_disbursement_notice_names_the_amount(session, world, tmp_path):
         .order_by(Notification.id.desc()).limit(1)
     )  # fmt: skip
     assert "Pencairan: Tahap I (70 %): Rp 595.000.000" in body
+
+
+def test_the_sweep_reminds_before_15_december_and_escalates_after(session, world, tmp_path):
+    """The works' deadline rows through the real sweep: a reminder 3 days before 15 December to the school,
+    the escalation to the head of the B/BPMP the day after."""
+    from spmp.engine.sweep import sweep
+
+    proposal = in_construction(session, world, tmp_path)
+    seen = {"since": 0}
+
+    def told(at):
+        """Who was told by a sweep at ``at`` (only what this sweep added)."""
+        seen["since"] = session.scalar(select(Notification.id).order_by(Notification.id.desc()).limit(1)) or 0
+        sweep(session, at)
+        rows = session.execute(select(Notification.user_id, Notification.title).where(
+            Notification.id > seen["since"], Notification.case_id == proposal.case_id)).all()  # fmt: skip
+        return {(user_id, title.split(":")[0]) for user_id, title in rows}
+
+    assert told(datetime(2026, 12, 1, 17, 0, tzinfo=UTC))  # the 30- and 14-day reminders
+    assert told(datetime(2026, 12, 12, 16, 0, tzinfo=UTC)) == set()  # 3 days before: at 16:59 UTC
+    reminded = told(datetime(2026, 12, 12, 17, 0, tzinfo=UTC))
+    assert reminded and world["bpmp_head"].id not in {user for user, _title in reminded}
+    assert told(datetime(2026, 12, 15, 17, 0, tzinfo=UTC))  # due
+    escalated = told(datetime(2026, 12, 16, 17, 0, tzinfo=UTC))
+    assert world["bpmp_head"].id in {user for user, _title in escalated}
