@@ -364,9 +364,10 @@ def _apply(sql: FastSQL, get_session, workflow, transition, case, request: _Requ
     )  # fmt: skip
     # The hand-off notices, in the same transaction (after the version check and the actions, which may
     # have changed the assignee they go to).
-    notify.send(sql.connection, transition.notify, notify.NoticeEvent(
-        case.id, request.user, workflow, case.state, dest, transition.label, request.reason, request.inputs,
-        event_id, get_session), now)  # fmt: skip
+    if transition.notify:
+        notify.send(sql.connection, transition.notify, notify.NoticeEvent(
+            case.id, request.user, workflow, case.state, dest, transition.label, request.reason,
+            request.inputs, event_id, get_session), now)  # fmt: skip
     new_values = {
         "state": dest,
         "version": case.version + 1,
