@@ -97,7 +97,7 @@ def seed_demo(
     session.flush()
     _seed_demo_work(session)
     _seed_demo_tasks(session)
-    _seed_demo_digitalisasi(session)
+    _seed_demo_digitalisasi(session, evidence_path)
     _seed_demo_proposals(session, evidence_path)
     _seed_demo_selection(session)
     return created
@@ -201,10 +201,10 @@ def _seed_demo_visits(session: Session, widyaprada: User) -> None:
                    override_reason="Contoh data: jadwal disepakati dengan sekolah")  # fmt: skip
 
 
-def _seed_demo_digitalisasi(session: Session) -> None:
+def _seed_demo_digitalisasi(session: Session, evidence_path: Path | None = None) -> None:
     from spmp.digitalisasi.demo import seed_demo_digitalisasi
 
-    seed_demo_digitalisasi(session, _first_school(session, "53.71"))
+    seed_demo_digitalisasi(session, _first_school(session, "53.71"), evidence_path)
 
 
 def _seed_demo_tasks(session: Session) -> None:

@@ -4,6 +4,15 @@ from spmp.accounts.models import LoginThrottle, SchoolAssignment, User  # noqa: 
 from spmp.audit import AuditEvent  # noqa: F401
 from spmp.audit.seals import AuditNode, AuditPending, AuditSeal, AuditTreeHead  # noqa: F401
 from spmp.db import Base  # noqa: F401
+from spmp.digitalisasi.field_models import (  # noqa: F401
+    SosialisasiAttendee,
+    SosialisasiEvent,
+    SosialisasiMaterial,
+    UsageObstacle,
+    UsageReminder,
+    UsageReport,
+    VervalCase,
+)  # fmt: skip
 from spmp.digitalisasi.models import (  # noqa: F401
     BimtekInvite,
     BimtekParticipant,
@@ -18,6 +27,13 @@ from spmp.engine.cases import CaseComment, CaseDeadline, CaseEvidence, CaseRecor
 from spmp.kendala.models import Obstacle  # noqa: F401
 from spmp.notifications.models import Notification, OutboxMessage, SchedulerLock  # noqa: F401
 from spmp.regions.models import Province, Regency, T3Entry, T3List, Unit, UnitCoverage  # noqa: F401
+from spmp.revitalisasi.execution import (  # noqa: F401
+    ExecutionDocument,
+    P2spMember,
+    ProgressPhoto,
+    ProgressReport,
+    Tranche,
+)
 from spmp.revitalisasi.models import (  # noqa: F401
     RevitalisasiDamage,
     RevitalisasiPhoto,

@@ -232,3 +232,109 @@ class BimtekParticipant(Base):
     @property
     def position_label(self) -> str:
         return PARTICIPANT_POSITIONS[self.position]
+
+
+# --- Bimtek materials and follow-up questions (after the session) ---------------------------------------
+MATERIAL_KINDS = {"file": "Berkas", "link": "Tautan"}
+
+
+class BimtekMaterial(Base):
+    """Material of a Bimtek session: an uploaded file (stored by its sha256 like evidence) or a link."""
+
+    __tablename__ = "bimtek_material"
+    __table_args__ = (
+        CheckConstraint(_in("kind", MATERIAL_KINDS), name="kind"),
+        CheckConstraint("(kind = 'link') = (url IS NOT NULL)", name="link_has_url"),
+        CheckConstraint("(kind = 'file') = (sha256 IS NOT NULL)", name="file_has_blob"),
+        Index("ix_bimtek_material_session", "session_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("bimtek_session.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))
+    url: Mapped[str | None] = mapped_column(String(500))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    filename: Mapped[str | None] = mapped_column(String(255))
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    session: Mapped[BimtekSession] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        return MATERIAL_KINDS[self.kind]
+
+
+class BimtekQuestion(Base):
+    """A follow-up question a school (for its teacher) asks after a Bimtek session, and its answer by the
+    organising B/BPMP (staff, head or facilitator of the unit). Unanswered questions are listed with age."""
+
+    __tablename__ = "bimtek_question"
+    __table_args__ = (
+        CheckConstraint("(answer IS NULL) = (answered_at IS NULL)", name="answered_when_answer"),
+        Index("ix_bimtek_question_session", "session_id", "asked_at"),
+        Index("ix_bimtek_question_open", "answered_at", "asked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("bimtek_session.id"))
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    asker_name: Mapped[str] = mapped_column(String(150))  # the teacher who asks (as the school writes it)
+    question: Mapped[str] = mapped_column(Text)
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    session: Mapped[BimtekSession] = relationship()
+    school: Mapped[School] = relationship()
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
+
+
+# --- the school returns a delivery / its BAST for correction ---------------------------------------------
+RETURN_REASONS = {
+    "nomor_seri_salah": "Nomor seri tidak sesuai",
+    "perangkat_rusak": "Perangkat rusak",
+    "perangkat_kurang": "Perangkat kurang",
+    "lainnya": "Lainnya",
+}
+
+
+class ShipmentReturn(Base):
+    """The school refused or returned a shipment's BAST (wrong serials, a damaged device) with a reason;
+    the B/BPMP (with the supplier) corrects the shipment and sends it back for a new BAST. A returned BAST
+    is kept here (who received it, when, which serials) since its ``Handover`` row is removed."""
+
+    __tablename__ = "digital_shipment_return"
+    __table_args__ = (
+        CheckConstraint(_in("reason", RETURN_REASONS), name="reason"),
+        CheckConstraint("(corrected_at IS NULL) = (corrected_by_id IS NULL)", name="corrected_by"),
+        Index("ix_digital_shipment_return_shipment", "shipment_id", "returned_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("digital_shipment.id"))
+    reason: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text)
+    serials: Mapped[str] = mapped_column(Text, default="")  # the serials the school names, one per line
+    # The BAST that was returned (none when the school refused before writing one).
+    returned_bast: Mapped[str | None] = mapped_column(Text)
+    returned_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    returned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    correction: Mapped[str | None] = mapped_column(Text)
+    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    shipment: Mapped[Shipment] = relationship()
+
+    @property
+    def reason_label(self) -> str:
+        return RETURN_REASONS[self.reason]
+
+    @property
+    def serial_list(self) -> list[str]:
+        return [s for s in self.serials.splitlines() if s]

@@ -124,7 +124,7 @@ def school_targets(session: Session, school_id: int) -> list[DigitalTarget]:
 # --- delivery and receipt ------------------------------------------------------------------------------
 RECEIVED_STATES = ("diterima", "terverifikasi")
 DELIVERY_HEADER = ["Kode", "Kabupaten/Kota", "Pengiriman", "Dalam pengiriman", "Diterima (BAST)",
-                   "BAST terverifikasi", "Perangkat dikirim", "Perangkat diterima"]  # fmt: skip
+                   "BAST terverifikasi", "Perangkat dikirim", "Perangkat diterima", "Dikembalikan sekolah"]  # fmt: skip
 SHIPMENT_HEADER = ["Nomor pengiriman", "Tanggal kirim", "Pemasok", "NPSN", "Sekolah", "Kabupaten/Kota", "Status",
                    "Perangkat", "Diterima"]  # fmt: skip
 
@@ -139,10 +139,11 @@ class DeliveryRow:
     verified: int
     devices: int
     devices_received: int
+    returned: int = 0  # returned by the school for correction (workflow version 2)
 
     def cells(self) -> list:
         return [self.regency_code, self.regency, self.shipments, self.in_transit, self.received, self.verified,
-                self.devices, self.devices_received]  # fmt: skip
+                self.devices, self.devices_received, self.returned]  # fmt: skip
 
 
 def _device_counts():
@@ -173,6 +174,7 @@ def delivery_by_regency(
             func.sum(case((state == "terverifikasi", 1), else_=0)),
             func.coalesce(func.sum(devices.c.devices), 0),
             func.coalesce(func.sum(devices.c.received), 0),
+            func.sum(case((state == "dikembalikan", 1), else_=0)),
         )  # fmt: skip
         .select_from(Shipment)
         .join(School, School.id == Shipment.school_id)

@@ -72,11 +72,28 @@ def working_days_between(start: datetime, end: datetime) -> int:
     return count
 
 
+def due_time(rule: DueRule, entered_at: datetime) -> datetime:
+    """When a state entered at ``entered_at`` is due: ``days`` after it, or the end (23:59 WIB) of the first
+    ``until`` day on or after it, whichever is earlier."""
+    candidates = []
+    if rule.days is not None:
+        candidates.append(add_days(entered_at, rule.days, rule.working_days))
+    if rule.until is not None:
+        month, day = rule.until
+        local = entered_at.astimezone(WIB)
+        for year in (local.year, local.year + 1):
+            end_of_day = datetime(year, month, day, 23, 59, tzinfo=WIB)
+            if end_of_day >= local:
+                candidates.append(end_of_day.astimezone(UTC))
+                break
+    return min(candidates)
+
+
 def deadline_rows(rule: DueRule, entered_at: datetime) -> list[dict]:
     """The deadline rows for entering a state with ``rule`` at ``entered_at``: reminders ("due soon")
     before the due time, the due time itself, and the escalation after it. Reminders already in the
     past are dropped."""
-    due_at = add_days(entered_at, rule.days, rule.working_days)
+    due_at = due_time(rule, entered_at)
     rows = [{"kind": "due", "fire_at": due_at, "due_at": due_at, "escalate_to_role": None}]
     for offset in sorted(set(rule.reminders), reverse=True):
         fire_at = add_days(due_at, -offset, rule.working_days)

@@ -66,11 +66,18 @@ def workflows_diagram(key: str, version: int | None, current: str | None, as_svg
 @click.option("--map", "pairs", multiple=True, help="Pemetaan state lama=baru (boleh berulang).")
 @click.option("--dry-run", is_flag=True, help="Tampilkan rencana tanpa mengubah apa pun.")
 @click.option("--actor", help="Username pelaksana (dicatat di jejak audit).")
+@click.option(
+    "--reopen", "reopen", multiple=True,
+    help="State akhir di versi lama yang berlanjut di versi baru: kasus tertutup di state ini ikut dipindah dan "
+    "dibuka kembali (boleh berulang; mis. --reopen terpilih untuk revitalisasi v1 -> v2).",
+)  # fmt: skip
 @pass_app
 def workflows_migrate(
-    app: AppContext, key: str, to_version: int, pairs: tuple[str, ...], dry_run: bool, actor: str | None
-) -> None:
-    """Move the open cases of KEY to version --to, with an explicit state map."""
+    app: AppContext, key: str, to_version: int, pairs: tuple[str, ...], dry_run: bool, actor: str | None,
+    reopen: tuple[str, ...],
+) -> None:  # fmt: skip
+    """Move the open cases of KEY to version --to, with an explicit state map (and, with --reopen, the
+    closed cases in a state that goes on in the new version)."""
     from sqlalchemy import select
 
     from spmp.accounts.models import User
@@ -83,7 +90,7 @@ def workflows_migrate(
             user = session.scalar(select(User).where(User.username == actor)) if actor else None
             if actor and user is None:
                 raise click.ClickException(f"Pengguna {actor!r} tidak ditemukan")
-            plan = migrate_cases(session, user, key, to_version, state_map, dry_run=dry_run)
+            plan = migrate_cases(session, user, key, to_version, state_map, dry_run=dry_run, reopen=reopen)
     except (ValueError, KeyError, ActionRefused) as exc:
         raise click.ClickException(str(exc)) from exc
     for line in plan.lines():

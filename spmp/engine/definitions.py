@@ -49,6 +49,7 @@ import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -80,13 +81,18 @@ class DefinitionError(ValueError):
 
 @dataclass(frozen=True)
 class DueRule:
-    """How long a case may stay in a state, when to remind, and when to escalate to whom."""
+    """How long a case may stay in a state, when to remind, and when to escalate to whom.
 
-    days: int
+    ``days`` counts from entering the state; ``until`` is a fixed day of the year (month, day), due at its
+    end in WIB: the first such day on or after entering the state (e.g. works and reports by 15 December).
+    With both, the earlier is the due time; at least one is given."""
+
+    days: int | None
     working_days: bool = False
     reminders: tuple[int, ...] = ()
     escalate_after: int | None = None
     escalate_to: str | None = None
+    until: tuple[int, int] | None = None
 
     @property
     def most_rows(self) -> int:
@@ -229,10 +235,22 @@ def _parse_due(check: _Checker, item: str, raw: Any, line: int | None) -> DueRul
         check.error(item, "aturan tenggat (due) harus berupa mapping", line)
         return None
     line = raw.get(_LINE, line)
-    unknown = set(raw) - {"days", "working_days", "reminders", "escalate_after", "escalate_to", _LINE}
+    unknown = set(raw) - {
+        "days",
+        "until",
+        "working_days",
+        "reminders",
+        "escalate_after",
+        "escalate_to",
+        _LINE,
+    }
     for key in sorted(unknown):
         check.error(item, f"kunci due tidak dikenal {key!r}", line)
-    days = _positive_int(check, f"{item} due.days", raw.get("days"), line)
+    until = _parse_until(check, item, raw.get("until"), line)
+    if raw.get("days") is not None or "until" not in raw:
+        days = _positive_int(check, f"{item} due.days", raw.get("days"), line)
+    else:
+        days = None
     reminders = tuple(
         r
         for r in (
@@ -250,9 +268,31 @@ def _parse_due(check: _Checker, item: str, raw: Any, line: int | None) -> DueRul
         escalate_to = check.role(f"{item} due.escalate_to", escalate_to, line)
     if (raw.get("escalate_after") is None) != (raw.get("escalate_to") is None):
         check.error(item, "escalate_after dan escalate_to harus diisi bersama", line)
-    if days is None:
+    if days is None and until is None:
         return None
-    return DueRule(days, bool(raw.get("working_days", False)), reminders, escalate_after, escalate_to)
+    return DueRule(days, bool(raw.get("working_days", False)), reminders, escalate_after, escalate_to, until)
+
+
+_MONTH_DAY = re.compile(r"^([0-9]{2})-([0-9]{2})$")
+
+
+def _parse_until(check: _Checker, item: str, value: Any, line: int | None) -> tuple[int, int] | None:
+    """``until: "12-15"`` (month-day, quoted): a day that exists in every year (so not 02-29)."""
+    if value is None:
+        return None
+    found = _MONTH_DAY.match(value) if isinstance(value, str) else None
+    if found:
+        month, day = int(found[1]), int(found[2])
+        try:
+            date(2001, month, day)  # a common year: refuses 02-29 and impossible days
+        except ValueError:
+            found = None
+        else:
+            return month, day
+    check.error(
+        item, f'due.until harus tanggal "BB-HH" yang ada setiap tahun (mis. "12-15"), bukan {value!r}', line
+    )
+    return None
 
 
 def _parse_states(check: _Checker, raw: Any) -> dict[str, StateDef]:

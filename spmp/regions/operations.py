@@ -31,12 +31,16 @@ def all_units(session: Session) -> list[Unit]:
     return list(session.scalars(select(Unit).order_by(Unit.name)))
 
 
+def unit_by_code(session: Session, code: str) -> Unit | None:
+    return session.scalar(select(Unit).where(Unit.code == code))
+
+
 def move_province(session: Session, actor: User, province_code: str, unit_code: str) -> Unit | None:
     """Let ``unit_code`` cover the province (audited). None when the province has no coverage row."""
     coverage = session.get(UnitCoverage, province_code)
     if coverage is None:
         return None
-    unit = session.scalar(select(Unit).where(Unit.code == unit_code))
+    unit = unit_by_code(session, unit_code)
     if unit is None:
         raise CoverageError("Unit tidak dikenal.")
     before = coverage.unit_id

@@ -16,6 +16,14 @@ LIST_ROLES = (Role.SCHOOL_OPERATOR, Role.PRINCIPAL, Role.WIDYAPRADA, Role.BPMP_S
               Role.DINAS_PROVINCE, Role.DINAS_REGENCY, *NATIONAL_ROLES)  # fmt: skip
 
 
+# The monitoring tables (per unit, province, regency, school): the roles that answer for an area.
+MONITOR_ROLES = (Role.BPMP_STAFF, Role.BPMP_HEAD, Role.DINAS_PROVINCE, Role.DINAS_REGENCY, *NATIONAL_ROLES)
+
+
+def can_view_monitoring(user: User) -> bool:
+    return user.role in MONITOR_ROLES
+
+
 def can_propose(user: User) -> bool:
     """Whether the user may write proposals (the form and the bulk import)."""
     return user.role in PROPOSE_ROLES
@@ -43,3 +51,77 @@ def can_edit_proposal(user: User, case) -> bool:
 def has_verval_queue(user: User) -> bool:
     """The verifier's queue ("Antrean verval") is a B/BPMP page."""
     return user.role in VERIFY_ROLES
+
+
+# --- execution (workflow version 2, after terpilih) ------------------------------------------------------
+# The school builds (swakelola) and keeps its committee, documents and progress reports; the Dinas and the
+# B/BPMP may do it on its behalf. The B/BPMP disburses and assigns facilitators; the facilitator verifies.
+EXECUTION_ROLES = (Role.PRINCIPAL, Role.SCHOOL_OPERATOR, Role.DINAS_REGENCY, Role.DINAS_PROVINCE,
+                   Role.BPMP_STAFF, Role.BPMP_HEAD, Role.ADMIN)  # fmt: skip
+FACILITATOR_ASSIGN_ROLES = (Role.BPMP_STAFF, Role.BPMP_HEAD, Role.ADMIN)
+EXECUTION_STATES = ("terpilih", "persiapan", "pencairan_1", "pelaksanaan", "pelaksanaan_2", "pemeriksaan_akhir",
+                    "lpj", "verifikasi_lpj", "selesai")  # fmt: skip
+P2SP_STATES = ("terpilih", "persiapan")
+PROGRESS_STATES = ("pelaksanaan", "pelaksanaan_2")
+VISIT_STATES = ("pelaksanaan", "pelaksanaan_2", "pemeriksaan_akhir")
+# When each execution document may be (re)placed.
+DOCUMENT_STATES = {
+    "rab": ("terpilih", "persiapan"),
+    "gambar": ("terpilih", "persiapan"),
+    "jadwal": ("terpilih", "persiapan"),
+    "pbg": ("terpilih", "persiapan"),
+    "ba_serah_terima": ("pemeriksaan_akhir",),
+    "lpj": ("lpj",),
+}
+
+
+def is_in_execution(case) -> bool:
+    return case.type_version >= 2 and case.state in EXECUTION_STATES
+
+
+def _execution_refusal(user: User, case, states: tuple[str, ...], what: str) -> str | None:
+    if user.role not in EXECUTION_ROLES:
+        return f"Peran Anda tidak dapat {what}"
+    if not is_in_execution(case) or case.state not in states:
+        return f"{what[0].upper()}{what[1:]} tidak dapat dilakukan pada tahap ini"
+    if case.is_paused:
+        return "Usulan sedang ditangguhkan"
+    return None
+
+
+def p2sp_refusal(user: User, case) -> str | None:
+    """Why ``user`` may not change the P2SP committee now (while it is formed and before tranche I)."""
+    return _execution_refusal(user, case, P2SP_STATES, "mengubah susunan P2SP")
+
+
+def document_refusal(user: User, case, kind: str) -> str | None:
+    return _execution_refusal(user, case, DOCUMENT_STATES.get(kind, ()), "mengunggah dokumen ini")
+
+
+def progress_refusal(user: User, case) -> str | None:
+    """Why ``user`` may not add a school progress report now (during the works)."""
+    return _execution_refusal(user, case, PROGRESS_STATES, "melaporkan progres fisik")
+
+
+def visit_refusal(user: User, case) -> str | None:
+    """Why ``user`` may not record a facilitator's visit (or verify a report) on this case now: only the
+    facilitator assigned to it, during the works and the final inspection."""
+    if user.role != Role.FACILITATOR or case.assignee_user_id != user.id:
+        return "Hanya fasilitator yang ditugaskan pada sekolah ini yang dapat memverifikasi progres"
+    if not is_in_execution(case) or case.state not in VISIT_STATES:
+        return "Verifikasi progres hanya selama pelaksanaan dan pemeriksaan akhir"
+    return None
+
+
+def can_assign_facilitator(user: User) -> bool:
+    return user.role in FACILITATOR_ASSIGN_ROLES
+
+
+def has_facilitator_caseload(user: User) -> bool:
+    """The facilitator's own page of assigned Revitalisasi schools."""
+    return user.role == Role.FACILITATOR
+
+
+def can_list_execution(user: User) -> bool:
+    """The execution list (selected schools with their stage and progress)."""
+    return user.role in LIST_ROLES or user.role == Role.FACILITATOR

@@ -6,7 +6,8 @@ Pure: plain candidate records and parameters in, a :class:`SelectionResult` out;
   > N-year rule since the last rehabilitation, 3T affirmation, disaster flag, level factor, pupils
   affected), with its breakdown (criterion × weight) kept per school.
 - **Selection** (:func:`select`): maximise the total need of the chosen schools under the total budget,
-  minimum/maximum schools per regency and per province and quotas by level, as a 0/1 integer programme
+  minimum/maximum schools per regency and per province, minimum/maximum budget (rupiah) per regency and per
+  province, and quotas by level, as a 0/1 integer programme
   solved by HiGHS. The LP relaxation is solved first: its objective is the bound the pick is measured
   against, and its dual values (shadow prices) give the thresholds the explanations quote.
 - **Greedy** (:func:`greedy_pick`): the spreadsheet way with the same budget and limits, for comparison.
@@ -77,7 +78,8 @@ class Weights:
 
 @dataclass(frozen=True)
 class Limit:
-    """Minimum and maximum number of selected schools in a group (None: no maximum)."""
+    """Minimum and maximum of a group: selected schools, or (for the budget limits) rupiah of their cost
+    (None: no maximum)."""
 
     min: int = 0
     max: int | None = None
@@ -86,7 +88,8 @@ class Limit:
 @dataclass(frozen=True)
 class SelectionParams:
     """Everything the selection of one programme year depends on. ``regency_limit`` and
-    ``province_limit`` apply to every regency/province; ``*_overrides`` replace them for named codes."""
+    ``province_limit`` (schools) and ``regency_budget`` and ``province_budget`` (rupiah of the selected
+    schools' cost) apply to every regency/province; ``*_overrides`` replace them for named codes."""
 
     budget: int
     weights: Weights = field(default_factory=Weights)
@@ -98,6 +101,10 @@ class SelectionParams:
     regency_overrides: dict[str, Limit] = field(default_factory=dict)
     province_overrides: dict[str, Limit] = field(default_factory=dict)
     level_quotas: dict[str, Limit] = field(default_factory=dict)
+    regency_budget: Limit = field(default_factory=Limit)
+    province_budget: Limit = field(default_factory=Limit)
+    regency_budget_overrides: dict[str, Limit] = field(default_factory=dict)
+    province_budget_overrides: dict[str, Limit] = field(default_factory=dict)
     time_limit: float = 25.0
     mip_rel_gap: float = 1e-4
 
@@ -111,8 +118,7 @@ class SelectionParams:
         return cls(
             **{k: v for k, v in data.items() if k not in _LIMIT_MAPS and k not in _NESTED},
             weights=Weights(**data.get("weights", {})),
-            regency_limit=Limit(**data.get("regency_limit", {})),
-            province_limit=Limit(**data.get("province_limit", {})),
+            **{k: Limit(**data.get(k, {})) for k in _NESTED if k != "weights"},
             **limits,
         )
 
@@ -127,6 +133,11 @@ class SelectionParams:
             raise SelectionError("Aturan tahun rehabilitasi dan batas peserta didik harus positif.")
         for label, limit in self._all_limits():
             if limit.min < 0 or (limit.max is not None and limit.max < limit.min):
+                if label.startswith("pagu"):
+                    raise SelectionError(
+                        f"Batas {label}: minimum {rupiah(limit.min)} dan maksimum "
+                        f"{'-' if limit.max is None else rupiah(limit.max)} tidak sah."
+                    )
                 raise SelectionError(
                     f"Batas {label}: minimum {limit.min} dan maksimum {limit.max} tidak sah."
                 )
@@ -140,10 +151,22 @@ class SelectionParams:
             yield f"provinsi {code}", limit
         for level, limit in self.level_quotas.items():
             yield f"jenjang {level}", limit
+        yield "pagu anggaran per kabupaten/kota", self.regency_budget
+        yield "pagu anggaran per provinsi", self.province_budget
+        for code, limit in self.regency_budget_overrides.items():
+            yield f"pagu anggaran kabupaten/kota {code}", limit
+        for code, limit in self.province_budget_overrides.items():
+            yield f"pagu anggaran provinsi {code}", limit
 
 
-_LIMIT_MAPS = ("regency_overrides", "province_overrides", "level_quotas")
-_NESTED = ("weights", "regency_limit", "province_limit")
+_LIMIT_MAPS = (
+    "regency_overrides",
+    "province_overrides",
+    "level_quotas",
+    "regency_budget_overrides",
+    "province_budget_overrides",
+)
+_NESTED = ("weights", "regency_limit", "province_limit", "regency_budget", "province_budget")
 
 
 # --- need score ----------------------------------------------------------------------------------------
@@ -199,13 +222,19 @@ class Decision:
 
 @dataclass(frozen=True)
 class Group:
-    """A constraint row of the programme: the budget, or a regency/province/level limit."""
+    """A constraint row of the programme: a regency/province/level limit on the number of selected schools
+    (``measure`` "sekolah") or on their cost in rupiah (``measure`` "anggaran", regency and province)."""
 
-    kind: str  # "anggaran", "kabupaten", "provinsi", "jenjang"
+    kind: str  # "kabupaten", "provinsi", "jenjang"
     code: str
     name: str
     min: int
     max: int | None
+    measure: str = "sekolah"
+
+    @property
+    def is_budget(self) -> bool:
+        return self.measure == "anggaran"
 
 
 @dataclass
@@ -268,6 +297,7 @@ class SelectionResult:
             "bindings": [
                 {
                     "kind": b.group.kind,
+                    "measure": b.group.measure,
                     "code": b.group.code,
                     "name": b.group.name,
                     "count": b.count,
@@ -286,30 +316,36 @@ class SelectionResult:
 @dataclass
 class Rows:
     """The limits that can bind (one constraint row each, after the budget row) and, per candidate, the
-    indices of the rows it counts in."""
+    indices of the rows it counts in. A school counts 1 in a row of schools and its cost in a row of
+    rupiah; ``counts`` are the rows' totals (schools or rupiah) for a pick."""
 
     groups: list[Group]
     of: list[tuple[int, ...]]
+    costs: np.ndarray
+
+    def load(self, i: int, r: int) -> int:
+        return int(self.costs[i]) if self.groups[r].is_budget else 1
 
     def counts(self, picked: np.ndarray) -> list[int]:
         counts = [0] * len(self.groups)
         for i in np.flatnonzero(picked).tolist():
             for r in self.of[i]:
-                counts[r] += 1
+                counts[r] += self.load(i, r)
         return counts
 
     def full(self, i: int, counts: list[int]) -> Group | None:
-        """The first group of candidate ``i`` whose maximum is reached, if any."""
+        """The first group of candidate ``i`` whose maximum candidate ``i`` would pass, if any."""
         for r in self.of[i]:
             g = self.groups[r]
-            if g.max is not None and counts[r] >= g.max:
+            if g.max is not None and counts[r] + self.load(i, r) > g.max:
                 return g
         return None
 
 
 def _rows(candidates: Sequence[Candidate], params: SelectionParams) -> Rows:
-    """Every regency/province/level limit that can bind. A minimum above the number of candidates in the
-    group is lowered to that number (a regency with 2 proposals cannot give 3 schools)."""
+    """Every regency/province/level limit that can bind. A minimum above what the group's candidates can
+    give is lowered to that (a regency with 2 proposals cannot give 3 schools, nor more rupiah than the 2
+    cost together); a maximum they cannot reach is dropped."""
     members: dict[tuple[str, str], list[int]] = defaultdict(list)
     names: dict[tuple[str, str], str] = {}
     for i, c in enumerate(candidates):
@@ -319,14 +355,20 @@ def _rows(candidates: Sequence[Candidate], params: SelectionParams) -> Rows:
     groups: list[Group] = []
     of: list[list[int]] = [[] for _ in candidates]
     for (kind, code), idx in members.items():
-        limit = _limit_for(params, kind, code)
-        lo = min(limit.min, len(idx))
-        hi = limit.max if limit.max is not None and limit.max < len(idx) else None
-        if lo > 0 or hi is not None:
-            for i in idx:
-                of[i].append(len(groups))
-            groups.append(Group(kind, code, names[(kind, code)], lo, hi))
-    return Rows(groups, [tuple(r) for r in of])
+        total = sum(candidates[i].cost for i in idx)
+        limits = [("sekolah", _limit_for(params, kind, code), len(idx))]
+        budget = _budget_for(params, kind, code)
+        if budget is not None:
+            limits.append(("anggaran", budget, total))
+        for measure, limit, most in limits:
+            lo = min(limit.min, most)
+            hi = limit.max if limit.max is not None and limit.max < most else None
+            if lo > 0 or hi is not None:
+                for i in idx:
+                    of[i].append(len(groups))
+                groups.append(Group(kind, code, names[(kind, code)], lo, hi, measure))
+    costs = np.array([c.cost for c in candidates], dtype=np.int64)
+    return Rows(groups, [tuple(r) for r in of], costs)
 
 
 def _limit_for(params: SelectionParams, kind: str, code: str) -> Limit:
@@ -337,19 +379,31 @@ def _limit_for(params: SelectionParams, kind: str, code: str) -> Limit:
     return params.level_quotas.get(code, Limit())
 
 
+def _budget_for(params: SelectionParams, kind: str, code: str) -> Limit | None:
+    """The budget limit (rupiah) of a regency or province; levels have none."""
+    if kind == "kabupaten":
+        return params.regency_budget_overrides.get(code, params.regency_budget)
+    if kind == "provinsi":
+        return params.province_budget_overrides.get(code, params.province_budget)
+    return None
+
+
 # --- the integer programme ------------------------------------------------------------------------------
 
 
 def _build_lp(scores: np.ndarray, costs: np.ndarray, budget: int, rows: Rows) -> highspy.HighsLp:
-    """Columns: one 0/1 variable per candidate. Rows: the budget (in millions), then one per group."""
+    """Columns: one 0/1 variable per candidate. Rows: the budget (in millions), then one per group (a
+    count of schools, or their cost in millions for a budget limit)."""
     n = len(scores)
     lengths = np.fromiter((1 + len(r) for r in rows.of), dtype=np.int64, count=n)
     index = (
         np.fromiter((r for rs in rows.of for r in (-1, *rs)), dtype=np.int32, count=int(lengths.sum())) + 1
     )
-    value = np.ones(len(index))
     starts = np.concatenate(([0], np.cumsum(lengths)))
-    value[starts[:-1]] = costs / MILLION
+    # Rupiah rows (the budget, each budget limit) take the cost in millions; rows of schools take 1.
+    in_rupiah = np.concatenate(([True], [g.is_budget for g in rows.groups]))[index]
+    value = np.where(in_rupiah, np.repeat(costs / MILLION, lengths), 1.0)
+    scale = np.array([MILLION if g.is_budget else 1 for g in rows.groups], dtype=float)
     lp = highspy.HighsLp()
     lp.num_col_ = n
     lp.num_row_ = 1 + len(rows.groups)
@@ -357,10 +411,10 @@ def _build_lp(scores: np.ndarray, costs: np.ndarray, budget: int, rows: Rows) ->
     lp.col_cost_ = scores
     lp.col_lower_ = np.zeros(n)
     lp.col_upper_ = np.ones(n)
-    lp.row_lower_ = np.array([-highspy.kHighsInf] + [g.min for g in rows.groups], dtype=float)
-    lp.row_upper_ = np.array(
-        [budget / MILLION] + [highspy.kHighsInf if g.max is None else g.max for g in rows.groups], dtype=float
-    )
+    lower = np.array([g.min for g in rows.groups], dtype=float) / scale
+    upper = np.array([np.inf if g.max is None else g.max for g in rows.groups], dtype=float) / scale
+    lp.row_lower_ = np.concatenate(([-highspy.kHighsInf], lower))
+    lp.row_upper_ = np.concatenate(([budget / MILLION], np.where(np.isinf(upper), highspy.kHighsInf, upper)))
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = starts
     lp.a_matrix_.index_ = index
@@ -396,8 +450,8 @@ def _solve_lp(h: highspy.Highs, lp: highspy.HighsLp) -> _Relaxation:
     h.setOptionValue("solver", "choose")
     if status == highspy.HighsModelStatus.kInfeasible:
         raise SelectionError(
-            "Batasan tidak dapat dipenuhi: minimum per kabupaten/kota, provinsi atau jenjang melebihi "
-            "anggaran. Turunkan minimum atau naikkan anggaran."
+            "Batasan tidak dapat dipenuhi: minimum per kabupaten/kota, provinsi atau jenjang (sekolah atau "
+            "anggaran) melebihi anggaran atau pagu. Turunkan minimum atau naikkan anggaran."
         )
     if status != highspy.HighsModelStatus.kOptimal:
         raise SelectionError(f"Relaksasi LP tidak selesai: {h.modelStatusToString(status)}.")
@@ -498,7 +552,7 @@ def select(candidates: Sequence[Candidate], params: SelectionParams) -> Selectio
         total_cost=int(costs[picked].sum()),
         greedy_cost=greedy.cost,
         budget_threshold=threshold,
-        bindings=_bindings(rows, counts, relaxation.row_duals),
+        bindings=_bindings(rows, counts, relaxation.row_duals, picked),
         seconds={
             "model": round(built - started, 3),
             "lp": round(lp_done - built, 3),
@@ -536,18 +590,27 @@ def _fill_up(picked: np.ndarray, scores, costs, budget: int, rows: Rows) -> np.n
         picked[i] = True
         left -= int(costs[i])
         for r in rows.of[i]:
-            counts[r] += 1
+            counts[r] += rows.load(i, r)
     return picked
 
 
-def _bindings(rows: Rows, counts: list[int], duals) -> list[Binding]:
+def _bindings(rows: Rows, counts: list[int], duals, picked: np.ndarray) -> list[Binding]:
+    """The limits the pick touches: a maximum no further school of the group fits under (a count at its
+    maximum; a budget whose rest is less than the cheapest school left out), a minimum no school of the
+    group could leave without breaking it. The shadow price is per school, or per Rp 1 M of a budget."""
+    cheapest_out: dict[int, int] = {}
+    cheapest_in: dict[int, int] = {}
+    for i, rs in enumerate(rows.of):
+        side = cheapest_in if picked[i] else cheapest_out
+        for r in rs:
+            side[r] = min(side.get(r, rows.load(i, r)), rows.load(i, r))
     out = []
     for r, g in enumerate(rows.groups):
-        price = round(abs(float(duals[r + 1])), 4)
-        if g.max is not None and counts[r] >= g.max:
-            out.append(Binding(g, counts[r], "maksimum", price))
-        elif g.min > 0 and counts[r] <= g.min:
-            out.append(Binding(g, counts[r], "minimum", price))
+        price = abs(float(duals[r + 1])) * (BILLION / MILLION if g.is_budget else 1.0)
+        if g.max is not None and counts[r] + cheapest_out.get(r, math.inf) > g.max:
+            out.append(Binding(g, counts[r], "maksimum", round(price, 4)))
+        elif g.min > 0 and counts[r] - cheapest_in.get(r, 0) < g.min:
+            out.append(Binding(g, counts[r], "minimum", round(price, 4)))
     return out
 
 
@@ -579,7 +642,7 @@ def greedy_pick(decisions: Sequence[Decision], budget: int, rows: Rows) -> Greed
         picked[i] = True
         left -= cost
         for r in rows.of[i]:
-            counts[r] += 1
+            counts[r] += rows.load(i, r)
 
     members: dict[int, list[int]] = defaultdict(list)  # each group with a minimum, its schools by rank
     for i in by_rank:
@@ -623,7 +686,12 @@ def _why_in(d: Decision, rows, counts, threshold, _left, _budget) -> tuple[str, 
             f"({fmt(threshold)} per Rp 1 M)"
         )
     for r, g in rows:
-        if g.min > 0 and counts[r] <= g.min:
+        if g.min > 0 and g.is_budget and counts[r] - d.candidate.cost < g.min:
+            return (
+                f"minimum_anggaran_{g.kind}",
+                f"terpilih: memenuhi anggaran minimum {group_label(g)} ({rupiah(g.min)})",
+            )
+        if g.min > 0 and not g.is_budget and counts[r] <= g.min:
             return (
                 f"minimum_{g.kind}",
                 f"terpilih: memenuhi minimum {group_label(g)} ({fmt(g.min, 0)} sekolah)",
@@ -648,10 +716,17 @@ def _why_out(d: Decision, rows, counts, threshold, left, budget) -> tuple[str, s
             f"sekolah ini {fmt(d.per_billion)} per Rp 1 M"
         )
     for r, g in rows:
-        if g.max is not None and counts[r] >= g.max:
+        if g.max is not None and not g.is_budget and counts[r] >= g.max:
             return (
                 f"kuota_{g.kind}",
                 f"tidak terpilih: kuota {group_label(g)} ({fmt(g.max, 0)} sekolah) sudah penuh",
+            )
+    for r, g in rows:
+        if g.max is not None and g.is_budget and counts[r] + d.candidate.cost > g.max:
+            return f"pagu_{g.kind}", (
+                f"tidak terpilih: pagu anggaran {group_label(g)} ({rupiah(g.max)}) sudah terpakai "
+                f"{rupiah(counts[r])}; sisa {rupiah(g.max - counts[r])} tidak cukup untuk biaya "
+                f"{rupiah(d.candidate.cost)}"
             )
     if d.candidate.cost > left:
         return "sisa_anggaran", (
@@ -665,10 +740,12 @@ def check_explanations(result: SelectionResult, params: SelectionParams) -> list
     expected). Used by the tests and by the benchmark."""
     decisions = result.decisions
     counts: dict[tuple[str, str], int] = defaultdict(int)
+    spent: dict[tuple[str, str], int] = defaultdict(int)
     for d in decisions:
         if d.selected:
             for kind, code in _keys(d.candidate):
                 counts[(kind, code)] += 1
+                spent[(kind, code)] += d.candidate.cost
     left = params.budget - result.total_cost
     wrong = []
     for d in decisions:
@@ -681,7 +758,9 @@ def check_explanations(result: SelectionResult, params: SelectionParams) -> list
             "melebihi_anggaran": not d.selected and d.candidate.cost > params.budget,
             "sisa_anggaran": not d.selected and d.candidate.cost > left,
         }.get(code)
-        if ok is None and code.startswith(("minimum_", "kuota_")):
+        if ok is None and code.startswith(("pagu_", "minimum_anggaran_")):
+            ok = _budget_claim_holds(d, code, params, spent)
+        elif ok is None and code.startswith(("minimum_", "kuota_")):
             kind = code.split("_", 1)[1]
             key = next(k for k in _keys(d.candidate) if k[0] == kind)
             limit = _limit_for(params, kind, key[1])
@@ -691,6 +770,19 @@ def check_explanations(result: SelectionResult, params: SelectionParams) -> list
         if not ok:
             wrong.append(f"{d.candidate.id}: {d.reason}")
     return wrong
+
+
+def _budget_claim_holds(d: Decision, code: str, params: SelectionParams, spent) -> bool:
+    """ "pagu": out, and its cost on top of what its regency/province already spends passes the maximum;
+    "minimum anggaran": in, and the group would fall below its minimum without it."""
+    kind = code.rsplit("_", 1)[1]
+    key = next(k for k in _keys(d.candidate) if k[0] == kind)
+    limit = _budget_for(params, kind, key[1])
+    if limit is None:
+        return False
+    if code.startswith("pagu_"):
+        return not d.selected and limit.max is not None and spent[key] + d.candidate.cost > limit.max
+    return d.selected and spent[key] - d.candidate.cost < limit.min
 
 
 def _keys(c: Candidate) -> Iterable[tuple[str, str]]:

@@ -23,11 +23,15 @@ REASON_LABELS = {
     "minimum_kabupaten": "Memenuhi minimum kabupaten/kota",
     "minimum_provinsi": "Memenuhi minimum provinsi",
     "minimum_jenjang": "Memenuhi minimum jenjang",
+    "minimum_anggaran_kabupaten": "Memenuhi anggaran minimum kabupaten/kota",
+    "minimum_anggaran_provinsi": "Memenuhi anggaran minimum provinsi",
     "pelengkap_anggaran": "Melengkapi anggaran",
     "di_bawah_ambang": "Di bawah ambang anggaran",
     "kuota_kabupaten": "Kuota kabupaten/kota penuh",
     "kuota_provinsi": "Kuota provinsi penuh",
     "kuota_jenjang": "Kuota jenjang penuh",
+    "pagu_kabupaten": "Pagu anggaran kabupaten/kota terpakai",
+    "pagu_provinsi": "Pagu anggaran provinsi terpakai",
     "sisa_anggaran": "Sisa anggaran tidak cukup",
     "melebihi_anggaran": "Biaya melebihi anggaran",
     "skor_nol": "Skor kebutuhan 0",
@@ -170,6 +174,10 @@ def params_rows(a: SelectionParams, b: SelectionParams | None = None) -> list[tu
             ("Batas khusus kabupaten/kota", _limits(p.regency_overrides)),
             ("Batas khusus provinsi", _limits(p.province_overrides)),
             ("Kuota jenjang", _limits(p.level_quotas)),
+            ("Anggaran per kabupaten/kota", _budget_limit(p.regency_budget)),
+            ("Anggaran per provinsi", _budget_limit(p.province_budget)),
+            ("Anggaran khusus kabupaten/kota", _budget_limits(p.regency_budget_overrides)),
+            ("Anggaran khusus provinsi", _budget_limits(p.province_budget_overrides)),
         ]
         return rows
 
@@ -184,6 +192,14 @@ def _limit(limit) -> str:
 
 def _limits(limits: dict) -> str:
     return "; ".join(f"{code}: {_limit(v)}" for code, v in sorted(limits.items())) or "-"
+
+
+def _budget_limit(limit) -> str:
+    return f"min {rupiah(limit.min)}, maks {'-' if limit.max is None else rupiah(limit.max)}"
+
+
+def _budget_limits(limits: dict) -> str:
+    return "; ".join(f"{code}: {_budget_limit(v)}" for code, v in sorted(limits.items())) or "-"
 
 
 def _num(x: float) -> str:

@@ -181,3 +181,9 @@ def get_school(session: Session, user, school_id: int) -> School | None:
         .options(joinedload(School.regency), joinedload(School.province))
         .where(School.id == school_id, school_scope(user))
     )
+
+
+def school_by_npsn(session: Session, npsn: str) -> School | None:
+    """The school with this NPSN, wherever it lies: the operation it is handed to checks the user's area and
+    says so, rather than answering "not found" for a school that exists."""
+    return session.scalar(select(School).where(School.npsn == npsn))

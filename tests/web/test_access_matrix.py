@@ -15,7 +15,10 @@ visit), {evidence} (a file on the inside case),
 {inside_photo} (a report photo of the inside task),
 {inside_shipment} (a Digitalisasi shipment to the inside school, in transit), {inside_bimtek} and
 {inside_participant} (a Bimtek session of BPMP NTT inviting the inside school, and its teacher who attended),
-{inside_proposal} {outside_proposal} (Revitalisasi proposals, drafts), {revit_photo} (a photo of the inside one).
+{inside_material} {inside_question} (a PDF material of that session and a question of the inside school),
+{inside_proposal} {outside_proposal} (Revitalisasi proposals, drafts), {revit_photo} (a photo of the inside one),
+{inside_verval} (the Digitalisasi verval case of the inside school, waiting on the B/BPMP),
+{inside_event} {inside_sos_material} (a Digitalisasi sosialisasi event of BPMP NTT in Kota Kupang, and its material).
 """
 
 from __future__ import annotations
@@ -59,10 +62,14 @@ REPORTS_OBSTACLES = set(ROLES) - {"pusat"}  # kendala's open_roles
 OBSTACLE_FORM = {"npsn": "{inside_npsn}", "category": "listrik", "description": "Listrik padam sejak pekan lalu"}
 DIGITAL_MONITOR = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}
 DIGITAL_MANAGER = {*BPMP, *NATIONAL}
+DIGITAL_USAGE = SCHOOL | DIGITAL_MONITOR  # a school its own reports, the rest their area's flags
+USAGE_OBSTACLE = DIGITAL_USAGE - {"pusat"}  # ... and may open a kendala (not Pusat)
+VERVAL_QUEUE = set(ROLES) - {"widyaprada", "facilitator"}  # every role with a step in the Digitalisasi verval
 SEES_INSIDE_TASK = SEES_INSIDE_CASE - SCHOOL  # a school sees only the follow-ups addressed to it
 PROPOSAL_LIST = set(ROLES) - {"facilitator"}
 PROPOSERS = {*BPMP, "dinas_province", "dinas_regency", "admin"}
 VERIFIERS = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}  # a verifier's queue: Pemda's or B/BPMP's step
+REVIT_MONITOR = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}  # per unit, province, regency, school
 SELECTION_READERS = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}  # runs: national; published: regional too
 EDIT_PROPOSAL = {role: 200 if role in PROPOSERS else 404 if role == "facilitator" else 403 for role in ROLES}
 SUGGEST_INSIDE_TASK = {role: 200 if role in BPMP | NATIONAL else 403 if role in SEES_INSIDE_TASK else 404 for role in ROLES}
@@ -314,6 +321,11 @@ MATRIX = [
     ("POST", "/revitalisasi/usulan/{inside_proposal}/aksi/tidak_ada", _only(SEES_INSIDE_CASE, 302, 404), {"seen_version": "1"}),
     ("POST", "/revitalisasi/usulan/{outside_proposal}/aksi/submit", _only(NATIONAL, 302, 404), {"seen_version": "1"}),
     ("POST", "/revitalisasi/usulan/{inside_proposal}/aksi/submit", _expect_everyone(400), {"seen_version": "x"}),
+    # --- revitalisasi: monitoring ---------------------------------------------------------------------------
+    ("GET", "/revitalisasi/pemantauan", _only(REVIT_MONITOR, 200, 403)),
+    ("GET", "/revitalisasi/pemantauan?tahun=2026&provinsi=53&format=xlsx", _only(REVIT_MONITOR, 200, 403)),
+    ("GET", "/revitalisasi/pemantauan?tahun=2026&kabupaten=53.71", _only(REVIT_MONITOR, 200, 403)),
+    ("GET", "/revitalisasi/pemantauan?kabupaten=99.99", _only(REVIT_MONITOR, 404, 403)),
     # --- revitalisasi: selection ----------------------------------------------------------------------------
     ("GET", "/revitalisasi/seleksi", _only(SELECTION_READERS, 200, 403)),
     ("GET", "/revitalisasi/seleksi?tahun=abc", _only(SELECTION_READERS, 200, 403)),
@@ -368,6 +380,61 @@ MATRIX = [
     ("GET", "/digitalisasi/bimtek/{inside_bimtek}/sertifikat/{inside_participant}", _only(SCHOOL | BPMP | NATIONAL, 200, 403)),
     ("GET", "/digitalisasi/bimtek/{inside_bimtek}/sertifikat/999999999", _expect_everyone(404)),
     ("POST", "/digitalisasi/bimtek/{inside_bimtek}/kehadiran", _only(BPMP, 302, 403)),  # runs after the certificate
+    # Bimtek materials and follow-up questions (every reader of the session sees them; empty forms: a flash).
+    ("GET", "/digitalisasi/bimtek/{inside_bimtek}?format=xlsx&daftar=materi", _expect_everyone()),
+    ("GET", "/digitalisasi/bimtek/{inside_bimtek}?format=csv&daftar=pertanyaan", _expect_everyone()),
+    ("GET", "/digitalisasi/bimtek/{inside_bimtek}/materi/{inside_material}", _expect_everyone()),
+    ("GET", "/digitalisasi/bimtek/{inside_bimtek}/materi/999999999", _expect_everyone(404)),
+    ("POST", "/digitalisasi/bimtek/{inside_bimtek}/materi", _only(BPMP, 302, 403)),
+    ("POST", "/digitalisasi/bimtek/{inside_bimtek}/pertanyaan", _only(SCHOOL, 302, 403)),  # an invited school
+    ("GET", "/digitalisasi/bimtek/pertanyaan", _expect_everyone()),
+    ("GET", "/digitalisasi/bimtek/pertanyaan?tahun=2026&status=semua&format=xlsx", _expect_everyone()),
+    # Answered by the organising unit's staff, head and facilitators.
+    ("POST", "/digitalisasi/bimtek/pertanyaan/{inside_question}/jawab", _only(BPMP | {"facilitator"}, 302, 403)),
+    ("POST", "/digitalisasi/bimtek/pertanyaan/999999999/jawab", _expect_everyone(404)),
+    ("POST", "/digitalisasi/bimtek/{inside_bimtek}/materi/{inside_material}/hapus", _only(BPMP, 302, 403)),
+    # The school returns the BAST; the B/BPMP corrects the shipment (empty forms: a flash and back).
+    ("POST", "/digitalisasi/pengiriman/{inside_shipment}/kembalikan", _only(SCHOOL, 302, 403)),
+    ("POST", "/digitalisasi/pengiriman/{inside_shipment}/koreksi", _only(DIGITAL_MANAGER, 302, 403)),
+    # --- Digitalisasi usage reports: the school reports; the area lists the flags and makes them obstacles ---
+    ("GET", "/digitalisasi/penggunaan", _only(DIGITAL_USAGE, 200, 403)),
+    ("GET", "/digitalisasi/penggunaan?periode=2026-11&tanda=ditandai&kabkota=53.71&format=xlsx", _only(DIGITAL_USAGE, 200, 403)),
+    ("GET", "/digitalisasi/penggunaan?periode=abc&tanda=x", _only(DIGITAL_USAGE, 200, 403)),  # ignored: last month
+    ("GET", "/digitalisasi/penggunaan/lapor", _only(SCHOOL, 200, 403)),
+    ("POST", "/digitalisasi/penggunaan/lapor", _only(SCHOOL, 422, 403)),  # empty form: errors shown
+    # The inside school received no device yet: refused (flash and back) for those who may open one.
+    ("POST", "/digitalisasi/penggunaan/sekolah/{inside}/kendala", _only(USAGE_OBSTACLE, 302, 403), {"periode": "2026-11"}),
+    ("POST", "/digitalisasi/penggunaan/sekolah/{outside}/kendala", {**_only(USAGE_OBSTACLE, 404, 403), "admin": 302},
+     {"periode": "2026-11"}),
+    ("POST", "/digitalisasi/penggunaan/sekolah/{inside}/kendala", _only(USAGE_OBSTACLE, 400, 403), {"periode": "11-2026"}),
+    ("GET", "/digitalisasi/penggunaan/foto/999999999", _expect_everyone(404)),
+    # --- Digitalisasi verval: the B/BPMP verifies; a Dinas and a school see what was returned to them --------
+    ("GET", "/digitalisasi/verval", _only(VERVAL_QUEUE, 200, 403)),
+    ("GET", "/digitalisasi/verval?status=perbaikan_dinas&tahun=2026&format=xlsx", _only(VERVAL_QUEUE, 200, 403)),
+    ("GET", "/digitalisasi/verval?tahun=abc", _only(VERVAL_QUEUE, 400, 403)),
+    ("POST", "/digitalisasi/verval/buka", _only(BPMP, 302, 403), {"tahun": "2026", "kabkota": "53.71"}),
+    ("POST", "/digitalisasi/verval/buka", _only(BPMP, 400, 403), {"tahun": "20x6", "kabkota": "53.71"}),
+    ("GET", "/digitalisasi/verval/{inside_verval}", _only(SEES_INSIDE_CASE, 200, 404)),
+    ("GET", "/digitalisasi/verval/999999999", _expect_everyone(404)),
+    # Everyone who sees the case may ask; only the B/BPMP's accept goes through (others: refused, flash and back).
+    ("POST", "/digitalisasi/verval/{inside_verval}/aksi/accept", {**_expect_everyone(302), "facilitator": 404},
+     {"seen_version": "1", "input_catatan": "Data sesuai"}),
+    ("POST", "/digitalisasi/verval/999999999/aksi/accept", _expect_everyone(404), {"seen_version": "1"}),
+    ("POST", "/digitalisasi/verval/{inside_verval}/aksi/accept", _expect_everyone(400), {"seen_version": "x"}),
+    # --- Digitalisasi sosialisasi: the B/BPMP records; the Dinas, Pusat and admin see their area's ----------
+    ("GET", "/digitalisasi/sosialisasi", _only(DIGITAL_MONITOR, 200, 403)),
+    ("GET", "/digitalisasi/sosialisasi?tahun=2026&kabkota=53.71&format=xlsx", _only(DIGITAL_MONITOR, 200, 403)),
+    ("GET", "/digitalisasi/sosialisasi/baru", _only(BPMP, 200, 403)),
+    ("POST", "/digitalisasi/sosialisasi/baru", _only(BPMP, 422, 403)),  # empty form: errors shown
+    ("GET", "/digitalisasi/sosialisasi/{inside_event}", _only(DIGITAL_MONITOR, 200, 404)),
+    ("GET", "/digitalisasi/sosialisasi/{inside_event}?format=csv", _only(DIGITAL_MONITOR, 200, 404)),
+    ("GET", "/digitalisasi/sosialisasi/999999999", _expect_everyone(404)),
+    ("POST", "/digitalisasi/sosialisasi/{inside_event}", {**_only(DIGITAL_MONITOR, 403, 404), "bpmp_staff": 302,
+     "bpmp_head": 302}, {"kind": "dinas", "name": "Kabid SD", "people": "2"}),
+    ("POST", "/digitalisasi/sosialisasi/{inside_event}/materi", {**_only(DIGITAL_MONITOR, 403, 404), "bpmp_staff": 302,
+     "bpmp_head": 302}),  # no file: flash and back
+    ("GET", "/digitalisasi/sosialisasi/{inside_event}/materi/{inside_sos_material}", _only(DIGITAL_MONITOR, 200, 404)),
+    ("GET", "/digitalisasi/sosialisasi/{inside_event}/materi/999999999", _expect_everyone(404)),
 ]
 
 
@@ -402,7 +469,9 @@ def world_cases(session, world, settings):
     _add_tasks(session, world, settings)
     _add_proposals(session, world, settings)
     _add_shipment(session, world)
-    _add_bimtek(session, world)
+    _add_bimtek(session, world, settings)
+    _add_verval(session, world)
+    _add_sosialisasi(session, world, settings)
     _add_selection_runs(session, world)
     return world
 
@@ -430,7 +499,7 @@ def _add_proposals(session, world, settings):
     world["revit_photo"] = revit.add_photo(session, users["dinas_regency"], inside, "foto.jpg", jpeg(), settings.evidence_path)
 
 
-def _add_bimtek(session, world):
+def _add_bimtek(session, world, settings):
     """A Bimtek session of BPMP NTT that started yesterday, inviting the inside school; one teacher attended."""
     from datetime import timedelta
 
@@ -447,6 +516,44 @@ def _add_bimtek(session, world):
     world["inside_participant"] = bimtek.add_participant(session, staff, world["inside_bimtek"], world["inside"].id,
                                                          "Yohana Lani", "guru")  # fmt: skip
     bimtek.record_attendance(session, staff, world["inside_bimtek"], {world["inside_participant"].id})
+    _add_bimtek_followup(session, world, staff, settings)
+
+
+def _add_bimtek_followup(session, world, staff, settings):
+    """A PDF material on the inside Bimtek session and a question from the inside school."""
+    from spmp.digitalisasi import bimtek_followup as followup
+
+    data = followup.MaterialInput("Modul panel", file=("modul.pdf", PDF))
+    world["inside_material"] = followup.add_material(session, staff, world["inside_bimtek"], data, settings.evidence_path)
+    world["inside_question"] = followup.ask_question(session, world["users"]["school_operator"], world["inside_bimtek"],
+                                                     "Yohana Lani", "Bagaimana memperbarui konten?")  # fmt: skip
+
+
+def _add_verval(session, world):
+    """The verval case of the inside school (a Digitalisasi target since _add_shipment), opened by the unit."""
+    from spmp.digitalisasi import verval
+    from spmp.digitalisasi.field_models import VervalCase
+
+    verval.open_cases(session, world["users"]["bpmp_staff"], 2026, "53.71")
+    world["inside_verval"] = session.scalar(select_verval(VervalCase, world["inside"].id))
+
+
+def _add_sosialisasi(session, world, settings):
+    """A sosialisasi event of BPMP NTT in Kota Kupang with a material."""
+    from spmp.digitalisasi import sosialisasi
+
+    staff = world["users"]["bpmp_staff"]
+    event = sosialisasi.create_event(session, staff, sosialisasi.EventInput(2026, "sosialisasi", "53.71",
+                                     date(2026, 7, 14), "Aula Dinas Pendidikan Kota Kupang"))  # fmt: skip
+    world["inside_event"] = event
+    world["inside_sos_material"] = sosialisasi.add_material(session, staff, event, "paparan.pdf", PDF,
+                                                        settings.evidence_path)  # fmt: skip
+
+
+def select_verval(model, school_id):
+    from sqlalchemy import select
+
+    return select(model).where(model.school_id == school_id)
 
 
 def _add_shipment(session, world):
@@ -520,6 +627,11 @@ def _values(world, role: str) -> dict:
         "inside_shipment": world["inside_shipment"].id,
         "inside_bimtek": world["inside_bimtek"].id,
         "inside_participant": world["inside_participant"].id,
+        "inside_material": world["inside_material"].id,
+        "inside_question": world["inside_question"].id,
+        "inside_verval": world["inside_verval"].id,
+        "inside_event": world["inside_event"].id,
+        "inside_sos_material": world["inside_sos_material"].id,
         "draft_run": world["draft_run"].id,
         "published_run": world["published_run"].id,
     }
@@ -594,7 +706,8 @@ def missing_routes(app, matrix) -> list[tuple[str, str]]:
          "outside_cycle", "evidence", "widyaprada_user", "inside_visit", "inside_task", "outside_task",
          "open_follow_up", "done_follow_up", "inside_photo", "inside_shipment", "inside_bimtek",
          "inside_participant", "inside_proposal", "outside_proposal", "revit_photo", "draft_run",
-         "published_run"), 1)  # fmt: skip
+         "published_run", "inside_material", "inside_question", "inside_verval", "inside_event",
+         "inside_sos_material"), 1)  # fmt: skip
     reached = {(endpoint_of(app, row[0], row[1].format(**sample)), row[0]) for row in matrix}
     return sorted(all_routes(app) - reached)
 

@@ -110,9 +110,35 @@ def test_a_dinas_reads_only_its_regency_of_a_published_selection(client, session
         .count("SD Negeri 1 Alor")
         == 0
     )
-    found = client.get(f"/revitalisasi/seleksi/{published.id}?q={proposals[1].school.npsn}").get_data(as_text=True)
+    found = client.get(f"/revitalisasi/seleksi/{published.id}?q={proposals[1].school.npsn}").get_data(
+        as_text=True
+    )
     assert "SD Negeri 6 Kupang" in found and "SD Negeri 5 Kupang" not in found
     by_name = client.get(f"/revitalisasi/seleksi/{published.id}?q=negeri+5").get_data(as_text=True)
     assert "SD Negeri 5 Kupang" in by_name and "SD Negeri 6 Kupang" not in by_name
     assert '<option value="53.05"' not in page and '<option value="53.71"' in page  # regencies of the area
     assert client.get("/revitalisasi/seleksi/parameter/2026").status_code == 403
+
+
+def test_pusat_sets_a_regency_budget_cap_and_reads_it_as_the_reason(client, session, world, proposals):
+    login(client, world["users"]["pusat"])
+    bad = post(client, "/revitalisasi/seleksi/parameter/2026",
+               _param_form(kab_maks="", pagu_kab="53.71: 0-satu"))  # fmt: skip
+    assert (
+        bad.status_code == 422
+        and "Anggaran khusus kabupaten/kota, baris 1: &#39;satu&#39; bukan angka" in (bad.get_data(True))
+    )
+    form = _param_form(anggaran="3.000.000.000", kab_maks="", pagu_kab="53.71: 0-1.500.000.000")
+    assert post(client, "/revitalisasi/seleksi/parameter/2026", form).status_code == 302
+    assert "53.71: 0-1.500.000.000</textarea>" in client.get("/revitalisasi/seleksi/parameter/2026").get_data(
+        True
+    )
+    post(client, "/revitalisasi/seleksi/jalankan", {"year": "2026", "note": "pagu Kupang"})
+    run = session.scalars(select(SelectionRun).order_by(SelectionRun.id.desc())).first()
+    page = client.get(f"/revitalisasi/seleksi/{run.id}").get_data(as_text=True)
+    assert (
+        "tidak terpilih: pagu anggaran Kota Kupang (Rp 1,50 M) sudah terpakai Rp 1,00 M; sisa Rp 500 jt tidak "
+        "cukup untuk biaya Rp 1,00 M" in page
+    )
+    assert "Anggaran khusus kabupaten/kota" in page and "53.71: min Rp 0, maks Rp 1,50 M" in page
+    assert run.selected == 2

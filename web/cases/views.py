@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from spmp import audit
@@ -27,12 +26,13 @@ from spmp.engine.queries import (
     list_cases,
     users_by_id,
 )
-from spmp.schools.models import School
+from spmp.schools.queries import school_by_npsn
 from spmp.timeline import event_detail, event_title
+from web.actions import read_action_post
 from web.cases.forms import AssignForm, CommentForm, EvidenceForm, OpenCaseForm, PauseForm
 from web.db import get_session
 from web.export import export_response, requested_format
-from web.ids import id_arg, id_list, parse_version
+from web.ids import id_arg
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 PAGE_SIZE = 50
@@ -111,26 +111,10 @@ def detail(case_id: int):
 @bp.route("/kasus/<id:case_id>/aksi/<trigger>", methods=["POST"])
 @login_required
 def act(case_id: int, trigger: str):
-    seen = parse_version(request.form.get("seen_version"))
-    if seen is None:
-        abort(400, description="Versi kasus tidak terbaca. Muat ulang halaman.")
-    inputs = {
-        k.removeprefix("input_"): v.strip()
-        for k, v in request.form.items()
-        if k.startswith("input_") and v.strip()
-    }
-    evidence_ids = id_list(request.form.getlist("evidence_id")) or None
+    post = read_action_post("kasus")
     # A refusal (role, guard, input, stale page, unknown case) is answered by web/db.py: rollback + flash.
-    result = fire(
-        get_session(),
-        case_id,
-        trigger,
-        current_user,
-        seen,
-        inputs=inputs,
-        evidence_ids=evidence_ids,
-        reason=(request.form.get("reason") or "").strip() or None,
-    )
+    result = fire(get_session(), case_id, trigger, current_user, post.seen_version, inputs=post.inputs,
+                  evidence_ids=post.evidence_ids, reason=post.reason)  # fmt: skip
     case = cases.get_case(get_session(), current_user, case_id)
     workflow = get_definition(case.type_key, case.type_version)
     flash(f"Berhasil: {workflow.label(result.from_state)} → {workflow.label(result.to_state)}.", "success")
@@ -246,7 +230,7 @@ def open_new():
     form.type_key.choices = [SelectChoice(w.key, w.title) for w in openable]
     if not form.validate_on_submit():
         return render_template("cases/open.html", form=form), 400 if request.method == "POST" else 200
-    school = session.scalar(select(School).where(School.npsn == form.npsn.data))
+    school = school_by_npsn(session, form.npsn.data)
     if form.type_key.data not in {w.key for w in openable}:
         form.type_key.errors = [*form.type_key.errors, NOT_FROM_FORM]
     if school is None:

@@ -2,7 +2,7 @@ from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import DateField, DateTimeLocalField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from spmp.digitalisasi.models import BIMTEK_MODES, PARTICIPANT_POSITIONS
+from spmp.digitalisasi.models import BIMTEK_MODES, PARTICIPANT_POSITIONS, RETURN_REASONS
 from web.forms import FlaskForm
 from web.spmi.forms import AngkaField
 
@@ -58,3 +58,44 @@ class ParticipantForm(FlaskForm):
     school_id = SelectField("Sekolah", coerce=int)
     name = StringField("Nama guru/peserta", validators=[InputRequired("Isi nama."), Length(max=150)])
     position = SelectField("Jabatan", choices=[SelectChoice(k, v) for k, v in PARTICIPANT_POSITIONS.items()])
+
+
+class MaterialForm(FlaskForm):
+    title = StringField("Judul materi", validators=[InputRequired("Isi judul materi."), Length(max=200)])
+    file = FileField("Berkas (PDF, DOCX, XLSX, JPEG/PNG)")
+    url = StringField("atau tautan (video, folder, slide daring)", validators=[Optional(), Length(max=500)])
+
+
+class QuestionForm(FlaskForm):
+    asker_name = StringField(
+        "Nama guru yang bertanya", validators=[InputRequired("Isi nama."), Length(max=150)]
+    )
+    question = TextAreaField("Pertanyaan", validators=[InputRequired("Tulis pertanyaan."), Length(max=2000)])
+
+
+class AnswerForm(FlaskForm):
+    answer = TextAreaField("Jawaban", validators=[InputRequired("Tulis jawaban."), Length(max=4000)])
+
+
+class ReturnForm(FlaskForm):
+    reason = SelectField("Alasan", choices=[SelectChoice(k, v) for k, v in RETURN_REASONS.items()])
+    serials = TextAreaField(
+        "Nomor seri yang bermasalah (satu per baris, boleh kosong)", validators=[Optional(), Length(max=5000)]
+    )
+    note = TextAreaField(
+        "Keterangan (apa yang salah atau rusak)",
+        validators=[InputRequired("Tulis keterangan."), Length(max=2000)],
+    )
+
+
+class CorrectionForm(FlaskForm):
+    remove = TextAreaField(
+        "Nomor seri yang ditarik pemasok (satu per baris)", validators=[Optional(), Length(max=5000)]
+    )
+    add = TextAreaField(
+        "Perangkat pengganti: nomor seri dan jenis, satu per baris (mis. IFP-0099 panel)",
+        validators=[Optional(), Length(max=10_000)],
+    )
+    note = TextAreaField(
+        "Keterangan koreksi", validators=[InputRequired("Tulis keterangan."), Length(max=2000)]
+    )

@@ -298,6 +298,8 @@ def _participant_form(bimtek):
 def bimtek_detail(session_id: int):
     bimtek = _bimtek_or_404(session_id)
     fmt = requested_format()
+    if fmt and request.args.get("daftar") in ("materi", "pertanyaan"):
+        return followup_views.bimtek_export(bimtek, request.args["daftar"], fmt)
     if fmt:
         rows = list(bimtek_ops.participant_rows(bimtek))
         return export_response(fmt, f"peserta-bimtek-{bimtek.id}", bimtek_ops.PARTICIPANT_HEADER,
@@ -362,3 +364,7 @@ def bimtek_certificate(session_id: int, participant_id: int):
 
 
 EXTRA_MENU.append(("digitalisasi.bimtek_list", "Bimtek Digitalisasi", None))
+
+# Pages of the later steps, on this blueprint (imported last: they use the helpers above): Bimtek follow-up,
+# sosialisasi, verval and usage.
+from web.digitalisasi import followup_views, views_sosialisasi, views_usage, views_verval  # noqa: E402, F401

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from spmp.engine.definitions import get_definition
 from spmp.engine.evidence import read_limited
@@ -15,6 +14,7 @@ from spmp.kendala import queries
 from spmp.kendala.models import CATEGORIES, PROGRAMMES
 from spmp.regions.names import region_names
 from spmp.schools.models import School
+from spmp.schools.queries import school_by_npsn
 from web.db import get_session
 from web.export import export_response, requested_format
 from web.ids import id_arg
@@ -100,8 +100,8 @@ def new():
     form = forms.ObstacleForm()
     if not form.validate_on_submit():
         return _render_new(form, 400)
-    school_id = session.scalar(select(School.id).where(School.npsn == form.npsn.data))
-    if school_id is None:
+    school = school_by_npsn(session, form.npsn.data)
+    if school is None:
         form.npsn.errors.append(ops.NOT_FOUND)
         return _render_new(form, 400)
     settings = current_app.config["SPMP_SETTINGS"]
@@ -112,7 +112,7 @@ def new():
         if f and f.filename
     ]
     about = form.about_case_id.data
-    data = ops.ObstacleInput(school_id=school_id, category=form.category.data, description=form.description.data,
+    data = ops.ObstacleInput(school_id=school.id, category=form.category.data, description=form.description.data,
                              programme=form.programme.data or None,
                              about_case_id=int(about) if about and about.isdigit() else None, photos=photos)  # fmt: skip
     try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
+from spmp import verval
 from spmp.engine import CaseNotFound, available_actions, get_definition
 from spmp.engine.evidence import blob_path, read_limited
 from spmp.engine.queries import case_deadlines
@@ -15,9 +16,9 @@ from spmp.revitalisasi import operations as ops
 from spmp.revitalisasi.eligibility import completeness, eligibility
 from spmp.revitalisasi.models import BANDS, REASON_LABELS, RevitalisasiPhoto
 from spmp.schools.queries import get_school
+from web.actions import read_action_post
 from web.db import get_session
 from web.export import export_response, requested_format
-from web.ids import parse_version
 from web.navigation import EXTRA_MENU
 from web.revitalisasi import forms
 
@@ -175,24 +176,17 @@ def proposal_page(proposal_id: int):
         checks=eligibility(session, proposal), documents=completeness(proposal), photo_note=ops.photo_note,
         reason_labels=REASON_LABELS, can_edit=permissions.can_edit_proposal(current_user, case),
         photo_form=forms.PhotoForm(formdata=None), document_form=forms.DocumentForm(formdata=None),
-        decisions=queries.decisions(session, case.id),
+        decisions=verval.decisions(session, case),
     )  # fmt: skip
 
 
 @bp.route("/revitalisasi/usulan/<id:proposal_id>/aksi/<trigger>", methods=["POST"])
 @login_required
 def act(proposal_id: int, trigger: str):
-    seen = parse_version(request.form.get("seen_version"))
-    if seen is None:
-        abort(400, description="Versi usulan tidak terbaca. Muat ulang halaman.")
-    inputs = {
-        k.removeprefix("input_"): v.strip()
-        for k, v in request.form.items()
-        if k.startswith("input_") and v.strip()
-    }
+    post = read_action_post("usulan")
     # A refusal (role, guard, reason code, stale page, unknown proposal) is answered by web/db.py.
-    ops.act(get_session(), current_user, proposal_id, trigger, seen, inputs=inputs,
-            reason=(request.form.get("reason") or "").strip() or None)  # fmt: skip
+    ops.act(get_session(), current_user, proposal_id, trigger, post.seen_version, inputs=post.inputs,
+            reason=post.reason)  # fmt: skip
     flash("Berhasil.", "success")
     return redirect(url_for("revitalisasi.proposal_page", proposal_id=proposal_id))
 

@@ -13,7 +13,7 @@ from wtforms import SelectChoice
 
 from spmp.accounts.models import User
 from spmp.regions.models import Province
-from spmp.schools.models import School
+from spmp.schools.queries import school_by_npsn
 from spmp.visits import operations as visits
 from spmp.visits import queries
 from spmp.visits.models import SchoolHoliday, Visit
@@ -122,11 +122,11 @@ def plan():
     warnings = []
     if request.method == "POST" and form.validate():
         person = session.get(User, form.widyaprada_id.data)
-        school_id = session.scalar(select(School.id).where(School.npsn == form.npsn.data))
+        school = school_by_npsn(session, form.npsn.data)
         try:
-            if person is None or school_id is None:
+            if person is None or school is None:
                 raise visits.VisitRefused("Widyaprada atau sekolah (NPSN) tidak ditemukan di wilayah Anda.")
-            visit = visits.plan_visit(session, current_user, widyaprada=person, school_id=school_id,
+            visit = visits.plan_visit(session, current_user, widyaprada=person, school_id=school.id,
                                       start=form.start.data, end=form.end.data or form.start.data,
                                       purpose=form.purpose.data, override_reason=form.override_reason.data)  # fmt: skip
         # A refusal is shown on the form; the 422 answer rolls the request back (web/db.py).

@@ -30,6 +30,7 @@ from spmp.widyaprada import balancing, permissions, queries
 from spmp.widyaprada import operations as ops
 from spmp.widyaprada.bulk import BULK_ROLES
 from spmp.widyaprada.models import TASK_KINDS
+from web.actions import read_action_post
 from web.db import get_session
 from web.export import export_response, requested_format
 from web.forms import form_problems
@@ -172,17 +173,10 @@ def task_page(task_id: int):
 @bp.route("/widyaprada/tugas/<id:task_id>/aksi/<trigger>", methods=["POST"])
 @login_required
 def act(task_id: int, trigger: str):
-    seen = parse_version(request.form.get("seen_version"))
-    if seen is None:
-        abort(400, description="Versi tugas tidak terbaca. Muat ulang halaman.")
-    inputs = {
-        k.removeprefix("input_"): v.strip()
-        for k, v in request.form.items()
-        if k.startswith("input_") and v.strip()
-    }
+    post = read_action_post("tugas")
     # A refusal (role, guard, input, stale page, unknown task) is answered by web/db.py: rollback + flash + back.
-    ops.act(get_session(), current_user, task_id, trigger, seen, inputs=inputs,
-            reason=(request.form.get("reason") or "").strip() or None)  # fmt: skip
+    ops.act(get_session(), current_user, task_id, trigger, post.seen_version, inputs=post.inputs,
+            reason=post.reason)  # fmt: skip
     flash("Berhasil.", "success")
     return redirect(url_for("tugas.task_page", task_id=task_id))
 
@@ -363,17 +357,16 @@ def school_suggestions(school_id: int):
 # --- the whole unit at once (optimal) ---------------------------------------------------------------------
 def _plan_unit():
     """The unit the page plans: the user's own, or ``?unit=CODE`` for national roles."""
-    from sqlalchemy import select
-
     from spmp.regions.models import Unit
+    from spmp.regions.operations import all_units, unit_by_code
 
     session = get_session()
     code = request.args.get("unit") or request.form.get("unit")
     unit = session.get(Unit, current_user.unit_id) if current_user.unit_id else None
     if code and current_user.unit_id is None:
-        unit = session.scalar(select(Unit).where(Unit.code == code))
+        unit = unit_by_code(session, code)
     if unit is None and current_user.unit_id is None and balancing.can_suggest(current_user, None):
-        return None, list(session.scalars(select(Unit).order_by(Unit.name)))
+        return None, all_units(session)
     if unit is None or not balancing.can_suggest(current_user, unit.id):
         abort(403)
     return unit, []

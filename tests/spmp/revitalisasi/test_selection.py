@@ -62,20 +62,36 @@ def brute_force(candidates, params: SelectionParams) -> float:
             return params.province_overrides.get(code, params.province_limit)
         return params.level_quotas.get(code, Limit())
 
-    keys = [("regency", c.regency) for c in candidates] + [("province", c.province) for c in candidates]
-    keys += [("level", c.level) for c in candidates]
-    sizes = Counter(keys)
+    def budget_limit(kind, code):
+        if kind == "regency":
+            return params.regency_budget_overrides.get(code, params.regency_budget)
+        if kind == "province":
+            return params.province_budget_overrides.get(code, params.province_budget)
+        return Limit()
+
+    def keys_of(c):
+        return (("regency", c.regency), ("province", c.province), ("level", c.level))
+
+    sizes = Counter(k for c in candidates for k in keys_of(c))
+    totals = Counter()
+    for c in candidates:
+        for k in keys_of(c):
+            totals[k] += c.cost
     scores = [need_score(c, params)[0] for c in candidates]
     best = None
     for picks in itertools.product((0, 1), repeat=len(candidates)):
         chosen = [c for c, p in zip(candidates, picks, strict=True) if p]
         if sum(c.cost for c in chosen) > params.budget:
             continue
-        counts = Counter(
-            k for c in chosen for k in (("regency", c.regency), ("province", c.province), ("level", c.level))
-        )
+        counts = Counter(k for c in chosen for k in keys_of(c))
+        spent = Counter()
+        for c in chosen:
+            for k in keys_of(c):
+                spent[k] += c.cost
         if all(
             min(limit(*k).min, n) <= counts[k] <= (limit(*k).max if limit(*k).max is not None else n)
+            and min(budget_limit(*k).min, totals[k]) <= spent[k]
+            and (budget_limit(*k).max is None or spent[k] <= budget_limit(*k).max)
             for k, n in sizes.items()
         ):
             total = sum(s for s, p in zip(scores, picks, strict=True) if p)
@@ -233,6 +249,103 @@ def test_random_small_cases_match_brute_force(seed):
         assert result.objective >= result.greedy_objective - 1e-9
     assert result.total_cost <= params.budget
     assert result.objective <= result.lp_bound + 1e-6
+
+
+def test_regency_budget_cap_is_the_reason():
+    # Alor may take at most Rp 2,5 M: its two best schools (Rp 1 M each) fit, the third would pass the cap.
+    candidates = [school(i, damage=90 - i) for i in range(1, 5)] + [school(9, "53.71", damage=20)]
+    params = SelectionParams(budget=10 * M, regency_budget=Limit(0, int(2.5 * M)))
+    result = run(candidates, params)
+    assert {d.candidate.id for d in result.selected} == {1, 2, 9}
+    assert by_id(result)[3].reason == (
+        "tidak terpilih: pagu anggaran Kab. Alor (Rp 2,50 M) sudah terpakai Rp 2,00 M; sisa Rp 500 jt tidak "
+        "cukup untuk biaya Rp 1,00 M"
+    )
+    assert by_id(result)[4].reason_code == "pagu_kabupaten"
+    assert {d.candidate.id for d in result.decisions if d.greedy_selected} == {1, 2, 9}
+    assert [(b.group.code, b.group.measure, b.at) for b in result.bindings] == [
+        ("53.05", "anggaran", "maksimum")
+    ]
+
+
+def test_budget_cap_lets_cheaper_schools_in_where_a_count_limit_would_not():
+    # Rp 2 M for Alor: one Rp 2 M school (score 40) or two Rp 1 M schools (36 + 34); the optimum takes two.
+    candidates = [school(1, cost=2, damage=100), school(2, damage=90), school(3, damage=85)]
+    params = SelectionParams(budget=10 * M, weights=Weights(40, 0, 0, 0, 0, 0), level_factors={},
+                             regency_budget_overrides={"53.05": Limit(0, 2 * M)})  # fmt: skip
+    result = run(candidates, params)
+    assert {d.candidate.id for d in result.selected} == {2, 3}
+    assert {d.candidate.id for d in result.decisions if d.greedy_selected} == {1}
+    assert by_id(result)[1].reason_code == "pagu_kabupaten"
+    assert "sudah terpakai Rp 2,00 M; sisa Rp 0 tidak cukup" in by_id(result)[1].reason
+
+
+def test_province_budget_minimum_spreads_the_money():
+    # Jawa Timur must receive at least Rp 1,5 M although its schools need less: two of them are taken.
+    candidates = [school(i, damage=95) for i in range(1, 4)] + [
+        school(7, "35.78", damage=30, cost=1),
+        school(8, "35.78", damage=35, cost=0.6),
+        school(6, "35.78", damage=20, cost=0.5),
+    ]
+    params = SelectionParams(budget=3 * M, province_budget_overrides={"35": Limit(int(1.5 * M), None)})
+    result = run(candidates, params)
+    chosen = {d.candidate.id for d in result.selected}
+    assert {7, 8} <= chosen
+    assert by_id(result)[7].reason == "terpilih: memenuhi anggaran minimum Provinsi Jawa Timur (Rp 1,50 M)"
+    assert sum(d.candidate.cost for d in result.selected if d.candidate.province == "35") >= 1.5 * M
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_budget_limits_match_brute_force(seed):
+    rng = random.Random(1000 + seed)
+    regencies = list(REGENCIES)
+    candidates = [
+        school(
+            i,
+            rng.choice(regencies),
+            cost=rng.choice([0.3, 0.5, 0.8, 1.0, 1.2, 2.0]),
+            damage=rng.uniform(20, 100),
+            years=rng.choice([None, 2, 7]),
+            t3=rng.random() < 0.3,
+            level=rng.choice(["SD", "SMP", "SMA"]),
+            pupils=rng.randint(30, 900),
+        )
+        for i in range(1, rng.randint(6, 11))
+    ]
+    params = SelectionParams(
+        budget=int(rng.uniform(2, 6) * M),
+        regency_limit=Limit(0, rng.choice([None, 3])),
+        regency_budget=Limit(int(rng.choice([0, 0, 0.5]) * M), rng.choice([None, int(1.5 * M), 2 * M])),
+        province_budget=Limit(int(rng.choice([0, 1]) * M), rng.choice([None, 3 * M, int(4.5 * M)])),
+        regency_budget_overrides={"35.78": Limit(0, int(rng.choice([1, 2.5]) * M))}
+        if rng.random() < 0.4
+        else {},
+    )
+    try:
+        result = run(candidates, params)
+    except SelectionError:
+        assert brute_force(candidates, params) is None
+        return
+    spent = Counter()
+    for d in result.selected:
+        spent[d.candidate.regency] += d.candidate.cost
+    for code, amount in spent.items():
+        cap = params.regency_budget_overrides.get(code, params.regency_budget).max
+        assert cap is None or amount <= cap
+    if result.greedy_feasible:
+        assert result.objective >= result.greedy_objective - 1e-9
+
+
+def test_budget_limits_name_the_field_and_round_trip():
+    with pytest.raises(SelectionError, match="pagu anggaran per kabupaten/kota: minimum Rp 2,00 M"):
+        select([school(1)], SelectionParams(budget=M, regency_budget=Limit(2 * M, M)))
+    params = SelectionParams(budget=7 * M, regency_budget=Limit(0, 3 * M),
+                             province_budget_overrides={"53": Limit(M, 5 * M)})  # fmt: skip
+    assert SelectionParams.from_dict(params.to_dict()) == params
+    old = params.to_dict()
+    for key in ("regency_budget", "province_budget", "regency_budget_overrides", "province_budget_overrides"):
+        old.pop(key)  # a run saved before the budget limits existed
+    assert SelectionParams.from_dict(old).regency_budget == Limit()
 
 
 def test_infeasible_minimum_is_refused_in_indonesian():

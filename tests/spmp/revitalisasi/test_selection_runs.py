@@ -226,3 +226,19 @@ def test_cli_dry_run_writes_the_xlsx_and_saves_nothing(cli_env, tmp_path):  # no
         cli, ["revitalisasi", "select", "--year", "2026", "--as", world["bpmp_staff"].username]
     )
     assert result.exit_code == 1 and "Hanya pengguna Pusat" in result.output
+
+
+def test_budget_limits_from_the_page_values_and_back():
+    values = runs.values_from_params(
+        _params(regency_budget=Limit(0, 25 * M), province_budget_overrides={"53": Limit(5 * M, None)})
+    )
+    assert values["kab_pagu_maks"] == "25.000.000.000" and values["pagu_prov"] == "53: 5.000.000.000-"
+    assert runs.params_from_values(values) == _params(
+        regency_budget=Limit(0, 25 * M), province_budget_overrides={"53": Limit(5 * M, None)}
+    )
+    with pytest.raises(runs.SelectionRefused, match="Anggaran khusus kabupaten/kota, baris 2"):
+        runs.params_from_values({**values, "pagu_kab": "53.05: 0-1.000\n53.71 5"})
+    with pytest.raises(runs.SelectionRefused, match="Pagu anggaran per provinsi .*: 'lima' bukan angka"):
+        runs.params_from_values({**values, "prov_pagu_maks": "lima"})
+    with pytest.raises(runs.SelectionRefused, match="pagu anggaran per kabupaten/kota"):
+        runs.params_from_values({**values, "kab_pagu_min": "30.000.000.000"})
