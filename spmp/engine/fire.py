@@ -5,8 +5,8 @@ scope, guards, inputs and evidence, then writes with three kinds of lean stateme
 transaction: one guarded ``UPDATE case_record ... WHERE id = :id AND version = :seen`` (the optimistic lock:
 a stale page or a double-clicked submit changes nothing and gets ``StaleCaseError``), the deadline rows,
 and the audit event (a plain INSERT: the sequencer seals it afterwards). No ORM load or flush: that alone
-caps throughput under ~2,000/s. This is the only way a transition is written: ``fire_many`` calls it once
-per item, each in a transaction of its own; nothing here commits.
+caps throughput under ~2,000/s. This is the only way a transition is written: ``fire`` and ``fire_many``
+(each item in a transaction of its own) both run ``_fire``; nothing here commits.
 """
 
 from __future__ import annotations
