@@ -197,13 +197,12 @@ def monitoring(session: Session, user: User, place: Place) -> Monitoring:
         paid.join(Tranche, Tranche.proposal_id == RevitalisasiProposal.id).group_by(key)
     ):
         row(k).disbursed = int(amount or 0)
-    latest = _latest_verified()
-    milestone = _milestone(latest.c.percent)
+    latest = _proposals(user, place).add_columns(key.label("k"), _latest_verified().label("pct")).subquery()
+    milestone = _milestone(latest.c.pct)
     reached = (
-        _proposals(user, place)
-        .add_columns(key, milestone, func.count(), func.max(latest.c.percent))
-        .join(latest, and_(latest.c.proposal_id == RevitalisasiProposal.id, latest.c.rank == 1))
-        .group_by(key, milestone)
+        select(latest.c.k, milestone, func.count(), func.max(latest.c.pct))
+        .where(latest.c.pct.is_not(None))
+        .group_by(latest.c.k, milestone)
     )
     for k, at, count, percent in session.execute(reached):
         r = row(k)
@@ -222,15 +221,14 @@ def monitoring(session: Session, user: User, place: Place) -> Monitoring:
 
 
 def _latest_verified():
-    """Each proposal's facilitator-verified progress reports, ranked newest first (rank 1: the latest)."""
-    rank = func.row_number().over(
-        partition_by=ProgressReport.proposal_id,
-        order_by=(ProgressReport.verified_at.desc(), ProgressReport.id.desc()),
-    )
+    """The proposal's latest facilitator-verified progress percent (None without one): one probe of the
+    (proposal, verified_at) index per proposal of the place, not a pass over every report."""
     return (
-        select(ProgressReport.proposal_id, ProgressReport.percent, rank.label("rank"))
-        .where(ProgressReport.verified_at.is_not(None))
-        .subquery()
+        select(ProgressReport.percent)
+        .where(ProgressReport.proposal_id == RevitalisasiProposal.id, ProgressReport.verified_at.is_not(None))
+        .order_by(ProgressReport.verified_at.desc(), ProgressReport.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
 
 
