@@ -365,8 +365,8 @@ MATRIX = [
     ("GET", "/revitalisasi/rekomendasi?tahun=2026&provinsi=53", _only(REVIT_MONITOR, 200, 403)),
     ("GET", "/revitalisasi/rekomendasi?tahun=2026&kabupaten=53.71&format=xlsx", _only(REVIT_MONITOR, 200, 403)),
     ("GET", "/revitalisasi/rekomendasi?provinsi=5", _only(REVIT_MONITOR, 404, 403)),
-    ("POST", "/revitalisasi/rekomendasi/{inside}/usulan", _only(PROPOSERS, 303, 403), {"year": "2027"}),
-    ("POST", "/revitalisasi/rekomendasi/{outside}/usulan", {**_only(PROPOSERS, 302, 403), "admin": 303}, {"year": "2027"}),  # refused: flashed
+    ("POST", "/revitalisasi/rekomendasi/{inside}/usulan", _only(PROPOSERS, 303, 403), {"year": "2030"}),
+    ("POST", "/revitalisasi/rekomendasi/{outside}/usulan", {**_only(PROPOSERS, 302, 403), "admin": 303}, {"year": "2030"}),  # refused: flashed
     ("POST", "/revitalisasi/rekomendasi/{inside}/usulan", _only(PROPOSERS, 303, 403), {"year": "x"}),  # flashed
     # --- revitalisasi: selection ----------------------------------------------------------------------------
     ("GET", "/revitalisasi/seleksi", _only(SELECTION_READERS, 200, 403)),
