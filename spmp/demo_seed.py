@@ -99,6 +99,7 @@ def seed_demo(
     _seed_demo_tasks(session)
     _seed_demo_digitalisasi(session, evidence_path)
     _seed_demo_proposals(session, evidence_path)
+    _seed_demo_execution(session, evidence_path)
     _seed_demo_selection(session)
     return created
 
@@ -116,6 +117,14 @@ def _seed_demo_proposals(session: Session, evidence_path: Path | None) -> None:
     from spmp.revitalisasi.demo import seed_demo_proposals
 
     seed_demo_proposals(session, evidence_path or load_settings().evidence_path)
+
+
+def _seed_demo_execution(session: Session, evidence_path: Path | None) -> None:
+    """Selected Revitalisasi schools at different execution stages (skipped when a P2SP exists)."""
+    from spmp.config import load_settings
+    from spmp.revitalisasi.demo import seed_demo_execution
+
+    seed_demo_execution(session, evidence_path or load_settings().evidence_path)
 
 
 def _assign_demo_caseload(session: Session, user: User) -> None:

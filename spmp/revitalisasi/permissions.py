@@ -24,6 +24,11 @@ def can_view_monitoring(user: User) -> bool:
     return user.role in MONITOR_ROLES
 
 
+def can_view_recommendations(user: User) -> bool:
+    """The recommendation list (schools ranked by need, from the school data): the same area roles."""
+    return user.role in MONITOR_ROLES
+
+
 def can_propose(user: User) -> bool:
     """Whether the user may write proposals (the form and the bulk import)."""
     return user.role in PROPOSE_ROLES
@@ -119,9 +124,12 @@ def can_assign_facilitator(user: User) -> bool:
 
 def has_facilitator_caseload(user: User) -> bool:
     """The facilitator's own page of assigned Revitalisasi schools."""
-    return user.role == Role.FACILITATOR
+    return user.role in CASELOAD_ROLES
 
 
 def can_list_execution(user: User) -> bool:
     """The execution list (selected schools with their stage and progress)."""
     return user.role in LIST_ROLES or user.role == Role.FACILITATOR
+
+
+CASELOAD_ROLES = (Role.FACILITATOR,)

@@ -176,7 +176,7 @@ def proposal_page(proposal_id: int):
         checks=eligibility(session, proposal), documents=completeness(proposal), photo_note=ops.photo_note,
         reason_labels=REASON_LABELS, can_edit=permissions.can_edit_proposal(current_user, case),
         photo_form=forms.PhotoForm(formdata=None), document_form=forms.DocumentForm(formdata=None),
-        decisions=verval.decisions(session, case),
+        decisions=verval.decisions(session, case), **execution_views.execution_context(session, proposal),
     )  # fmt: skip
 
 
@@ -278,3 +278,7 @@ def document_file(proposal_id: int, kind: str):
     else:
         abort(404)
     return _send(sha256, "application/octet-stream", name or "dokumen", attachment=True)
+
+
+# The execution pages register on this blueprint (imported last: they use ``bp`` and ``_send``).
+from web.revitalisasi import execution_views  # noqa: E402
