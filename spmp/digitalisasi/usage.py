@@ -213,6 +213,17 @@ def school_reports(session: Session, school_id: int, limit: int = 24) -> list[Us
     return list(session.scalars(query.limit(limit)))
 
 
+SCHOOL_HEADER = ("Bulan", "Jam/minggu", "Kelas", "Guru", "Kondisi", "Jenis masalah", "Catatan", "Diisi oleh",
+                 "Diisi (UTC)")  # fmt: skip
+
+
+def school_report_rows(session: Session, school_id: int):
+    """The school's own reports as download rows, newest month first."""
+    for r in school_reports(session, school_id, limit=240):
+        yield (period_label(r.period), r.hours_per_week, r.classes_using, r.teachers_using, r.condition_label,
+               r.problem_label or None, r.note, r.reported_by.full_name, r.reported_at.strftime("%Y-%m-%d %H:%M"))  # fmt: skip
+
+
 def report_of(session: Session, school_id: int, period: date) -> UsageReport | None:
     return session.scalar(
         select(UsageReport).where(UsageReport.school_id == school_id, UsageReport.period == period)

@@ -106,6 +106,15 @@ def load(session: Session, user: User, verval_id: int) -> VervalCase:
     return record
 
 
+def school_cases(session: Session, user: User, school_id: int) -> list[VervalCase]:
+    """The school's verval cases the user may see, newest year first (the school page)."""
+    query = (
+        select(VervalCase).join(CaseRecord, CaseRecord.id == VervalCase.case_id)
+        .where(VervalCase.school_id == school_id, case_scope(user)).order_by(VervalCase.year.desc())
+    )  # fmt: skip
+    return list(session.scalars(query))
+
+
 def target_of(session: Session, record: VervalCase) -> DigitalTarget:
     return session.get(DigitalTarget, record.target_id)
 

@@ -95,3 +95,24 @@ def test_the_phone_form_fits_360_px(app, client, session, world, settings):
     login(client, "op_a_dg", "sandi-uji-12345")
     page = client.get(FORM).get_data(as_text=True)
     assert "<table" not in page and page.count('class="choice-list"') == 2
+
+
+def test_the_school_page_shows_verval_and_usage(app, client, session, world, settings):
+    from spmp.digitalisasi import verval
+
+    w = received_world(session, settings.evidence_path)
+    verval.open_cases(session, w["staff"], 2026, "53.71")
+    login(client, "op_a_dg", "sandi-uji-12345")
+    page = client.get(f"/sekolah/{w['a'].id}").get_data(as_text=True)
+    assert 'id="school-verval"' in page and "Verifikasi dan validasi B/BPMP" in page
+    assert "Belum melapor" in page and "/digitalisasi/penggunaan/lapor" in page
+    usage.submit_report(session, w["op_a"], w["a"].id, usage.UsageInput(usage.last_period(), 3, 2, 2, "baik"))
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/digitalisasi/penggunaan?format=xlsx").data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Bulan" and rows[1][:5] == (
+        usage.period_label(usage.last_period()),
+        3,
+        2,
+        2,
+        "Baik, dipakai",
+    )

@@ -39,6 +39,10 @@ def usage_list():
     session = get_session()
     if permissions.is_school_user(current_user):
         school_id = current_user.school_id
+        if requested_format():
+            rows = list(usage.school_report_rows(session, school_id))
+            return export_response(requested_format(), "laporan-penggunaan-sekolah", usage.SCHOOL_HEADER,
+                                   lambda _s: rows, title="Laporan")  # fmt: skip
         return render_template("digitalisasi/usage_school.html", reports=usage.school_reports(session, school_id),
                                has_devices=usage.has_devices(session, school_id), period_label=usage.period_label,
                                last=usage.last_period(), last_report=usage.report_of(session, school_id, usage.last_period()))  # fmt: skip
@@ -55,6 +59,25 @@ def usage_list():
         periods=_recent_periods(), names=region_names(session), flag_of=usage.flag_of,
         may_escalate=permissions.can_open_usage_obstacle(current_user),
     )  # fmt: skip
+
+
+@bp.app_context_processor
+def _school_page_field():
+    """The school page: the school's verval cases and whether it reported last month's usage."""
+
+    def digital_field(school_id: int):
+        from spmp.digitalisasi import verval
+
+        session, last = get_session(), usage.last_period()
+        due = usage.period_label(last) if usage.has_devices(session, school_id) else None
+        return verval.school_cases(session, current_user, school_id), usage.report_of(session, school_id, last), due
+
+    def digital_verval_label(state: str) -> str:
+        from spmp.digitalisasi import verval
+
+        return verval.state_label(state)
+
+    return {"digital_field": digital_field, "digital_verval_label": digital_verval_label}
 
 
 def _recent_periods(count: int = 12):
