@@ -49,18 +49,24 @@ def journey(live_database, live_server, tmp_path_factory):
 
 
 def _press(page, selector):
-    """Click a submit button and wait for the server's answer; its flash must say it worked. Pending
-    requests (lazy photo thumbnails) are let finish first: one still running when the POST is answered may
-    write back the session cookie without the new flash (seen once under load)."""
-    page.wait_for_load_state("networkidle")
+    """Click a submit button and wait for the server's answer; its flash must say it worked. The button is
+    scrolled to and the lazy photo thumbnails that scrolling reveals are let load first: every response
+    re-sends the session cookie (``seen_at``), so a thumbnail answered after the POST writes back a session
+    without the new flash (seen twice under load; a race of the app's cookie session, not of this page)."""
+    _settle(page, selector)
     with page.expect_navigation():
         page.click(selector)
     flashes = page.locator(".flash-success, .flash-warning")
     assert flashes.count() >= 1, page.locator("main").inner_text()[:800]
 
 
-def _refused(page, selector) -> str:
+def _settle(page, selector):
+    page.locator(selector).scroll_into_view_if_needed()
     page.wait_for_load_state("networkidle")
+
+
+def _refused(page, selector) -> str:
+    _settle(page, selector)
     with page.expect_navigation():
         page.click(selector)
     return page.locator(".flash-danger, .flash-error, .flash").first.inner_text()
