@@ -366,4 +366,4 @@ def bimtek_certificate(session_id: int, participant_id: int):
 EXTRA_MENU.append(("digitalisasi.bimtek_list", "Bimtek Digitalisasi", None))
 
 # Pages of the later steps, on this blueprint (imported last: they use the helpers above).
-from web.digitalisasi import followup_views  # noqa: E402
+from web.digitalisasi import followup_views, monitoring_views  # noqa: E402, F401
