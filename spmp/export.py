@@ -8,6 +8,10 @@ Formula injection (CSV injection): a spreadsheet evaluates a cell that starts wi
 ``@`` (and, in some programs, after a leading tab or carriage return). Every *text* cell starting with one
 of those characters is prefixed with an apostrophe, in both formats, so a school named ``=HYPERLINK(...)``
 is shown as text. Numbers and dates are written as such (a negative number is not a formula).
+
+Times: row functions yield stored (aware, UTC) times; ``stream`` writes them as the wall clock of the
+reader's zone (WIB, WITA or WIT, given by the caller) and ``{zona}`` in a header names that zone, so a
+download reads like the page it came from ("Tenggat (WITA)").
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from html import escape
+
+from spmp.regions.timezones import WIB, TimeZone, localize
 
 FORMATS = ("csv", "xlsx")
 MEDIA_TYPES = {
@@ -230,8 +236,26 @@ def _sheet_title(title: str) -> str:
     return (cleaned or "Data")[:31]
 
 
-def stream(fmt: str, header: Sequence[str], rows: Iterable[Sequence], title: str = "Data") -> Iterator[bytes]:
-    """The file in ``fmt`` ("csv" or "xlsx") as a stream of bytes."""
+def in_zone(header: Sequence[str], rows: Iterable[Sequence], zone: TimeZone) -> tuple[list[str], Iterator]:
+    """``header`` with ``{zona}`` named, and ``rows`` with every aware time as ``zone``'s wall clock."""
+
+    def local_rows():
+        for row in rows:
+            if any(value.__class__ is datetime and value.tzinfo is not None for value in row):
+                row = [
+                    localize(v, zone).replace(tzinfo=None) if v.__class__ is datetime and v.tzinfo else v
+                    for v in row
+                ]
+            yield row
+
+    return [h.replace("{zona}", zone.label) for h in header], local_rows()
+
+
+def stream(
+    fmt: str, header: Sequence[str], rows: Iterable[Sequence], title: str = "Data", zone: TimeZone = WIB
+) -> Iterator[bytes]:
+    """The file in ``fmt`` ("csv" or "xlsx") as a stream of bytes; times in ``zone`` (see the module doc)."""
+    header, rows = in_zone(header, rows, zone)
     if fmt == "csv":
         return csv_stream(header, rows)
     if fmt == "xlsx":

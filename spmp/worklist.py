@@ -135,7 +135,7 @@ def _waiting_on(case: CaseRecord) -> str:
 
 
 EXPORT_HEADER = ("Bagian", "Nomor kasus", "Kasus", "Jenis", "Tahap", "Sekolah", "NPSN", "Kabupaten/Kota",
-                 "Menunggu", "Tenggat")  # fmt: skip
+                 "Menunggu", "Tenggat ({zona})")  # fmt: skip
 
 
 def export_rows(work: Worklist) -> list[tuple]:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from spmp import clock
 from spmp import export as spmp_export
 from web.db import database
+from web.localtime import user_zone
 
 RowsFunction = Callable[[Session], Iterable[Sequence]]
 
@@ -33,13 +34,15 @@ def requested_format() -> str | None:
 
 
 def export_response(fmt: str, filename: str, header: Sequence[str], rows: RowsFunction, title: str = "Data"):
-    """A streamed download of ``rows(session)`` under ``header`` as ``<filename>-<date>.<fmt>``."""
+    """A streamed download of ``rows(session)`` under ``header`` as ``<filename>-<date>.<fmt>``, times in the
+    reader's zone (``{zona}`` in a header names it)."""
     db = database()
+    zone = user_zone()  # now: the rows are written after the request has ended
 
     def generate():
         # A session of its own: the rows are read after the view returned (see the module docstring).
         with db.session() as session:
-            yield from spmp_export.stream(fmt, header, rows(session), title)
+            yield from spmp_export.stream(fmt, header, rows(session), title, zone)
 
     stamp = clock.now().strftime("%Y%m%d")
     name = f"{filename}-{stamp}.{fmt}"

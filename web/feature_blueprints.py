@@ -6,6 +6,7 @@ from web.digitalisasi.views import bp as digitalisasi_bp
 from web.kendala.views import bp as kendala_bp
 from web.notifications.views import bp as notifications_bp
 from web.notifications.views import unread_count_processor
+from web.revitalisasi.monitoring import bp as pemantauan_bp
 from web.revitalisasi.views import bp as revitalisasi_bp
 from web.seleksi.views import bp as seleksi_bp
 from web.spme.views import bp as spme_bp
@@ -24,6 +25,7 @@ def register(app) -> None:
         visits_bp,
         widyaprada_bp,
         revitalisasi_bp,
+        pemantauan_bp,
         seleksi_bp,
         kendala_bp,
         digitalisasi_bp,

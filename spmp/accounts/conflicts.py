@@ -154,7 +154,7 @@ def conflict_query(search: str | None = None):
 
 
 EXPORT_HEADER = ("Nama pengguna", "Nama", "Unit", "NPSN", "Sekolah", "Jenis konflik", "Alasan",
-                 "Dicatat oleh", "Dicatat pada")  # fmt: skip
+                 "Dicatat oleh", "Dicatat pada ({zona})")  # fmt: skip
 
 
 def export_rows(session: Session, query):

@@ -8,7 +8,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from spmp.accounts.models import Role, User
-from spmp.engine.calendar import WIB
 
 
 @dataclass
@@ -44,15 +43,14 @@ def scope_label(user: User) -> str:
     return "Nasional"
 
 
-USER_EXPORT_HEADER = ("Nama pengguna", "Nama", "Peran", "Cakupan", "Surel", "Status", "Terakhir masuk (WIB)")
+USER_EXPORT_HEADER = ("Nama pengguna", "Nama", "Peran", "Cakupan", "Surel", "Status", "Terakhir masuk ({zona})")
 
 
 def user_export_rows(session: Session, statement):
     """Rows of :data:`USER_EXPORT_HEADER` for ``statement`` (from :func:`filtered_users`)."""
     for user in session.scalars(statement.execution_options(yield_per=500)):
-        last = user.last_login_at.astimezone(WIB).replace(tzinfo=None) if user.last_login_at else None
         yield (user.username, user.full_name, user.role_label, scope_label(user), user.email,
-               "Aktif" if user.is_active else "Nonaktif", last)  # fmt: skip
+               "Aktif" if user.is_active else "Nonaktif", user.last_login_at)  # fmt: skip
 
 
 def list_users(session: Session, q: str = "", role: str = "", after: int = 0, limit: int = 50) -> UserPage:

@@ -4,7 +4,7 @@ role-checked and explained actions, deadlines, and the audit trail.
 Public API (each operation takes the session and the acting user, flushes, never commits; ``fire_many``
 takes the Database and fires each item with ``fire`` in a transaction of its own)::
 
-    from spmp.engine import available_actions, fire, fire_many, open_case, pause_case, resume_case, assign_case
+    from spmp.engine import available_actions, fire, fire_many, open_case, open_cases, pause_case, resume_case, assign_case
     from spmp.engine import add_comment, store_evidence, evidence_file, case_scope, get_case, mermaid
     from spmp.engine import StaleCaseError, ActionRefused, CaseNotFound, get_definition
 
@@ -17,11 +17,13 @@ from spmp.engine.errors import ActionRefused, CaseNotFound, EngineError, StaleCa
 from spmp.engine.evidence import EvidencePolicy, evidence_file, list_evidence, store_evidence
 from spmp.engine.fire import ActionOption, FireItem, FireResult, available_actions, fire, fire_many
 from spmp.engine.operations import (
+    CaseToOpen,
     add_comment,
     assign_case,
     get_case,
     list_comments,
     open_case,
+    open_cases,
     pause_case,
     resume_case,
 )
@@ -30,6 +32,7 @@ from spmp.engine.permissions import can_see_case, case_scope, visible_cases
 __all__ = [
     "ActionOption",
     "ActionRefused",
+    "CaseToOpen",
     "CaseNotFound",
     "DefinitionError",
     "EngineError",
@@ -51,6 +54,7 @@ __all__ = [
     "list_evidence",
     "mermaid",
     "open_case",
+    "open_cases",
     "pause_case",
     "resume_case",
     "store_evidence",

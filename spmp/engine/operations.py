@@ -4,19 +4,22 @@ acting user, writes the audit event in the same transaction, flushes, and never 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
 from spmp import audit, clock
-from spmp.access import can_see_school
+from spmp.access import can_see_school, school_scope
 from spmp.accounts import conflicts
 from spmp.accounts.models import NATIONAL_ROLES, User
 from spmp.db import UTCDateTime
 from spmp.engine import deadlines, notify
-from spmp.engine.cases import CaseComment, CaseRecord
+from spmp.engine.calendar import deadline_rows
+from spmp.engine.cases import CaseComment, CaseDeadline, CaseRecord
 from spmp.engine.definitions import WorkflowDefinition, get_definition
 from spmp.engine.errors import ActionRefused, CaseNotFound, StaleCaseError
 from spmp.engine.permissions import case_scope
@@ -111,6 +114,99 @@ def open_case(
     )  # fmt: skip
     notify.send_case_event(session, workflow, "open", user, case.id, None, workflow.initial, reason, now)
     return case
+
+
+@dataclass(frozen=True)
+class CaseToOpen:
+    """One case of a bulk open: its school (the subject) and its title."""
+
+    school_id: int
+    title: str
+
+
+OPEN_BATCH = 2000
+
+
+def open_cases(
+    session: Session, user: User, type_key: str, cases: Sequence[CaseToOpen], *, reason: str | None = None
+) -> list[int]:
+    """Open many school cases of the current version of ``type_key`` at once: what :func:`open_case` does
+    for one (role and scope checks, the case row in the initial state, its deadlines, the "open" audit
+    event, the definition's "open" notices), written with Core inserts in batches. Returns the case ids in
+    the order given. Refused as a whole (nothing written) when the role may not open the type or a school is
+    outside the user's area. Assignees are not set here (no conflict-of-interest check is needed)."""
+    workflow = get_definition(type_key)
+    _check_role(workflow.open_roles, user, f"membuka kasus {workflow.title}")
+    regions = _school_regions(session, user, {c.school_id for c in cases})
+    missing = [c.school_id for c in cases if c.school_id not in regions]
+    if missing:
+        raise ActionRefused(f"Sekolah tidak ditemukan atau di luar wilayah Anda (id {missing[0]})")
+    now = clock.now()
+    rule = workflow.states[workflow.initial].due
+    template = [] if rule is None or workflow.is_final(workflow.initial) else deadline_rows(rule, now)
+    ids: list[int] = []
+    for start in range(0, len(cases), OPEN_BATCH):
+        batch = cases[start : start + OPEN_BATCH]
+        rows = [_case_row(workflow, user, c, regions[c.school_id], now) for c in batch]
+        batch_ids = list(
+            session.execute(
+                insert(CaseRecord.__table__).returning(CaseRecord.id, sort_by_parameter_order=True), rows
+            ).scalars()
+        )
+        _open_rows(session, workflow, user, batch, batch_ids, template, reason, now)
+        ids += batch_ids
+    return ids
+
+
+def _school_regions(session: Session, user: User, school_ids: set[int]) -> dict[int, tuple[str, str, int]]:
+    """school id -> (province, regency, owning unit) for the schools the user may see."""
+    query = (
+        select(School.id, School.province_code, School.regency_code, UnitCoverage.unit_id)
+        .join(UnitCoverage, UnitCoverage.province_code == School.province_code)
+        .where(school_scope(user))
+    )
+    found: dict[int, tuple[str, str, int]] = {}
+    wanted = sorted(school_ids)
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(query.where(School.id.in_(wanted[start : start + 500])))
+        found.update((school_id, (province, regency, unit)) for school_id, province, regency, unit in rows)
+    return found
+
+
+def _case_row(workflow, user: User, case: CaseToOpen, region, now) -> dict:
+    province, regency, unit = region
+    return {
+        "type_key": workflow.key, "type_version": workflow.version, "title": case.title[:200],
+        "school_id": case.school_id, "subject_unit_id": None, "unit_id": unit, "province_code": province,
+        "regency_code": regency, "assignee_user_id": None, "assignee_unit_id": None, "state": workflow.initial,
+        "state_entered_at": now, "opened_by_id": user.id, "opened_at": now, "closed_at": None, "updated_at": now,
+        "version": 1, "is_paused": False, "paused_at": None, "pause_reason": None,
+    }  # fmt: skip
+
+
+def _open_rows(session, workflow, user, batch, case_ids, template, reason, now) -> None:
+    """The deadline rows (computed once: every case enters the initial state at the same moment), the
+    "open" audit events and the notices of one batch."""
+    deadline_rows_ = [
+        {**row, "case_id": case_id, "state": workflow.initial, "status": "pending"}
+        for case_id in case_ids
+        for row in template
+    ]
+    if deadline_rows_:
+        session.execute(insert(CaseDeadline.__table__), deadline_rows_)
+    events = [
+        audit.event_row(
+            action="open", actor_id=user.id, case_id=case_id, to_state=workflow.initial, reason=reason,
+            changes={"type": [workflow.key, workflow.version], "title": c.title[:200], "school_id": c.school_id,
+                     "version": [None, 1]},
+            occurred_at=now,
+        )
+        for c, case_id in zip(batch, case_ids, strict=True)
+    ]  # fmt: skip
+    session.execute(insert(audit.AuditEvent.__table__), events)
+    if workflow.notices.get("open"):
+        for case_id in case_ids:
+            notify.send_case_event(session, workflow, "open", user, case_id, None, workflow.initial, reason, now)
 
 
 # --- guarded updates of the case row ---------------------------------------------------------------

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from spmp import clock
 from spmp.accounts.models import User
-from spmp.engine.calendar import WIB
 from spmp.engine.cases import CaseDeadline, CaseRecord
 from spmp.engine.definitions import get_definition
 from spmp.engine.permissions import visible_cases
@@ -84,7 +83,7 @@ def users_by_id(session: Session, ids) -> dict[int, User]:
 
 
 CASE_EXPORT_HEADER = ("No.", "Judul", "Jenis", "Status", "Ditangguhkan", "NPSN", "Sekolah", "Kabupaten/Kota",
-                      "Provinsi", "Penanggung jawab", "Dibuka (WIB)", "Ditutup (WIB)", "Tenggat (WIB)",
+                      "Provinsi", "Penanggung jawab", "Dibuka ({zona})", "Ditutup ({zona})", "Tenggat ({zona})",
                       "Terlambat")  # fmt: skip
 
 
@@ -109,14 +108,10 @@ def case_export_statement(user: User, filters: CaseFilters, now=None):
 def case_export_rows(session: Session, statement):
     """Rows of :data:`CASE_EXPORT_HEADER` for ``statement`` (from :func:`case_export_statement`)."""
     names = region_names(session)
-
-    def local(moment):
-        return moment.astimezone(WIB).replace(tzinfo=None) if moment else None
-
     for row in stream_rows(session, statement):
         (case_id, title, type_key, version, state, paused, npsn, school, regency, province, assignee,
          opened_at, closed_at, due_at, late) = row  # fmt: skip
         workflow = get_definition(type_key, version)
         yield (case_id, title, workflow.title, workflow.label(state), bool(paused), npsn, school,
-               names.regency(regency), names.province(province), assignee, local(opened_at),
-               local(closed_at), local(due_at), bool(late))  # fmt: skip
+               names.regency(regency), names.province(province), assignee, opened_at, closed_at, due_at,
+               bool(late))  # fmt: skip

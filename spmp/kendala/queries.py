@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session, aliased
 
 from spmp import clock
 from spmp.accounts.models import User
-from spmp.engine.calendar import WIB
 from spmp.engine.cases import CaseDeadline, CaseRecord
 from spmp.engine.definitions import get_definition
 from spmp.engine.permissions import case_scope
@@ -20,7 +19,7 @@ from spmp.regions.names import region_names
 from spmp.schools.models import School
 
 EXPORT_HEADER = ("No. kasus", "Program", "Kategori", "Uraian", "Status", "NPSN", "Sekolah", "Kabupaten/Kota",
-                 "Provinsi", "Penanggung jawab", "Dilaporkan (WIB)", "Tenggat (WIB)", "Terlambat",
+                 "Provinsi", "Penanggung jawab", "Dilaporkan ({zona})", "Tenggat ({zona})", "Terlambat",
                  "Tentang kasus")  # fmt: skip
 
 
@@ -97,14 +96,10 @@ def export_statement(user: User, filters: ObstacleFilters):
 
 def export_rows(session: Session, statement):
     names = region_names(session)
-
-    def local(moment):
-        return moment.astimezone(WIB).replace(tzinfo=None) if moment else None
-
     for row in stream_rows(session, statement):
         (case_id, programme, category, description, version, state, npsn, school, regency, province, assignee,
          opened_at, due_at, late, about) = row  # fmt: skip
         workflow = get_definition("kendala", version)
         yield (case_id, PROGRAMMES[programme], CATEGORIES[category], description, workflow.label(state), npsn,
-               school, names.regency(regency), names.province(province), assignee, local(opened_at),
-               local(due_at), bool(late), about)  # fmt: skip
+               school, names.regency(regency), names.province(province), assignee, opened_at, due_at,
+               bool(late), about)  # fmt: skip

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from spmp.engine.cases import CaseRecord
@@ -62,37 +62,55 @@ def _damage(proposal: RevitalisasiProposal) -> Check:
     return Check("kerusakan", label, True)
 
 
-def _funded(session: Session, proposal: RevitalisasiProposal) -> Check:
+def _funded(session: Session, proposal: RevitalisasiProposal, earlier: dict[int, int] | None) -> Check:
     label = f"Tidak menerima rehabilitasi dalam {FUNDING_GAP_YEARS} tahun terakhir"
     last = proposal.last_rehab_year
     if last is not None and proposal.year - last <= FUNDING_GAP_YEARS:
         return Check(
             "pendanaan", label, False, f"Sekolah direhabilitasi pada {last} (≤ {FUNDING_GAP_YEARS} tahun)"
         )
-    earlier = session.scalar(
-        select(RevitalisasiProposal.year)
-        .join(CaseRecord, CaseRecord.id == RevitalisasiProposal.case_id)
-        .where(
-            RevitalisasiProposal.school_id == proposal.school_id,
-            RevitalisasiProposal.year.between(proposal.year - FUNDING_GAP_YEARS, proposal.year - 1),
-            CaseRecord.state.in_(FUNDED_STATES),
+    if earlier is None:
+        earlier = earlier_selections(session, [proposal.school_id], proposal.year)
+    if proposal.school_id in earlier:
+        return Check(
+            "pendanaan",
+            label,
+            False,
+            f"Sekolah sudah terpilih Revitalisasi tahun {earlier[proposal.school_id]}",
         )
-        .order_by(RevitalisasiProposal.year.desc())
-        .limit(1)
-    )
-    if earlier is not None:
-        return Check("pendanaan", label, False, f"Sekolah sudah terpilih Revitalisasi tahun {earlier}")
     return Check("pendanaan", label, True)
 
 
-def eligibility(session: Session, proposal: RevitalisasiProposal) -> list[Check]:
-    """Every eligibility check of the proposal, in the brief's order."""
+def earlier_selections(session: Session, school_ids: list[int], year: int) -> dict[int, int]:
+    """school id -> the latest year in the :data:`FUNDING_GAP_YEARS` before ``year`` in which the school
+    was selected, for the schools that were (one query per 500 schools: a bulk import asks once)."""
+    found: dict[int, int] = {}
+    for start in range(0, len(school_ids), 500):
+        rows = session.execute(
+            select(RevitalisasiProposal.school_id, func.max(RevitalisasiProposal.year))
+            .join(CaseRecord, CaseRecord.id == RevitalisasiProposal.case_id)
+            .where(
+                RevitalisasiProposal.school_id.in_(school_ids[start : start + 500]),
+                RevitalisasiProposal.year.between(year - FUNDING_GAP_YEARS, year - 1),
+                CaseRecord.state.in_(FUNDED_STATES),
+            )
+            .group_by(RevitalisasiProposal.school_id)
+        )
+        found.update((school_id, selected_year) for school_id, selected_year in rows)
+    return found
+
+
+def eligibility(
+    session: Session, proposal: RevitalisasiProposal, *, earlier: dict[int, int] | None = None
+) -> list[Check]:
+    """Every eligibility check of the proposal, in the brief's order. ``earlier`` is
+    :func:`earlier_selections` for the proposal's year when the caller has it (bulk import)."""
     return [
         _npsn(proposal),
         _dapodik(proposal),
         _land(proposal),
         _damage(proposal),
-        _funded(session, proposal),
+        _funded(session, proposal, earlier),
     ]
 
 

@@ -33,7 +33,7 @@ from spmp.accounts.models import User
 from spmp.engine import ActionRefused
 from spmp.revitalisasi import permissions
 from spmp.revitalisasi.models import COMPONENTS, ROOM_KINDS, RevitalisasiProposal
-from spmp.revitalisasi.operations import YEARS, ProposalInput, RoomInput, create_proposal, input_problems
+from spmp.revitalisasi.operations import YEARS, ProposalInput, RoomInput, create_proposals, input_problems
 from spmp.schools.importer import ImportFileError, RowError
 from spmp.schools.models import School
 
@@ -260,18 +260,16 @@ def _read(source, filename) -> tuple[tabular.Table, list[tuple[int, dict[str, st
     return table, records
 
 
-def import_proposals(
+def check_proposals(
     session: Session,
     user: User,
     source: str | Path | BinaryIO | bytes,
     *,
     year: int,
     filename: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> ProposalImportReport:
-    """Check the whole file, then (only if no row is bad) open one proposal per NPSN, calling
-    ``progress(done, total)`` as they are written. Raises ImportFileError when the file as a whole is
-    unusable. Flushes; the caller commits (or rolls back: all or nothing)."""
+) -> tuple[ProposalImportReport, list[ProposalInput]]:
+    """Read and check the whole file: the report (every bad row named) and, when no row is bad, one
+    proposal input per NPSN. Writes nothing. Raises ImportFileError when the file as a whole is unusable."""
     if not permissions.can_propose(user):
         raise ActionRefused("Peran Anda tidak dapat mengimpor usulan revitalisasi")
     if not YEARS[0] <= year <= YEARS[1]:
@@ -289,11 +287,24 @@ def import_proposals(
     report.proposals = len(proposals)
     report.rejected_rows = len(reader.bad_rows)
     report.errors.sort(key=lambda e: (e.row, e.field))
+    return report, ([] if report.errors else proposals)
+
+
+def import_proposals(
+    session: Session,
+    user: User,
+    source: str | Path | BinaryIO | bytes,
+    *,
+    year: int,
+    filename: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ProposalImportReport:
+    """Check the whole file, then (only if no row is bad) open one proposal per NPSN, calling
+    ``progress(done, total)`` after each batch written. Raises ImportFileError when the file as a whole is
+    unusable. Flushes; the caller commits (or rolls back: all or nothing)."""
+    report, proposals = check_proposals(session, user, source, year=year, filename=filename)
     if report.errors:
         return report
-    for done, data in enumerate(proposals, start=1):
-        create_proposal(session, user, data, source="import")
-        report.written = done
-        if progress:
-            progress(done, len(proposals))
+    # Written in batches with Core inserts, the cases opened by the engine's bulk open (open_cases).
+    report.written = len(create_proposals(session, user, proposals, source="import", progress=progress))
     return report

@@ -5,22 +5,23 @@ session and the acting user, audits what it changed, flushes and never commits."
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from spmp import audit, clock
-from spmp.access import can_see_school
+from spmp.access import can_see_school, school_scope
 from spmp.accounts.models import User
-from spmp.engine import ActionRefused, get_case, open_case
+from spmp.engine import ActionRefused, CaseToOpen, get_case, open_case, open_cases
 from spmp.engine.evidence import EvidencePolicy, _safe_name, check_file, write_blob
 from spmp.regions.models import Regency
 from spmp.regions.reference import current_t3_regencies
 from spmp.revitalisasi import permissions
-from spmp.revitalisasi.eligibility import eligibility
+from spmp.revitalisasi.eligibility import earlier_selections, eligibility
 from spmp.revitalisasi.models import (
     COMPONENTS,
     PHOTO_MAX_DISTANCE_M,
@@ -161,25 +162,44 @@ def is_3t_regency(session: Session, regency_code: str) -> bool:
     return session.scalar(found) is not None
 
 
+def proposal_values(data: ProposalInput, school: School) -> dict:
+    """The proposal's own columns from its input (the school's last rehabilitation unless given)."""
+    return {
+        "requested_budget": data.requested_budget or 0, "pupils_affected": data.pupils_affected,
+        "last_rehab_year": data.last_rehab_year if data.last_rehab_year is not None else school.last_rehab_year,
+        "dapodik_since_year": data.dapodik_since_year, "land_ready": data.land_ready,
+        "land_proof": data.land_proof.strip() or None, "surveyor_name": data.surveyor_name.strip() or None,
+        "damage_form_signed": data.damage_form_signed, "notes": data.notes.strip() or None,
+    }  # fmt: skip
+
+
+def room_values(index: int, room: RoomInput) -> dict:
+    """A room's columns: its damage from the components, and the band."""
+    percent = damage_percent(room.damages)
+    return {"position": index, "name": room.name.strip(), "kind": room.kind, "damage_percent": percent,
+            "band": damage_band(percent), "is_requested": room.is_requested}  # fmt: skip
+
+
+def room_damages(room: RoomInput) -> list[tuple[str, float]]:
+    """(component, damaged share) of the components with any damage."""
+    return [(key, float(share)) for key, share in room.damages.items() if share]
+
+
+def damage_summary(rooms: list[tuple[float, bool]]) -> dict:
+    """Over the rooms' (damage, requested): the damage of the requested rooms (all rooms when none is
+    requested) and its band, and how many are requested."""
+    counted = [percent for percent, requested in rooms if requested] or [percent for percent, _r in rooms]
+    mean = round(sum(counted) / len(counted), 2) if counted else 0.0
+    return {"rooms_requested": sum(1 for _p, requested in rooms if requested), "damage_percent": mean,
+            "band": damage_band(mean)}  # fmt: skip
+
+
 def _fill(proposal: RevitalisasiProposal, data: ProposalInput, school: School) -> None:
-    proposal.requested_budget = data.requested_budget or 0
-    proposal.pupils_affected = data.pupils_affected
-    proposal.last_rehab_year = (
-        data.last_rehab_year if data.last_rehab_year is not None else school.last_rehab_year
-    )
-    proposal.dapodik_since_year = data.dapodik_since_year
-    proposal.land_ready = data.land_ready
-    proposal.land_proof = data.land_proof.strip() or None
-    proposal.surveyor_name = data.surveyor_name.strip() or None
-    proposal.damage_form_signed = data.damage_form_signed
-    proposal.notes = data.notes.strip() or None
+    for name, value in proposal_values(data, school).items():
+        setattr(proposal, name, value)
     proposal.rooms = [
-        RevitalisasiRoom(
-            position=index, name=room.name.strip(), kind=room.kind,
-            damage_percent=damage_percent(room.damages), band=damage_band(damage_percent(room.damages)),
-            is_requested=room.is_requested,
-            damages=[RevitalisasiDamage(component=k, percent=float(v)) for k, v in room.damages.items() if v],
-        )
+        RevitalisasiRoom(**room_values(index, room),
+                         damages=[RevitalisasiDamage(component=k, percent=v) for k, v in room_damages(room)])
         for index, room in enumerate(data.rooms, start=1)
     ]  # fmt: skip
     summarise(proposal)
@@ -187,10 +207,9 @@ def _fill(proposal: RevitalisasiProposal, data: ProposalInput, school: School) -
 
 def summarise(proposal: RevitalisasiProposal) -> None:
     """The proposal's damage over its requested rooms (all rooms when none is requested), and its band."""
-    rooms = [r for r in proposal.rooms if r.is_requested] or list(proposal.rooms)
-    proposal.rooms_requested = sum(1 for r in proposal.rooms if r.is_requested)
-    proposal.damage_percent = round(sum(r.damage_percent for r in rooms) / len(rooms), 2) if rooms else 0.0
-    proposal.band = damage_band(proposal.damage_percent)
+    summary = damage_summary([(r.damage_percent, r.is_requested) for r in proposal.rooms])
+    for name, value in summary.items():
+        setattr(proposal, name, value)
 
 
 def _snapshot(proposal: RevitalisasiProposal) -> dict:
@@ -249,6 +268,127 @@ def create_proposal(
         session, user, proposal, "revitalisasi.proposal", {"dibuat": _snapshot(proposal), "sumber": source}
     )
     return proposal
+
+
+BULK_BATCH = 1000
+
+
+def create_proposals(
+    session: Session,
+    user: User,
+    items: Sequence[ProposalInput],
+    *,
+    source: str = "import",
+    progress: Callable[[int, int], None] | None = None,
+) -> list[int]:
+    """Many proposals at once (the bulk import): what :func:`create_proposal` does for one, with the cases
+    opened by the engine's bulk open (:func:`spmp.engine.open_cases`) and the proposal, room, damage and
+    audit rows written with Core inserts in batches of :data:`BULK_BATCH`. The rules are the same code:
+    :func:`input_problems`, ``_fill`` (rooms, damage, band), :func:`eligibility`. Refused as a whole,
+    nothing written, when one item is invalid, a school is outside the user's area or already has a
+    proposal that year. Returns the proposal ids in order; ``progress(done, total)`` after each batch."""
+    if not permissions.can_propose(user):
+        raise ActionRefused("Peran Anda tidak dapat membuat usulan revitalisasi")
+    problems = [p for data in items for p in input_problems(data)]
+    if problems:
+        raise ProposalInputError(problems)
+    schools = _schools_in_scope(session, user, [data.school_id for data in items])
+    _refuse_duplicates(session, items, schools)
+    t3 = set(session.scalars(select(Regency.code).where(Regency.code.in_(current_t3_regencies()))))
+    ids: list[int] = []
+    for start in range(0, len(items), BULK_BATCH):
+        batch = items[start : start + BULK_BATCH]
+        ids += _create_batch(session, user, batch, schools, t3, source)
+        if progress:
+            progress(len(ids), len(items))
+    return ids
+
+
+def _schools_in_scope(session: Session, user: User, school_ids: list[int]) -> dict[int, School]:
+    found: dict[int, School] = {}
+    for start in range(0, len(school_ids), 500):
+        query = select(School).where(School.id.in_(school_ids[start : start + 500]), school_scope(user))
+        found.update((school.id, school) for school in session.scalars(query))
+    missing = [school_id for school_id in school_ids if school_id not in found]
+    if missing:
+        raise ActionRefused(f"Sekolah tidak ditemukan atau di luar wilayah Anda (id {missing[0]})")
+    return found
+
+
+def _refuse_duplicates(session: Session, items: Sequence[ProposalInput], schools: dict[int, School]) -> None:
+    wanted = {(data.school_id, data.year) for data in items}
+    if len(wanted) < len(items):
+        raise ProposalInputError([("npsn", "Satu sekolah hanya boleh satu usulan per tahun dalam satu impor")])
+    for year in {data.year for data in items}:
+        ids = [school_id for school_id, y in wanted if y == year]
+        for start in range(0, len(ids), 500):
+            taken = session.scalars(select(RevitalisasiProposal.school_id).where(
+                RevitalisasiProposal.year == year, RevitalisasiProposal.school_id.in_(ids[start : start + 500])
+            )).first()  # fmt: skip
+            if taken is not None:
+                raise ProposalInputError(
+                    [("npsn", f"{schools[taken].name} sudah memiliki usulan revitalisasi tahun {year}")]
+                )
+
+
+def _create_batch(session, user, batch, schools, t3, source) -> list[int]:
+    case_ids = open_cases(session, user, WORKFLOW, [
+        CaseToOpen(data.school_id, f"Revitalisasi {data.year}: {schools[data.school_id].name}") for data in batch
+    ])  # fmt: skip
+    now = clock.now()
+    earlier = {
+        year: earlier_selections(session, [d.school_id for d in batch if d.year == year], year)
+        for year in {d.year for d in batch}
+    }
+    # Plain rows, no ORM objects (measured: building them was half the time); the values come from the same
+    # functions as one proposal's (proposal_values, room_values, damage_summary) and go through the same
+    # eligibility checks, which read these attributes.
+    drafts = []
+    for data, case_id in zip(batch, case_ids, strict=True):
+        school = schools[data.school_id]
+        rooms = [room_values(index, room) for index, room in enumerate(data.rooms, start=1)]
+        values = {
+            "case_id": case_id, "school_id": school.id, "year": data.year, "source": source,
+            "is_3t": school.regency_code in t3, "created_by_id": user.id, "created_at": now, "updated_at": now,
+            "land_proof_sha256": None, "land_proof_filename": None, "damage_form_sha256": None,
+            "damage_form_filename": None, **proposal_values(data, school),
+            **damage_summary([(r["damage_percent"], r["is_requested"]) for r in rooms]),
+        }  # fmt: skip
+        facts = SimpleNamespace(**values, school=school, rooms=[SimpleNamespace(**r) for r in rooms])
+        values["is_eligible"] = all(c.passed for c in eligibility(session, facts, earlier=earlier[data.year]))
+        facts.is_eligible = values["is_eligible"]
+        drafts.append((values, rooms, data, facts))
+    proposal_ids = _insert_ids(session, RevitalisasiProposal, [values for values, *_rest in drafts])
+    room_rows = [
+        ({**room, "proposal_id": pid}, data.rooms[room["position"] - 1])
+        for pid, (_values, rooms, data, _facts) in zip(proposal_ids, drafts, strict=True)
+        for room in rooms
+    ]
+    room_ids = _insert_ids(session, RevitalisasiRoom, [row for row, _room in room_rows])
+    damages = [
+        {"room_id": room_id, "component": key, "percent": share}
+        for room_id, (_row, room) in zip(room_ids, room_rows, strict=True)
+        for key, share in room_damages(room)
+    ]
+    if damages:
+        session.execute(insert(RevitalisasiDamage.__table__), damages)
+    events = [
+        audit.event_row(action="revitalisasi.proposal", actor_id=user.id, case_id=values["case_id"],
+                        from_state="draf", to_state="draf", changes={"dibuat": _snapshot(facts), "sumber": source},
+                        occurred_at=now)
+        for values, _rooms, _data, facts in drafts
+    ]  # fmt: skip
+    session.execute(insert(audit.AuditEvent.__table__), events)
+    return proposal_ids
+
+
+def _insert_ids(session: Session, model, rows: list[dict]) -> list[int]:
+    """Core INSERT of ``rows`` (executemany, batched by SQLAlchemy) returning the new ids in row order."""
+    if not rows:
+        return []
+    table = model.__table__
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(session.execute(statement, rows).scalars())
 
 
 def load_proposal(session: Session, user: User, proposal_id: int) -> RevitalisasiProposal:

@@ -16,6 +16,14 @@ LIST_ROLES = (Role.SCHOOL_OPERATOR, Role.PRINCIPAL, Role.WIDYAPRADA, Role.BPMP_S
               Role.DINAS_PROVINCE, Role.DINAS_REGENCY, *NATIONAL_ROLES)  # fmt: skip
 
 
+# The monitoring tables (per unit, province, regency, school): the roles that answer for an area.
+MONITOR_ROLES = (Role.BPMP_STAFF, Role.BPMP_HEAD, Role.DINAS_PROVINCE, Role.DINAS_REGENCY, *NATIONAL_ROLES)
+
+
+def can_view_monitoring(user: User) -> bool:
+    return user.role in MONITOR_ROLES
+
+
 def can_propose(user: User) -> bool:
     """Whether the user may write proposals (the form and the bulk import)."""
     return user.role in PROPOSE_ROLES

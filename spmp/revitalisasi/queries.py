@@ -83,7 +83,7 @@ def rows(session: Session, query: Select, limit: int | None = 500):
 
 EXPORT_HEADER = (
     "No. usulan", "No. kasus", "Tahun", "NPSN", "Sekolah", "Bentuk", "Kabupaten/kota", "Provinsi", "3T",
-    "Status", "Masuk status (UTC)", "Kerusakan (%)", "Kategori kerusakan", "Ruang diusulkan", "Jumlah ruang",
+    "Status", "Masuk status ({zona})", "Kerusakan (%)", "Kategori kerusakan", "Ruang diusulkan", "Jumlah ruang",
     "Anggaran diusulkan (Rp)", "Siswa terdampak", "Rehabilitasi terakhir", "Dapodik sejak", "Lahan siap",
     "Foto bertitik lokasi", "Foto jauh dari sekolah", "Memenuhi syarat", "Sumber",
 )  # fmt: skip
@@ -103,7 +103,7 @@ def export_rows(session: Session, statement: Select):
         yield (
             proposal.id, case.id, proposal.year, school.npsn, school.name, school.bentuk, regency, province,
             "ya" if proposal.is_3t else "tidak", workflow.label(case.state),
-            case.state_entered_at.strftime("%Y-%m-%d %H:%M"), proposal.damage_percent, proposal.band_label,
+            case.state_entered_at, proposal.damage_percent, proposal.band_label,
             proposal.rooms_requested, len(proposal.rooms), proposal.requested_budget, proposal.pupils_affected,
             proposal.last_rehab_year, proposal.dapodik_since_year, "ya" if proposal.land_ready else "tidak",
             located, sum(1 for p in proposal.photos if p.is_far), "ya" if proposal.is_eligible else "tidak",

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from spmp import clock
 from spmp.accounts.models import User
-from spmp.engine.calendar import WIB
 from spmp.engine.cases import CaseDeadline, CaseEvidence, CaseRecord
 from spmp.engine.definitions import get_definition
 from spmp.engine.permissions import case_scope
@@ -297,7 +296,7 @@ def progress_schools(session: Session, user: User, filters: CycleFilters, limit:
     return [CycleRow(*row[:6], bool(row[6])) for row in rows]
 
 
-CYCLE_EXPORT_HEADER = ("NPSN", "Sekolah", "Kabupaten/Kota", "Provinsi", "Tahap", "Tenggat (WIB)",
+CYCLE_EXPORT_HEADER = ("NPSN", "Sekolah", "Kabupaten/Kota", "Provinsi", "Tahap", "Tenggat ({zona})",
                        "Terlambat", "Hari terlambat")  # fmt: skip
 
 
@@ -309,7 +308,7 @@ def cycle_export_rows(session: Session, statement, now: datetime | None = None):
     for _id, npsn, name, regency, state, due_at, late in stream_rows(session, statement):
         days = (now - due_at).days if late and due_at else None
         yield (npsn, name, names.regency(regency), names.province((regency or "")[:2]),
-               definition.label(state), due_at.astimezone(WIB).replace(tzinfo=None) if due_at else None,
+               definition.label(state), due_at,
                bool(late), days)  # fmt: skip
 
 

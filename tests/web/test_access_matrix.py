@@ -64,6 +64,7 @@ SEES_INSIDE_TASK = SEES_INSIDE_CASE - SCHOOL  # a school sees only the follow-up
 PROPOSAL_LIST = set(ROLES) - {"facilitator"}
 PROPOSERS = {*BPMP, "dinas_province", "dinas_regency", "admin"}
 VERIFIERS = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}  # a verifier's queue: Pemda's or B/BPMP's step
+REVIT_MONITOR = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}  # per unit, province, regency, school
 SELECTION_READERS = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}  # runs: national; published: regional too
 EDIT_PROPOSAL = {role: 200 if role in PROPOSERS else 404 if role == "facilitator" else 403 for role in ROLES}
 SUGGEST_INSIDE_TASK = {role: 200 if role in BPMP | NATIONAL else 403 if role in SEES_INSIDE_TASK else 404 for role in ROLES}
@@ -315,6 +316,11 @@ MATRIX = [
     ("POST", "/revitalisasi/usulan/{inside_proposal}/aksi/tidak_ada", _only(SEES_INSIDE_CASE, 302, 404), {"seen_version": "1"}),
     ("POST", "/revitalisasi/usulan/{outside_proposal}/aksi/submit", _only(NATIONAL, 302, 404), {"seen_version": "1"}),
     ("POST", "/revitalisasi/usulan/{inside_proposal}/aksi/submit", _expect_everyone(400), {"seen_version": "x"}),
+    # --- revitalisasi: monitoring ---------------------------------------------------------------------------
+    ("GET", "/revitalisasi/pemantauan", _only(REVIT_MONITOR, 200, 403)),
+    ("GET", "/revitalisasi/pemantauan?tahun=2026&provinsi=53&format=xlsx", _only(REVIT_MONITOR, 200, 403)),
+    ("GET", "/revitalisasi/pemantauan?tahun=2026&kabupaten=53.71", _only(REVIT_MONITOR, 200, 403)),
+    ("GET", "/revitalisasi/pemantauan?kabupaten=99.99", _only(REVIT_MONITOR, 404, 403)),
     # --- revitalisasi: selection ----------------------------------------------------------------------------
     ("GET", "/revitalisasi/seleksi", _only(SELECTION_READERS, 200, 403)),
     ("GET", "/revitalisasi/seleksi?tahun=abc", _only(SELECTION_READERS, 200, 403)),

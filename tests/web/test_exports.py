@@ -122,3 +122,26 @@ def test_download_stays_streamed_when_the_browser_accepts_gzip(client, directory
     response = client.get("/sekolah?format=csv", headers={"Accept-Encoding": "gzip, br"})
     assert response.is_streamed and "Content-Encoding" not in response.headers
     assert len(csv_rows(response)) == 65  # header + 64 schools
+
+
+def test_downloaded_times_are_in_the_readers_zone(app, client, world, session):
+    """A Widyaprada in Kupang reads WITA in the case list's download, as on the page; Pusat reads WIB."""
+    from datetime import UTC, datetime, timedelta
+
+    from spmp.engine import operations as cases
+
+    wp = world["users"]["widyaprada"]
+    case = cases.open_case(session, wp, "school_visit", title="Supervisi", school_id=world["inside"].id)
+    case.opened_at = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
+    session.flush()
+    login(client, wp)
+    rows = xlsx_rows(client.get("/kasus?format=xlsx"))
+    assert "Dibuka (WITA)" in rows[0]
+    assert column(rows, "Dibuka (WITA)") == [datetime(2026, 3, 2, 9, 30)]  # UTC+8
+    csv = csv_rows(client.get("/kasus?format=csv"))
+    assert column(csv, "Dibuka (WITA)") == ["2026-03-02 09:30"]
+    pusat = app.test_client()
+    login(pusat, world["users"]["pusat"])
+    rows = xlsx_rows(pusat.get("/kasus?format=xlsx"))
+    opened = dict(zip(column(rows, "No."), column(rows, "Dibuka (WIB)"), strict=True))
+    assert opened[case.id] == datetime(2026, 3, 2, 1, 30) + timedelta(hours=7)

@@ -146,7 +146,7 @@ def test_review_queue_late_filter_and_download(client, late_world, session, monk
         "Kabupaten/Kota",
         "Siklus",
         "Tahap",
-        "Diajukan (WIB)",
+        "Diajukan (WITA)",  # the Widyaprada works in Kupang
         "Menunggu (hari)",
     ]
     assert column(rows, "Sekolah") == ["SD Negeri 1 Kupang"]

@@ -431,3 +431,18 @@ def test_previous_actor_opener_and_roles_within_the_case_scope(session, tmp_path
         assert body.startswith(f"{w['bpmp_head'].full_name}: Tengah -> Akhir\nKomentar: Lengkap")
     finally:
         definitions.set_workflows(None)
+
+
+def test_every_transition_of_every_workflow_tells_someone():
+    """Each step of each current workflow hands work on or reports a result to someone: a new workflow (or a
+    new transition) without a ``notify:`` declaration fails here instead of silently telling nobody."""
+    from spmp.engine.definitions import workflows
+
+    current = [workflows().get(key) for key in workflows().current_versions]
+    silent = [
+        f"{d.key} v{d.version}: {t.trigger} ({', '.join(t.sources)} → {t.dest})"
+        for d in current
+        for t in d.transitions
+        if not t.notify
+    ]
+    assert not silent, "transitions without notify:\n" + "\n".join(silent)

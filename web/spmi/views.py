@@ -3,8 +3,6 @@ B/BPMP progress by regency and phase with drill-down. Views load, check, call on
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
@@ -19,7 +17,6 @@ from spmp.engine import (
     get_definition,
 )
 from spmp.engine import evidence as evidence_ops
-from spmp.engine.calendar import WIB
 from spmp.engine.permissions import may_fire_role
 from spmp.regions.names import regency_with_province, region_names
 from spmp.schools.importer import ImportFileError
@@ -51,7 +48,7 @@ EXTRA_MENU.extend([
 def _time_helpers():
     """Times are stored in UTC; people in Indonesia read them in WIB (the ministry's deadlines are WIB)."""
 
-    return {"in_wib": in_wib, "note_kinds": NOTE_ITEM_LABELS, "change_actions": CHANGE_ACTIONS}
+    return {"note_kinds": NOTE_ITEM_LABELS, "change_actions": CHANGE_ACTIONS}
 
 
 def _require(allowed: bool) -> None:
@@ -408,7 +405,7 @@ def send_back(cycle_id: int):
 
 
 # --- Widyaprada review queue ---------------------------------------------------------------------------
-QUEUE_HEADER = ("NPSN", "Sekolah", "Kabupaten/Kota", "Siklus", "Tahap", "Diajukan (WIB)", "Menunggu (hari)")
+QUEUE_HEADER = ("NPSN", "Sekolah", "Kabupaten/Kota", "Siklus", "Tahap", "Diajukan ({zona})", "Menunggu (hari)")
 
 
 @bp.route("/spmi/tinjauan")
@@ -432,7 +429,7 @@ def _queue_rows(session, items, definition):
     names, now = region_names(session), clock.now()
     for cycle, case in items:
         yield (cycle.school.npsn, cycle.school.name, names.regency(case.regency_code), cycle.label,
-               definition.label(case.state), in_wib(case.state_entered_at).replace(tzinfo=None),
+               definition.label(case.state), case.state_entered_at,
                (now - case.state_entered_at).days)  # fmt: skip
 
 
@@ -444,10 +441,6 @@ def _year_arg() -> int:
 
 def _late_arg() -> bool:
     return request.args.get("terlambat") == "1"
-
-
-def in_wib(value):
-    return value.astimezone(WIB) if isinstance(value, datetime) else value
 
 
 PROGRESS_HEADER = ("Provinsi", "Kabupaten/Kota", "Siklus")

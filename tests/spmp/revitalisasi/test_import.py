@@ -62,7 +62,7 @@ def test_rows_of_one_npsn_make_one_proposal(session, world):
         year=2026, progress=lambda done, total: seen.append((done, total)),
     )  # fmt: skip
     assert report.ok and (report.rows, report.proposals, report.written) == (6, 2, 2)
-    assert seen == [(1, 2), (2, 2)]
+    assert seen == [(2, 2)]  # progress after each batch (of up to 1,000 proposals)
     proposal = session.scalar(
         select(RevitalisasiProposal).where(RevitalisasiProposal.school_id == world.school.id)
     )
@@ -176,3 +176,45 @@ def test_cli_imports_with_progress_and_refuses_a_bad_file(cli_env, tmp_path):  #
     assert "Tidak ada yang disimpan" in result.output
     with db.session() as session:
         assert _count(session) == 1
+
+
+def test_bulk_create_writes_what_one_at_a_time_writes(session, world):
+    """create_proposals (Core batches, the engine's bulk open) and create_proposal (ORM, open_case) give the
+    same case, deadlines, audit events, proposal, rooms, damage and eligibility."""
+    from spmp.audit import AuditEvent
+    from spmp.engine.cases import CaseDeadline, CaseRecord
+    from spmp.revitalisasi import operations as ops
+    from tests.factories import make_school
+    from tests.spmp.revitalisasi.support import proposal_input
+
+    one, many = make_school(session, regency_code="53.71"), make_school(session, regency_code="53.71")
+    ineligible = make_school(session, regency_code="53.71")
+    single = ops.create_proposal(session, world["dinas_regency"], proposal_input(one), source="import")
+    ids = ops.create_proposals(
+        session, world["dinas_regency"], [proposal_input(many), proposal_input(ineligible, last_rehab_year=2024)]
+    )
+    session.expire_all()
+    bulk = session.get(RevitalisasiProposal, ids[0])
+
+    def shape(p):
+        case = session.get(CaseRecord, p.case_id)
+        deadlines = session.scalars(select(CaseDeadline).where(CaseDeadline.case_id == case.id)).all()
+        events = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id))
+        return (
+            (case.type_key, case.state, case.unit_id, case.province_code, case.regency_code, case.version),
+            sorted((d.slot, d.kind, d.state, d.fire_at, d.due_at, d.status) for d in deadlines),
+            [(e.action, e.from_state, e.to_state) for e in events],
+            (p.year, p.source, p.damage_percent, p.band, p.rooms_requested, p.requested_budget, p.is_3t,
+             p.land_ready, p.land_proof, p.surveyor_name, p.damage_form_signed, p.last_rehab_year, p.is_eligible),
+            [(r.position, r.name, r.kind, r.damage_percent, r.band, r.is_requested,
+              [(d.component, d.percent) for d in r.damages]) for r in p.rooms],
+        )  # fmt: skip
+
+    assert shape(bulk) == shape(single)
+    assert shape(bulk)[2] == [("open", None, "draf"), ("revitalisasi.proposal", "draf", "draf")]
+    assert not session.get(RevitalisasiProposal, ids[1]).is_eligible  # rehabilitated in 2024
+    with pytest.raises(ops.ProposalInputError, match="sudah memiliki usulan revitalisasi tahun 2026"):
+        ops.create_proposals(session, world["dinas_regency"], [proposal_input(one)])
+    other = make_school(session, regency_code="53.05")  # Alor: outside Kota Kupang's Dinas
+    with pytest.raises(ActionRefused, match="di luar wilayah Anda"):
+        ops.create_proposals(session, world["dinas_regency"], [proposal_input(other)])
