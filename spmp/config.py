@@ -92,6 +92,7 @@ def load_settings() -> Settings:
     if env not in {"development", "production"}:
         raise ConfigError(f"SPMP_ENV must be 'development' or 'production', got {env!r}")
     database_url = _env("DATABASE_URL") or f"sqlite:///{instance_path / 'spmp.sqlite3'}"
+    _check_revit_threshold()
     return Settings(
         instance_path=instance_path,
         database_url=database_url,
@@ -117,6 +118,17 @@ def load_settings() -> Settings:
         trusted_proxies=_trusted_proxies(),
         digital_min_watts=_positive("DIGITAL_MIN_WATTS", 2200),
     )
+
+
+def _check_revit_threshold() -> None:
+    """SPMP_REVIT_TRANCHE2_MIN_PROGRESS is read where tranche II is decided (spmp.revitalisasi.execution);
+    a bad value is refused here, when a process starts, rather than at the first decision."""
+    from spmp.revitalisasi.execution import tranche2_min_progress
+
+    try:
+        tranche2_min_progress()
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def _positive(name: str, default: int) -> int:

@@ -97,8 +97,9 @@ def seed_demo(
     session.flush()
     _seed_demo_work(session)
     _seed_demo_tasks(session)
-    _seed_demo_digitalisasi(session)
+    _seed_demo_digitalisasi(session, evidence_path)
     _seed_demo_proposals(session, evidence_path)
+    _seed_demo_execution(session, evidence_path)
     _seed_demo_selection(session)
     return created
 
@@ -116,6 +117,14 @@ def _seed_demo_proposals(session: Session, evidence_path: Path | None) -> None:
     from spmp.revitalisasi.demo import seed_demo_proposals
 
     seed_demo_proposals(session, evidence_path or load_settings().evidence_path)
+
+
+def _seed_demo_execution(session: Session, evidence_path: Path | None) -> None:
+    """Selected Revitalisasi schools at different execution stages (skipped when a P2SP exists)."""
+    from spmp.config import load_settings
+    from spmp.revitalisasi.demo import seed_demo_execution
+
+    seed_demo_execution(session, evidence_path or load_settings().evidence_path)
 
 
 def _assign_demo_caseload(session: Session, user: User) -> None:
@@ -201,10 +210,10 @@ def _seed_demo_visits(session: Session, widyaprada: User) -> None:
                    override_reason="Contoh data: jadwal disepakati dengan sekolah")  # fmt: skip
 
 
-def _seed_demo_digitalisasi(session: Session) -> None:
+def _seed_demo_digitalisasi(session: Session, evidence_path: Path | None = None) -> None:
     from spmp.digitalisasi.demo import seed_demo_digitalisasi
 
-    seed_demo_digitalisasi(session, _first_school(session, "53.71"))
+    seed_demo_digitalisasi(session, _first_school(session, "53.71"), evidence_path)
 
 
 def _seed_demo_tasks(session: Session) -> None:

@@ -4,6 +4,15 @@ from spmp.accounts.models import LoginThrottle, SchoolAssignment, User  # noqa: 
 from spmp.audit import AuditEvent  # noqa: F401
 from spmp.audit.seals import AuditNode, AuditPending, AuditSeal, AuditTreeHead  # noqa: F401
 from spmp.db import Base  # noqa: F401
+from spmp.digitalisasi.field_models import (  # noqa: F401
+    SosialisasiAttendee,
+    SosialisasiEvent,
+    SosialisasiMaterial,
+    UsageObstacle,
+    UsageReminder,
+    UsageReport,
+    VervalCase,
+)  # fmt: skip
 from spmp.digitalisasi.models import (  # noqa: F401
     BimtekInvite,
     BimtekParticipant,

@@ -206,6 +206,15 @@ def run_accreditation_reminders(db: Database) -> list[str]:
     return [f"Pengingat akreditasi berakhir: {reminded}"]
 
 
+def run_usage_reminders(db: Database) -> list[str]:
+    """Remind schools with Digitalisasi devices that have not reported last month's usage (once a month)."""
+    from spmp.digitalisasi.usage import send_usage_reminders
+
+    with db.transaction() as session:
+        reminded = send_usage_reminders(session, clock.now())
+    return [f"Pengingat laporan penggunaan Digitalisasi: {reminded}"]
+
+
 def run_delivery(db: Database, settings: Settings) -> list[str]:
     """Send the outbox (its own short transactions around the sends)."""
     from spmp.notifications.delivery import deliver_pending
@@ -234,10 +243,10 @@ def run_anchor_mail(db: Database, settings: Settings) -> list[str]:
 
 
 def run_once(db: Database, settings: Settings) -> list[str]:
-    """Every job once, in order: sweep, accreditation reminders, digest, sealing, delivery (for cron and
-    tests)."""
-    return [*run_sweep(db), *run_accreditation_reminders(db), *run_digest(db), *run_seal(db, settings),
-            *run_delivery(db, settings)]  # fmt: skip
+    """Every job once, in order: sweep, accreditation and usage reminders, digest, sealing, delivery (for
+    cron and tests)."""
+    return [*run_sweep(db), *run_accreditation_reminders(db), *run_usage_reminders(db), *run_digest(db),
+            *run_seal(db, settings), *run_delivery(db, settings)]  # fmt: skip
 
 
 @dataclass
@@ -280,6 +289,12 @@ class SchedulerProcess:
             "accreditation_reminders",
             self._job(run_accreditation_reminders, self.db),
             CronTrigger(hour=DIGEST_HOUR_WIB - 1, timezone=WIB),  # before the digest, so it includes them
+        )
+        self._add(
+            scheduler,
+            "usage_reminders",
+            self._job(run_usage_reminders, self.db),
+            CronTrigger(hour=DIGEST_HOUR_WIB - 1, minute=15, timezone=WIB),  # before the digest too
         )
         seal_every = IntervalTrigger(seconds=self.settings.audit_seal_interval_seconds)
         self._add(scheduler, "seal", self._job(run_seal, self.db, self.settings), seal_every, start)

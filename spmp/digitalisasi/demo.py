@@ -16,7 +16,7 @@ from spmp.schools.models import School
 DEMO_YEAR = 2026
 
 
-def seed_demo_digitalisasi(session: Session, demo_school: School) -> None:
+def seed_demo_digitalisasi(session: Session, demo_school: School, evidence_path=None) -> None:
     if session.scalar(select(func.count()).select_from(DigitalTarget)):
         return
     staff = session.scalar(select(User).where(User.username == "staf"))
@@ -32,6 +32,18 @@ def seed_demo_digitalisasi(session: Session, demo_school: School) -> None:
     compute_readiness(session, DEMO_YEAR)
     _seed_shipments(session, demo_school)
     _seed_bimtek(session, demo_school)
+    _seed_field(session, demo_school, evidence_path)
+
+
+def _seed_field(session: Session, demo_school: School, evidence_path) -> None:
+    """Sosialisasi, verval and usage (``spmp.digitalisasi.field_demo``)."""
+    from spmp.config import load_settings
+    from spmp.digitalisasi import field_demo
+
+    root = evidence_path or load_settings().evidence_path
+    field_demo.seed_demo_sosialisasi(session, demo_school, DEMO_YEAR, root)
+    field_demo.seed_demo_verval(session, demo_school, DEMO_YEAR)
+    field_demo.seed_demo_usage(session, demo_school, DEMO_YEAR, root)
 
 
 def _seed_shipments(session: Session, demo_school: School) -> None:

@@ -27,3 +27,33 @@ def acts_for_school(user: User, school_id: int) -> bool:
 
 def is_school_user(user: User) -> bool:
     return user.role in SCHOOL_ROLES
+
+
+# --- sosialisasi, verval and usage (spmp.digitalisasi.sosialisasi, verval, usage) ----------------------
+# The B/BPMP records sosialisasi events and verifies the target schools' data.
+FIELD_ROLES = (Role.BPMP_STAFF, Role.BPMP_HEAD)
+# The usage page: a school its own reports; the B/BPMP, Dinas, Pusat and admin their area's flags.
+USAGE_ROLES = (*SCHOOL_ROLES, *MONITOR_ROLES)
+
+
+def can_record_sosialisasi(user: User) -> bool:
+    """Record a sosialisasi/coordination event (its attendance and materials) in the unit's provinces."""
+    return user.role in FIELD_ROLES
+
+
+def can_open_verval(user: User) -> bool:
+    """Open the verval cases of the unit's target schools (the verval decisions are the workflow's)."""
+    return user.role in FIELD_ROLES
+
+
+def can_list_usage(user: User) -> bool:
+    """The usage page: a school its own reports; the B/BPMP, Dinas, Pusat and admin their area's flags."""
+    return user.role in USAGE_ROLES
+
+
+def can_open_usage_obstacle(user: User) -> bool:
+    """ "Jadikan kendala" from a usage flag: whoever lists the flags and may report an obstacle."""
+    from spmp.engine.definitions import get_definition
+    from spmp.engine.permissions import can_open
+
+    return can_list_usage(user) and can_open(user, get_definition("kendala"))

@@ -33,9 +33,9 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from spmp.accounts.models import NATIONAL_ROLES, Role, User
+from spmp.bulk_insert import bulk_insert
 from spmp.db import UTCDateTime
 from spmp.engine.cases import CaseRecord
-from spmp.notifications.bulk import bulk_insert
 from spmp.notifications.models import Notification, OutboxMessage
 from spmp.notifications.text import format_time
 
@@ -185,7 +185,7 @@ def _notify(
                 emails.append(
                     (user.id, user.email, f"[SPMP] {title}", body, now, 0, user.wants_daily_digest, False)
                 )
-    # Plain driver-level bulk writes: this is the sweep's hot path (see spmp.notifications.bulk).
+    # Plain driver-level bulk writes: this is the sweep's hot path (see spmp.bulk_insert).
     bulk_insert(session, Notification.__tablename__, NOTIFICATION_COLUMNS, notifications)
     bulk_insert(session, OutboxMessage.__tablename__, EMAIL_COLUMNS, emails)
     report.notifications += len(notifications)

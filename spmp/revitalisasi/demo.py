@@ -128,3 +128,102 @@ def seed_demo_proposals(session: Session, root: Path) -> list[RevitalisasiPropos
         _complete(session, province, proposal, root, far=False)
         act(province, proposal, "submit")
     return made
+
+
+# --- execution (workflow version 2) ---------------------------------------------------------------------
+DEMO_COMMITTEE = (
+    ("Yosef Tualaka", "ketua"),
+    ("Maria Nenobais", "sekretaris"),
+    ("Agustinus Lay", "bendahara"),
+    ("Ir. Daniel Bani", "anggota_teknis"),
+)
+
+
+def _committee(session: Session, user: User, proposal, seed: int) -> None:
+    from spmp.revitalisasi import execution_ops as xops
+
+    for n, (name, role) in enumerate(DEMO_COMMITTEE, start=1):
+        nik = f"5371{seed:02d}0101{n:06d}"
+        xops.add_member(session, user, proposal.id, name=name, nik=nik, role=role)
+
+
+def _progress_photos(school, percent: int, count: int = 2):
+    from spmp.revitalisasi import execution_ops as xops
+
+    lat, lon = (school.latitude, school.longitude) if school.latitude is not None else KUPANG
+    return [xops.PhotoUpload(f"progres-{percent}-{n + 1}.jpg",
+                             demo_photo(lat + 0.0002 * n, lon, f"Progres {percent} %", percent // 25 + n))
+            for n in range(count)]  # fmt: skip
+
+
+def seed_demo_execution(session: Session, root: Path) -> list[RevitalisasiProposal]:
+    """Selected schools of programme year 2025 (the 2026 proposals are still in verval) at different
+    execution stages, in Kota Kupang (only once: skipped when a P2SP exists): the principal's school
+    preparing its documents, one just selected, one under construction with a 50 % school report waiting
+    for the facilitator, one with tranche II disbursed after a verified 75 %. The demo facilitator
+    (``fasilitator``) is assigned to the running ones."""
+    from spmp.engine import ActionRefused
+    from spmp.revitalisasi import execution_ops as xops
+    from spmp.revitalisasi.execution import P2spMember
+
+    if session.scalar(select(func.count()).select_from(P2spMember)):
+        return []
+    people = {u.username: u for u in session.scalars(select(User).where(
+        User.username.in_(("dinas.kota", "staf", "pusat", "kepsek", "fasilitator"))))}  # fmt: skip
+    if len(people) < 5:
+        return []
+    city, staff, pusat, principal = people["dinas.kota"], people["staf"], people["pusat"], people["kepsek"]
+    kota = _schools(session, "53.71", 4)
+    if len(kota) < 4:
+        return []
+
+    def act(user, proposal, trigger, **inputs):
+        ops.act(session, user, proposal.id, trigger, _version(session, proposal), inputs=inputs or None)
+
+    def selected(school, year):
+        data = ops.ProposalInput(
+            school_id=school.id, year=year, requested_budget=900_000_000, rooms=_rooms(True), land_ready=True,
+            land_proof="Sertifikat hak pakai No. 21/2017", surveyor_name="Ir. Maria Lakapu", damage_form_signed=True,
+            dapodik_since_year=2016, last_rehab_year=2012, pupils_affected=210,
+        )  # fmt: skip
+        proposal = ops.create_proposal(session, city, data)
+        _complete(session, city, proposal, root, far=False)
+        act(city, proposal, "submit")
+        act(city, proposal, "pemda_verify", catatan="Lengkap")
+        act(staff, proposal, "accept", catatan="Sesuai")
+        act(pusat, proposal, "select")
+        return proposal
+
+    def to_construction(proposal, seed):
+        _committee(session, principal if proposal.school_id == principal.school_id else city, proposal, seed)
+        act(city, proposal, "p2sp_formed")
+        for kind in ("rab", "gambar", "jadwal", "pbg"):
+            xops.upload_document(session, city, proposal.id, kind, f"{kind}.pdf", PDF, root)
+        act(city, proposal, "submit_documents")
+        xops.assign_facilitator(session, staff, [proposal.id], people["fasilitator"].id)
+        act(staff, proposal, "disburse_tranche_1")
+
+    made = []
+    try:
+        own = selected(kota[0], 2025)  # the principal's school: P2SP formed, two documents to go
+        _committee(session, principal, own, 1)
+        act(principal, own, "p2sp_formed")
+        for kind in ("rab", "gambar"):
+            xops.upload_document(session, principal, own.id, kind, f"{kind}.pdf", PDF, root)
+        xops.assign_facilitator(session, staff, [own.id], people["fasilitator"].id)
+        made.append(own)
+        made.append(selected(kota[3], 2025))  # just selected: the school forms its P2SP
+        building = selected(kota[1], 2025)
+        to_construction(building, 2)
+        xops.report_progress(session, city, building.id, percent=50, notes="Kolom dan balok selesai dicor",
+                             photos=_progress_photos(building.school, 50), root=root)  # fmt: skip
+        made.append(building)
+        second = selected(kota[2], 2025)
+        to_construction(second, 3)
+        xops.record_visit(session, people["fasilitator"], second.id, percent=75, notes="Atap terpasang, dinding 80 %",
+                          photos=_progress_photos(second.school, 75), root=root)  # fmt: skip
+        act(staff, second, "disburse_tranche_2")
+        made.append(second)
+    except ActionRefused:  # a demo school that does not qualify: keep what was made
+        pass
+    return made

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from spmp import audit, clock
 from spmp.accounts.models import Role, SchoolAssignment, User
 from spmp.engine import ActionRefused
+from spmp.engine.calendar import WIB
 from spmp.engine.cases import CaseRecord
 from spmp.engine.evidence import EvidencePolicy, _safe_name, check_file, write_blob
 from spmp.engine.operations import assign_case
@@ -242,7 +243,8 @@ def _report_problems(percent, notes: str, photos, milestones: bool, visit_date: 
         problems.append(("foto", "Lampirkan paling sedikit satu foto progres (berlokasi GPS)"))
     elif len(photos) > MAX_PHOTOS:
         problems.append(("foto", f"Paling banyak {MAX_PHOTOS} foto per laporan"))
-    if visit_date is not None and visit_date > clock.now().date():
+    # Papua (WIT, UTC+9) is the first to reach a new day: a date no later than today there is not future.
+    if visit_date is not None and visit_date > (clock.now() + timedelta(hours=9)).date():
         problems.append(("tanggal", "Tanggal kunjungan tidak boleh di masa depan"))
     return problems
 
@@ -280,7 +282,7 @@ def record_visit(
     now = clock.now()
     report = ProgressReport(
         proposal_id=proposal.id, percent=percent, source="fasilitator", notes=notes.strip() or None,
-        visit_date=(visit_date or now.date()).isoformat(), reported_by_id=user.id, reported_at=now,
+        visit_date=(visit_date or now.astimezone(WIB).date()).isoformat(), reported_by_id=user.id, reported_at=now,
         verified_by_id=user.id, verified_at=now,
     )  # fmt: skip
     session.add(report)

@@ -119,9 +119,12 @@ def can_assign_facilitator(user: User) -> bool:
 
 def has_facilitator_caseload(user: User) -> bool:
     """The facilitator's own page of assigned Revitalisasi schools."""
-    return user.role == Role.FACILITATOR
+    return user.role in CASELOAD_ROLES
 
 
 def can_list_execution(user: User) -> bool:
     """The execution list (selected schools with their stage and progress)."""
     return user.role in LIST_ROLES or user.role == Role.FACILITATOR
+
+
+CASELOAD_ROLES = (Role.FACILITATOR,)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
+from spmp import verval
 from spmp.accounts.models import NATIONAL_ROLES, Role, User
 from spmp.engine.cases import CaseRecord
 from spmp.engine.definitions import get_definition
@@ -36,7 +37,7 @@ class ProposalFilters:
 
 
 def queue_state(user: User) -> str | None:
-    return QUEUE_STATES.get(Role(user.role))
+    return verval.queue_state(user, QUEUE_STATES)
 
 
 def proposal_query(user: User, filters: ProposalFilters = ProposalFilters()) -> Select:
@@ -68,10 +69,7 @@ def queue_query(user: User, year: int | None = None) -> Select | None:
     state = queue_state(user)
     if state is None:
         return None
-    query = proposal_query(user, ProposalFilters(year=year, state=state)).where(
-        CaseRecord.is_paused.is_(False)
-    )
-    return query.order_by(None).order_by(CaseRecord.state_entered_at, CaseRecord.id)
+    return verval.waiting_oldest_first(proposal_query(user, ProposalFilters(year=year)), state)
 
 
 def rows(session: Session, query: Select, limit: int | None = 500):
@@ -109,41 +107,3 @@ def export_rows(session: Session, statement: Select):
             located, sum(1 for p in proposal.photos if p.is_far), "ya" if proposal.is_eligible else "tidak",
             proposal.source,
         )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Decision:
-    """One verval step as the proposal page lists it."""
-
-    occurred_at: object
-    actor: str
-    step: str
-    reason_code: str | None
-    note: str | None
-
-
-def decisions(session: Session, case_id: int) -> list[Decision]:
-    """The case's workflow steps with their reason codes and comments, oldest first (from the audit log;
-    the caller has checked that the user may see the case)."""
-    from spmp.audit import AuditEvent
-    from spmp.engine.queries import users_by_id
-
-    workflow = get_definition("revitalisasi")
-    events = list(session.scalars(
-        select(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.action == "fire").order_by(AuditEvent.id)
-    ))  # fmt: skip
-    people = users_by_id(session, (e.actor_id for e in events))
-    out = []
-    for event in events:
-        changes = event.changes_dict
-        inputs = changes.get("inputs") or {}
-        transition = workflow.transition(event.from_state, changes.get("trigger") or "")
-        step = (
-            transition.event_label or transition.label
-            if transition
-            else f"{event.from_state} → {event.to_state}"
-        )
-        actor = people.get(event.actor_id)
-        out.append(Decision(event.occurred_at, actor.full_name if actor else "—", step, inputs.get("reason_code"),
-                            inputs.get("catatan") or event.reason))  # fmt: skip
-    return out

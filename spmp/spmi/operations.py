@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from functools import lru_cache
+from datetime import date, datetime
 
-from sqlalchemy import exists, func, insert, select, text
+from sqlalchemy import exists, func, select, text
 from sqlalchemy.orm import Session
 
 from spmp import audit, clock
 from spmp.access import school_scope
 from spmp.accounts.models import Role, User
+from spmp.bulk_insert import insert_dicts, insert_returning_ids
 from spmp.engine import ActionRefused, CaseNotFound, StaleCaseError, fire, get_definition, notify
 from spmp.engine.calendar import deadline_rows
 from spmp.engine.cases import CaseDeadline, CaseRecord
@@ -219,13 +219,13 @@ def _open_batch(session, actor_id, schools, year, report, units, previous) -> No
         _case_row(workflow, s, year, units[s.province_code], contacts.get(s.id), actor_id, now)
         for s in schools
     ]
-    case_ids = _insert_returning_ids(session, CaseRecord.__table__, case_rows)
+    case_ids = insert_returning_ids(session, CaseRecord.__table__, case_rows)
     cycle_rows = [
         {"case_id": case_id, "school_id": s.id, "year": year, "previous_id": previous.get(s.id, (None, None))[0],
          "carried_plan": previous.get(s.id, (None, None))[1], "created_at": now}
         for case_id, s in zip(case_ids, schools, strict=True)
     ]  # fmt: skip
-    cycle_ids = _insert_returning_ids(session, SpmiCycle.__table__, cycle_rows)
+    cycle_ids = insert_returning_ids(session, SpmiCycle.__table__, cycle_rows)
     _insert_deadlines(session, workflow, case_ids, now)
     _append_open_events(session, workflow, actor_id, case_ids, schools, year, now)
     report.opened += len(case_ids)
@@ -256,7 +256,7 @@ def _insert_deadlines(session, workflow, case_ids: list[int], now: datetime) -> 
         for case_id in case_ids
         for row in template
     ]
-    _bulk_insert(session, CaseDeadline.__table__, rows)
+    insert_dicts(session, CaseDeadline.__table__, rows)
 
 
 def _append_open_events(session, workflow, actor_id, case_ids, schools, year, now) -> None:
@@ -268,66 +268,7 @@ def _append_open_events(session, workflow, actor_id, case_ids, schools, year, no
                    "version": [None, 1]}  # fmt: skip
         rows.append(audit.event_row(action="open", actor_id=actor_id, case_id=case_id,
                                     to_state=workflow.initial, changes=changes, occurred_at=now))  # fmt: skip
-    _bulk_insert(session, audit.AuditEvent.__table__, rows)
-
-
-# --- bulk writes: executemany on SQLite, COPY on PostgreSQL ------------------------------------------------
-def _insert_returning_ids(session: Session, table, rows: list[dict]) -> list[int]:
-    """Insert rows and return their ids in row order."""
-    conn = session.connection()
-    if conn.dialect.name != "postgresql":
-        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        return list(session.execute(stmt, rows).scalars())
-    # PostgreSQL: take the ids from the table's sequence first, then COPY (several times faster than a
-    # multi-row INSERT ... RETURNING, which dominated the bulk open).
-    ids = list(
-        conn.execute(
-            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-            {"t": table.name, "n": len(rows)},
-        ).scalars()
-    )
-    _copy(conn, table, [{**row, "id": row_id} for row, row_id in zip(rows, ids, strict=True)])
-    return ids
-
-
-def _bulk_insert(session: Session, table, rows: list[dict]) -> None:
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        _copy(conn, table, rows)
-    else:
-        session.execute(insert(table), rows)
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_value(value) -> str:
-    """One value in COPY text format; datetimes as naive UTC (how UTCDateTime stores them)."""
-    if value is None:
-        return "\\N"
-    if value is True or value is False:
-        return "t" if value else "f"
-    if isinstance(value, datetime):
-        return _timestamp_text(value)
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    return str(value)
-
-
-@lru_cache(maxsize=256)
-def _timestamp_text(value: datetime) -> str:
-    # A bulk open writes a handful of distinct times hundreds of thousands of times: format each once.
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
-
-
-def _copy(conn, table, rows: list[dict]) -> None:
-    if not rows:
-        return
-    columns = list(rows[0])
-    data = "".join("\t".join(_copy_value(row[c]) for c in columns) + "\n" for row in rows)
-    raw = conn.connection.dbapi_connection  # same transaction as the session
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-        copy.write(data)
+    insert_dicts(session, audit.AuditEvent.__table__, rows)
 
 
 # --- loading with permission -----------------------------------------------------------------------------

@@ -16,7 +16,12 @@ visit), {evidence} (a file on the inside case),
 {inside_shipment} (a Digitalisasi shipment to the inside school, in transit), {inside_bimtek} and
 {inside_participant} (a Bimtek session of BPMP NTT inviting the inside school, and its teacher who attended),
 {inside_material} {inside_question} (a PDF material of that session and a question of the inside school),
-{inside_proposal} {outside_proposal} (Revitalisasi proposals, drafts), {revit_photo} (a photo of the inside one).
+{inside_proposal} {outside_proposal} (Revitalisasi proposals, drafts), {revit_photo} (a photo of the inside one),
+{exec_proposal} (the inside school's 2027 proposal under construction, its facilitator the world's),
+{exec_report} {exec_photo} (its school progress report, unverified, and photo), {selected_proposal}
+{selected_member} (its 2028 proposal just selected, one P2SP member), {facilitator_user},
+{inside_verval} (the Digitalisasi verval case of the inside school, waiting on the B/BPMP),
+{inside_event} {inside_sos_material} (a Digitalisasi sosialisasi event of BPMP NTT in Kota Kupang, and its material).
 """
 
 from __future__ import annotations
@@ -60,12 +65,20 @@ REPORTS_OBSTACLES = set(ROLES) - {"pusat"}  # kendala's open_roles
 OBSTACLE_FORM = {"npsn": "{inside_npsn}", "category": "listrik", "description": "Listrik padam sejak pekan lalu"}
 DIGITAL_MONITOR = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}
 DIGITAL_MANAGER = {*BPMP, *NATIONAL}
+DIGITAL_USAGE = SCHOOL | DIGITAL_MONITOR  # a school its own reports, the rest their area's flags
+USAGE_OBSTACLE = DIGITAL_USAGE - {"pusat"}  # ... and may open a kendala (not Pusat)
+VERVAL_QUEUE = set(ROLES) - {"widyaprada", "facilitator"}  # every role with a step in the Digitalisasi verval
 SEES_INSIDE_TASK = SEES_INSIDE_CASE - SCHOOL  # a school sees only the follow-ups addressed to it
 PROPOSAL_LIST = set(ROLES) - {"facilitator"}
 PROPOSERS = {*BPMP, "dinas_province", "dinas_regency", "admin"}
 VERIFIERS = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}  # a verifier's queue: Pemda's or B/BPMP's step
 REVIT_MONITOR = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}  # per unit, province, regency, school
 SELECTION_READERS = {*BPMP, "dinas_province", "dinas_regency", *NATIONAL}  # runs: national; published: regional too
+EXECUTORS = {*SCHOOL, "dinas_regency", "dinas_province", *BPMP, "admin"}  # revitalisasi execution data
+ASSIGNS_FACILITATOR = {*BPMP, "admin"}
+FACILITATOR = {"facilitator"}
+# On the selected (terpilih) proposal, which has no facilitator yet: the facilitator does not see it.
+ON_SELECTED = {r: 302 if r in EXECUTORS else 404 if r == "facilitator" else 403 for r in ROLES}
 EDIT_PROPOSAL = {role: 200 if role in PROPOSERS else 404 if role == "facilitator" else 403 for role in ROLES}
 SUGGEST_INSIDE_TASK = {role: 200 if role in BPMP | NATIONAL else 403 if role in SEES_INSIDE_TASK else 404 for role in ROLES}
 
@@ -316,6 +329,32 @@ MATRIX = [
     ("POST", "/revitalisasi/usulan/{inside_proposal}/aksi/tidak_ada", _only(SEES_INSIDE_CASE, 302, 404), {"seen_version": "1"}),
     ("POST", "/revitalisasi/usulan/{outside_proposal}/aksi/submit", _only(NATIONAL, 302, 404), {"seen_version": "1"}),
     ("POST", "/revitalisasi/usulan/{inside_proposal}/aksi/submit", _expect_everyone(400), {"seen_version": "x"}),
+    # --- revitalisasi: execution (workflow v2) ---------------------------------------------------------------
+    ("GET", "/revitalisasi/pelaksanaan", _expect_everyone(200)),
+    ("GET", "/revitalisasi/pelaksanaan?tahun=2027&tahap=pelaksanaan&format=xlsx", _expect_everyone(200)),
+    ("POST", "/revitalisasi/pelaksanaan/fasilitator", _only(ASSIGNS_FACILITATOR, 302, 403)),  # fields missing: flashed
+    ("GET", "/revitalisasi/binaan", _only(FACILITATOR, 200, 403)),
+    ("GET", "/revitalisasi/binaan?format=xlsx", _only(FACILITATOR, 200, 403)),
+    ("GET", "/revitalisasi/usulan/{exec_proposal}", _expect_everyone(200)),
+    ("GET", "/revitalisasi/usulan/{selected_proposal}", _only(SEES_INSIDE_CASE, 200, 404)),
+    ("GET", "/revitalisasi/usulan/{selected_proposal}/p2sp?format=xlsx", _only(SEES_INSIDE_CASE, 200, 404)),
+    ("POST", "/revitalisasi/usulan/{selected_proposal}/p2sp", ON_SELECTED, {"nama": "Budi", "nik": "123", "jabatan": "anggota"}),
+    ("POST", "/revitalisasi/usulan/{exec_proposal}/p2sp", _expect_everyone(403)),  # after tranche I: closed
+    ("POST", "/revitalisasi/usulan/{selected_proposal}/p2sp/{selected_member}/hapus", ON_SELECTED),
+    ("POST", "/revitalisasi/usulan/{selected_proposal}/berkas", ON_SELECTED, {"kind": "rab"}),  # no file: flashed
+    ("POST", "/revitalisasi/usulan/{exec_proposal}/berkas", _expect_everyone(403), {"kind": "rab"}),
+    ("GET", "/revitalisasi/usulan/{exec_proposal}/berkas/rab", _expect_everyone(200)),
+    ("GET", "/revitalisasi/usulan/{exec_proposal}/berkas/lpj", _expect_everyone(404)),  # not uploaded
+    ("GET", "/revitalisasi/usulan/{exec_proposal}/progres?format=xlsx", _expect_everyone(200)),
+    ("POST", "/revitalisasi/usulan/{exec_proposal}/progres", _only(EXECUTORS, 302, 403), {"persen": "50"}),  # no photo
+    ("GET", "/revitalisasi/usulan/{exec_proposal}/kunjungan", _only(FACILITATOR, 200, 403)),
+    ("POST", "/revitalisasi/usulan/{exec_proposal}/kunjungan", _only(FACILITATOR, 302, 403), {"persen": "50"}),
+    ("GET", "/revitalisasi/usulan/{selected_proposal}/kunjungan", _only(SEES_INSIDE_CASE, 403, 404)),
+    ("GET", "/revitalisasi/progres/foto/{exec_photo}", _expect_everyone(200)),
+    ("GET", "/revitalisasi/progres/foto/{exec_photo}?asli=1", _expect_everyone(200)),
+    ("GET", "/revitalisasi/progres/foto/999999999", _expect_everyone(404)),
+    ("POST", "/revitalisasi/progres/{exec_report}/verifikasi", _only(FACILITATOR, 302, 403)),
+    ("POST", "/revitalisasi/usulan/{exec_proposal}/fasilitator", _only(ASSIGNS_FACILITATOR, 302, 403), {"fasilitator": "{facilitator_user}"}),
     # --- revitalisasi: monitoring ---------------------------------------------------------------------------
     ("GET", "/revitalisasi/pemantauan", _only(REVIT_MONITOR, 200, 403)),
     ("GET", "/revitalisasi/pemantauan?tahun=2026&provinsi=53&format=xlsx", _only(REVIT_MONITOR, 200, 403)),
@@ -397,6 +436,45 @@ MATRIX = [
     # The school returns the BAST; the B/BPMP corrects the shipment (empty forms: a flash and back).
     ("POST", "/digitalisasi/pengiriman/{inside_shipment}/kembalikan", _only(SCHOOL, 302, 403)),
     ("POST", "/digitalisasi/pengiriman/{inside_shipment}/koreksi", _only(DIGITAL_MANAGER, 302, 403)),
+    # --- Digitalisasi usage reports: the school reports; the area lists the flags and makes them obstacles ---
+    ("GET", "/digitalisasi/penggunaan", _only(DIGITAL_USAGE, 200, 403)),
+    ("GET", "/digitalisasi/penggunaan?periode=2026-11&tanda=ditandai&kabkota=53.71&format=xlsx", _only(DIGITAL_USAGE, 200, 403)),
+    ("GET", "/digitalisasi/penggunaan?periode=abc&tanda=x", _only(DIGITAL_USAGE, 200, 403)),  # ignored: last month
+    ("GET", "/digitalisasi/penggunaan/lapor", _only(SCHOOL, 200, 403)),
+    ("POST", "/digitalisasi/penggunaan/lapor", _only(SCHOOL, 422, 403)),  # empty form: errors shown
+    # The inside school received no device yet: refused (flash and back) for those who may open one.
+    ("POST", "/digitalisasi/penggunaan/sekolah/{inside}/kendala", _only(USAGE_OBSTACLE, 302, 403), {"periode": "2026-11"}),
+    ("POST", "/digitalisasi/penggunaan/sekolah/{outside}/kendala", {**_only(USAGE_OBSTACLE, 404, 403), "admin": 302},
+     {"periode": "2026-11"}),
+    ("POST", "/digitalisasi/penggunaan/sekolah/{inside}/kendala", _only(USAGE_OBSTACLE, 400, 403), {"periode": "11-2026"}),
+    ("GET", "/digitalisasi/penggunaan/foto/999999999", _expect_everyone(404)),
+    # --- Digitalisasi verval: the B/BPMP verifies; a Dinas and a school see what was returned to them --------
+    ("GET", "/digitalisasi/verval", _only(VERVAL_QUEUE, 200, 403)),
+    ("GET", "/digitalisasi/verval?status=perbaikan_dinas&tahun=2026&format=xlsx", _only(VERVAL_QUEUE, 200, 403)),
+    ("GET", "/digitalisasi/verval?tahun=abc", _only(VERVAL_QUEUE, 400, 403)),
+    ("POST", "/digitalisasi/verval/buka", _only(BPMP, 302, 403), {"tahun": "2026", "kabkota": "53.71"}),
+    ("POST", "/digitalisasi/verval/buka", _only(BPMP, 400, 403), {"tahun": "20x6", "kabkota": "53.71"}),
+    ("GET", "/digitalisasi/verval/{inside_verval}", _only(SEES_INSIDE_CASE, 200, 404)),
+    ("GET", "/digitalisasi/verval/999999999", _expect_everyone(404)),
+    # Everyone who sees the case may ask; only the B/BPMP's accept goes through (others: refused, flash and back).
+    ("POST", "/digitalisasi/verval/{inside_verval}/aksi/accept", {**_expect_everyone(302), "facilitator": 404},
+     {"seen_version": "1", "input_catatan": "Data sesuai"}),
+    ("POST", "/digitalisasi/verval/999999999/aksi/accept", _expect_everyone(404), {"seen_version": "1"}),
+    ("POST", "/digitalisasi/verval/{inside_verval}/aksi/accept", _expect_everyone(400), {"seen_version": "x"}),
+    # --- Digitalisasi sosialisasi: the B/BPMP records; the Dinas, Pusat and admin see their area's ----------
+    ("GET", "/digitalisasi/sosialisasi", _only(DIGITAL_MONITOR, 200, 403)),
+    ("GET", "/digitalisasi/sosialisasi?tahun=2026&kabkota=53.71&format=xlsx", _only(DIGITAL_MONITOR, 200, 403)),
+    ("GET", "/digitalisasi/sosialisasi/baru", _only(BPMP, 200, 403)),
+    ("POST", "/digitalisasi/sosialisasi/baru", _only(BPMP, 422, 403)),  # empty form: errors shown
+    ("GET", "/digitalisasi/sosialisasi/{inside_event}", _only(DIGITAL_MONITOR, 200, 404)),
+    ("GET", "/digitalisasi/sosialisasi/{inside_event}?format=csv", _only(DIGITAL_MONITOR, 200, 404)),
+    ("GET", "/digitalisasi/sosialisasi/999999999", _expect_everyone(404)),
+    ("POST", "/digitalisasi/sosialisasi/{inside_event}", {**_only(DIGITAL_MONITOR, 403, 404), "bpmp_staff": 302,
+     "bpmp_head": 302}, {"kind": "dinas", "name": "Kabid SD", "people": "2"}),
+    ("POST", "/digitalisasi/sosialisasi/{inside_event}/materi", {**_only(DIGITAL_MONITOR, 403, 404), "bpmp_staff": 302,
+     "bpmp_head": 302}),  # no file: flash and back
+    ("GET", "/digitalisasi/sosialisasi/{inside_event}/materi/{inside_sos_material}", _only(DIGITAL_MONITOR, 200, 404)),
+    ("GET", "/digitalisasi/sosialisasi/{inside_event}/materi/999999999", _expect_everyone(404)),
 ]
 
 
@@ -432,8 +510,52 @@ def world_cases(session, world, settings):
     _add_proposals(session, world, settings)
     _add_shipment(session, world)
     _add_bimtek(session, world, settings)
+    _add_verval(session, world)
+    _add_sosialisasi(session, world, settings)
     _add_selection_runs(session, world)
+    _add_execution(session, world, settings)
     return world
+
+
+def _add_execution(session, world, settings):
+    """Two selected proposals of the inside school (workflow v2): 2028 just selected (terpilih, one P2SP
+    member); 2027 under construction (P2SP, documents, the facilitator, tranche I; a school report with a
+    photo, not yet verified). Selection itself is tested elsewhere: here the state is set directly."""
+    from sqlalchemy import update
+
+    from spmp.engine.cases import CaseRecord
+    from spmp.revitalisasi import execution_ops as xops
+    from spmp.revitalisasi import operations as revit
+    from tests.spmp.revitalisasi.execution_support import COMMITTEE, photos
+    from tests.spmp.revitalisasi.support import proposal_input
+
+    users, root = world["users"], settings.evidence_path
+
+    def selected(year):
+        proposal = revit.create_proposal(session, users["dinas_regency"], proposal_input(world["inside"], year=year))
+        session.execute(update(CaseRecord).where(CaseRecord.id == proposal.case_id).values(state="terpilih"))
+        session.expire_all()
+        return proposal
+
+    def fire(proposal, trigger, user):
+        revit.act(session, users[user], proposal.id, trigger, session.get(CaseRecord, proposal.case_id).version)
+
+    world["selected_proposal"] = selected(2028)
+    name, nik, role = COMMITTEE[0]
+    world["selected_member"] = xops.add_member(session, users["principal"], world["selected_proposal"].id,
+                                               name=name, nik=nik, role=role)  # fmt: skip
+    proposal = world["exec_proposal"] = selected(2027)
+    for name, nik, role in COMMITTEE:
+        xops.add_member(session, users["principal"], proposal.id, name=name, nik=nik, role=role)
+    fire(proposal, "p2sp_formed", "principal")
+    for kind in ("rab", "gambar", "jadwal", "pbg"):
+        xops.upload_document(session, users["principal"], proposal.id, kind, f"{kind}.pdf", PDF, root)
+    fire(proposal, "submit_documents", "principal")
+    xops.assign_facilitator(session, users["bpmp_staff"], [proposal.id], users["facilitator"].id)
+    fire(proposal, "disburse_tranche_1", "bpmp_staff")
+    world["exec_report"] = xops.report_progress(session, users["principal"], proposal.id, percent=25, notes="",
+                                                photos=photos(1), root=root)  # fmt: skip
+    world["exec_photo"] = world["exec_report"].photos[0]
 
 
 def _add_selection_runs(session, world):
@@ -487,6 +609,33 @@ def _add_bimtek_followup(session, world, staff, settings):
     world["inside_material"] = followup.add_material(session, staff, world["inside_bimtek"], data, settings.evidence_path)
     world["inside_question"] = followup.ask_question(session, world["users"]["school_operator"], world["inside_bimtek"],
                                                      "Yohana Lani", "Bagaimana memperbarui konten?")  # fmt: skip
+
+
+def _add_verval(session, world):
+    """The verval case of the inside school (a Digitalisasi target since _add_shipment), opened by the unit."""
+    from spmp.digitalisasi import verval
+    from spmp.digitalisasi.field_models import VervalCase
+
+    verval.open_cases(session, world["users"]["bpmp_staff"], 2026, "53.71")
+    world["inside_verval"] = session.scalar(select_verval(VervalCase, world["inside"].id))
+
+
+def _add_sosialisasi(session, world, settings):
+    """A sosialisasi event of BPMP NTT in Kota Kupang with a material."""
+    from spmp.digitalisasi import sosialisasi
+
+    staff = world["users"]["bpmp_staff"]
+    event = sosialisasi.create_event(session, staff, sosialisasi.EventInput(2026, "sosialisasi", "53.71",
+                                     date(2026, 7, 14), "Aula Dinas Pendidikan Kota Kupang"))  # fmt: skip
+    world["inside_event"] = event
+    world["inside_sos_material"] = sosialisasi.add_material(session, staff, event, "paparan.pdf", PDF,
+                                                        settings.evidence_path)  # fmt: skip
+
+
+def select_verval(model, school_id):
+    from sqlalchemy import select
+
+    return select(model).where(model.school_id == school_id)
 
 
 def _add_shipment(session, world):
@@ -562,8 +711,17 @@ def _values(world, role: str) -> dict:
         "inside_participant": world["inside_participant"].id,
         "inside_material": world["inside_material"].id,
         "inside_question": world["inside_question"].id,
+        "inside_verval": world["inside_verval"].id,
+        "inside_event": world["inside_event"].id,
+        "inside_sos_material": world["inside_sos_material"].id,
         "draft_run": world["draft_run"].id,
         "published_run": world["published_run"].id,
+        "exec_proposal": world["exec_proposal"].id,
+        "selected_proposal": world["selected_proposal"].id,
+        "selected_member": world["selected_member"].id,
+        "exec_report": world["exec_report"].id,
+        "exec_photo": world["exec_photo"].id,
+        "facilitator_user": world["users"]["facilitator"].id,
     }
 
 
@@ -636,7 +794,9 @@ def missing_routes(app, matrix) -> list[tuple[str, str]]:
          "outside_cycle", "evidence", "widyaprada_user", "inside_visit", "inside_task", "outside_task",
          "open_follow_up", "done_follow_up", "inside_photo", "inside_shipment", "inside_bimtek",
          "inside_participant", "inside_proposal", "outside_proposal", "revit_photo", "draft_run",
-         "published_run", "inside_material", "inside_question"), 1)  # fmt: skip
+         "published_run", "inside_material", "inside_question", "inside_verval", "inside_event",
+         "inside_sos_material", "exec_proposal", "selected_proposal", "selected_member", "exec_report",
+         "exec_photo", "facilitator_user"), 1)  # fmt: skip
     reached = {(endpoint_of(app, row[0], row[1].format(**sample)), row[0]) for row in matrix}
     return sorted(all_routes(app) - reached)
 

@@ -20,7 +20,7 @@ ROLE_TEST = re.compile(
 
 
 def _views_and_templates():
-    yield from WEB.rglob("views.py")
+    yield from WEB.rglob("views*.py")
     yield from WEB.rglob("*.html")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
+from spmp import verval
 from spmp.engine import CaseNotFound, available_actions, get_definition
 from spmp.engine.evidence import blob_path, read_limited
 from spmp.engine.queries import case_deadlines
@@ -175,7 +176,7 @@ def proposal_page(proposal_id: int):
         checks=eligibility(session, proposal), documents=completeness(proposal), photo_note=ops.photo_note,
         reason_labels=REASON_LABELS, can_edit=permissions.can_edit_proposal(current_user, case),
         photo_form=forms.PhotoForm(formdata=None), document_form=forms.DocumentForm(formdata=None),
-        decisions=queries.decisions(session, case.id),
+        decisions=verval.decisions(session, case), **execution_views.execution_context(session, proposal),
     )  # fmt: skip
 
 
@@ -277,3 +278,7 @@ def document_file(proposal_id: int, kind: str):
     else:
         abort(404)
     return _send(sha256, "application/octet-stream", name or "dokumen", attachment=True)
+
+
+# The execution pages register on this blueprint (imported last: they use ``bp`` and ``_send``).
+from web.revitalisasi import execution_views  # noqa: E402

@@ -17,6 +17,10 @@ def test_demo_seed_makes_proposals_in_each_step(session, tmp_path):
     assert sorted(p.case.state for p in rows) == [
         "diterima",
         "draf",
+        "pelaksanaan",
+        "pelaksanaan_2",
+        "persiapan",
+        "terpilih",
         "verifikasi_pemda",
         "verifikasi_pemda",
         "verval",
@@ -30,4 +34,22 @@ def test_demo_seed_makes_proposals_in_each_step(session, tmp_path):
     assert any(p.is_3t for p in rows)
     assert (tmp_path / waiting.photos[0].sha256[:2]).is_dir()
     seed_demo(session, schools=1500, evidence_path=tmp_path)
-    assert session.scalar(select(func.count()).select_from(RevitalisasiProposal)) == 5
+    assert session.scalar(select(func.count()).select_from(RevitalisasiProposal)) == 9
+
+
+def test_demo_seed_shows_the_execution(session, tmp_path):
+    """The principal's school prepares its documents; the facilitator has the running schools, one with a
+    school report to verify and one with tranche II disbursed after a verified 75 %."""
+    from spmp.revitalisasi import execution_queries as xq
+
+    seed_demo(session, schools=1500, evidence_path=tmp_path)
+    facilitator, principal = (
+        session.scalar(select(User).where(User.username == name)) for name in ("fasilitator", "kepsek")
+    )
+    rows = {r.state: r for r in xq.caseload(session, facilitator)}
+    assert set(rows) == {"persiapan", "pelaksanaan", "pelaksanaan_2"}
+    assert (rows["pelaksanaan"].reported_percent, rows["pelaksanaan"].verified_percent) == (50, None)
+    assert rows["pelaksanaan_2"].verified_percent == 75 and rows["pelaksanaan_2"].paid == 900_000_000
+    own = session.scalar(select(RevitalisasiProposal).where(RevitalisasiProposal.school_id == principal.school_id,
+                                                             RevitalisasiProposal.year == 2025))  # fmt: skip
+    assert own.case.state == "persiapan"

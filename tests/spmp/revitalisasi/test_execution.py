@@ -253,3 +253,12 @@ def test_works_are_due_by_15_december(session, world, tmp_path):
     # 15 December 2026, end of the day in WIB (23:59 WIB = 16:59 UTC).
     assert due.due_at.replace(tzinfo=UTC) == datetime(2026, 12, 15, 16, 59, tzinfo=UTC)
     assert {r.kind for r in rows} == {"due", "reminder", "escalation"}
+
+
+@pytest.mark.parametrize("value", ["0", "101", "70%", "５０"])
+def test_a_bad_threshold_is_refused_when_a_process_starts(monkeypatch, value):
+    from spmp.config import ConfigError, load_settings
+
+    monkeypatch.setenv("SPMP_REVIT_TRANCHE2_MIN_PROGRESS", value)
+    with pytest.raises(ConfigError, match="SPMP_REVIT_TRANCHE2_MIN_PROGRESS harus bilangan bulat 1-100"):
+        load_settings()
