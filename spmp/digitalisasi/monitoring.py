@@ -2,7 +2,7 @@
 school: targets and readiness (with the count of each reason a school is not ready), shipments in transit /
 received / returned and their devices, Bimtek (sessions, invited schools, teachers registered and
 attended), open obstacles (``kendala`` cases of the programme) and the usage reports of the month just
-ended (received, missing, with a problem).
+ended (received, missing, with a problem; obstacles and usage belong to no programme year).
 
 Every figure is one grouped query over the schools the reader may see (``spmp.access.school_scope``):
 a B/BPMP its provinces, a Dinas its region. Rows come back in a fixed order with the same columns at every
@@ -10,15 +10,16 @@ level, so the page and its XLSX are one list."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import ColumnElement, and_, case, distinct, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from spmp.access import school_scope
 from spmp.accounts.models import NATIONAL_ROLES, Role, User
+from spmp.digitalisasi import usage
+from spmp.digitalisasi.field_models import UsageReport
 from spmp.digitalisasi.models import (
     BimtekInvite,
     BimtekParticipant,
@@ -233,19 +234,36 @@ def _obstacles(session, user, scope) -> dict:
     return _grouped(session, user, scope, query, ["open_obstacles"])
 
 
-# Further figures (the usage reports) register here: f(session, user, scope) -> {group: {figure: n}}.
-EXTRA_FIGURES: list[Callable[[Session, User, Scope], dict]] = []
-USAGE_PERIOD: list[Callable[[], date]] = []
+def _usage(session, user, scope) -> dict:
+    """Usage reports of the month just ended (``spmp.digitalisasi.usage``): the schools that had received
+    devices before it ended must report; how many did, and how many reported a problem."""
+    period = usage.last_period()
+    report = aliased(UsageReport)
+    query = (
+        select(
+            _group_column(scope.level),
+            func.count(),
+            func.count(report.id),
+            _sum(report.condition == "bermasalah"),
+        )
+        .select_from(School)
+        .outerjoin(report, and_(report.school_id == School.id, report.period == period))
+        .where(usage.received_before(usage.next_month(period)))
+    )
+    found = _grouped(session, user, scope, query, ["usage_expected", "usage_received", "usage_problems"])
+    for figures in found.values():
+        figures["usage_missing"] = figures["usage_expected"] - figures["usage_received"]
+    return found
 
 
-def usage_period() -> date | None:
-    """The month whose usage reports the monitoring counts (the month just ended), when usage is known."""
-    return USAGE_PERIOD[0]() if USAGE_PERIOD else None
+def usage_period() -> date:
+    """The month whose usage reports the monitoring counts: the month just ended."""
+    return usage.last_period()
 
 
 def _collect(session: Session, user: User, scope: Scope) -> dict[object, dict[str, int]]:
     merged: dict[object, dict[str, int]] = {}
-    for part in (_readiness, _deliveries, _bimtek, _obstacles, *EXTRA_FIGURES):
+    for part in (_readiness, _deliveries, _bimtek, _obstacles, _usage):
         for key, figures in part(session, user, scope).items():
             merged.setdefault(key, {}).update(figures)
     return merged

@@ -77,7 +77,7 @@ def test_levels_for_a_bpmp(session, w):
     assert set(regencies) == {"53.01", "53.71"}
     assert regencies["53.71"].get("targets") == 3 and regencies["53.01"].get("bimtek_schools") == 1
     total = monitoring.total(session, staff, monitoring.Scope(YEAR, "regency", province_code="53"))
-    assert total.figures == ntt.figures
+    assert [total.get(name) for name in monitoring.FIGURES] == [ntt.get(name) for name in monitoring.FIGURES]
     for name, value in total.figures.items():  # the regencies add up, but for a session inviting both
         summed = sum(r.get(name) for r in regencies.values())
         assert summed == (value + 1 if name == "bimtek_sessions" else value), name
@@ -108,3 +108,22 @@ def test_scope_by_reader(session, w):
     assert {r.code for r in schools} == {w["a"].npsn, w["b"].npsn, w["late"].npsn}
     [only] = monitoring.rows(session, w["dinas_kota"], monitoring.Scope(YEAR + 1, "school"))
     assert only.figures == {"open_obstacles": 1}  # obstacles belong to no programme year
+
+
+def test_usage_reports_of_the_month_just_ended(session, settings_root):
+    """Schools with devices received before last month ended must report it: received, missing, problems."""
+    from spmp.digitalisasi import usage
+    from tests.spmp.digitalisasi.field_support import received_world
+
+    w = received_world(session, settings_root)  # a and b received devices; late received nothing
+    period = usage.last_period()
+    usage.submit_report(session, w["op_b"], w["b"].id, usage.UsageInput(period, 6, 3, 2, "bermasalah", "listrik",
+                                                                       "Listrik padam"))  # fmt: skip
+    [kupang] = monitoring.rows(session, w["staff"], monitoring.Scope(YEAR, "regency", province_code="53"))
+    assert (kupang.get("usage_expected"), kupang.get("usage_received"), kupang.get("usage_missing"),
+            kupang.get("usage_problems")) == (2, 1, 1, 1)  # fmt: skip
+    schools = _by_code(
+        monitoring.rows(session, w["staff"], monitoring.Scope(YEAR, "school", regency_code="53.71"))
+    )
+    assert schools[w["a"].npsn].get("usage_missing") == 1 and schools[w["b"].npsn].get("usage_problems") == 1
+    assert monitoring.usage_period() == period
