@@ -7,6 +7,7 @@ from web.kendala.views import bp as kendala_bp
 from web.notifications.views import bp as notifications_bp
 from web.notifications.views import unread_count_processor
 from web.revitalisasi.monitoring import bp as pemantauan_bp
+from web.revitalisasi.recommendation import bp as rekomendasi_bp
 from web.revitalisasi.views import bp as revitalisasi_bp
 from web.seleksi.views import bp as seleksi_bp
 from web.spme.views import bp as spme_bp
@@ -26,6 +27,7 @@ def register(app) -> None:
         widyaprada_bp,
         revitalisasi_bp,
         pemantauan_bp,
+        rekomendasi_bp,
         seleksi_bp,
         kendala_bp,
         digitalisasi_bp,

@@ -56,3 +56,45 @@ def import_proposals_command(app: AppContext, path: Path, year: int, username: s
     click.echo(report.summary())
     if not report.ok:
         raise click.ClickException("Tidak ada yang disimpan: perbaiki baris yang ditolak lalu impor ulang")
+
+
+@revitalisasi.command("recommend")
+@click.option("--year", type=click.IntRange(2025, 2100), required=True, help="Tahun program (anggaran).")
+@click.option("--province", default=None, help="Batasi ke satu kode provinsi (mis. 53).")
+@click.option(
+    "--as", "username", default=None, help="Baca sebagai pengguna ini (wilayahnya); tanpa: nasional."
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Tulis seluruh daftar ke berkas XLSX atau CSV.")  # fmt: skip
+@click.option(
+    "--top", type=click.IntRange(0, 1000), default=20, show_default=True, help="Baris yang dicetak."
+)
+@pass_app
+def recommend_command(
+    app: AppContext, year: int, province: str | None, username: str | None, out: Path | None, top: int
+) -> None:
+    """Daftar rekomendasi: sekolah (dari data sekolah, bukan usulan) diurutkan menurut skor kebutuhan
+    tahun program itu, tanpa sekolah yang sudah diusulkan atau direhabilitasi/terpilih dalam 5 tahun."""
+    from spmp import export
+    from spmp.revitalisasi import recommendation as rec
+    from spmp.revitalisasi.selection import fmt
+
+    filters = rec.RecommendationFilters(year, province=province)
+    with app.db.session() as session:
+        user = actor(session, username) if username else None
+        total = rec.count(session, user, filters)
+        with click.progressbar(length=max(total, 1), label="Membaca sekolah", file=sys.stderr) as bar:
+            rows = rec.recommend(session, user, filters, progress=lambda done: bar.update(done - bar.pos))
+    for r in rows[:top]:
+        damage = (
+            "belum ada data" if r.damage_percent is None else f"{fmt(r.damage_percent)} % ({r.damage_year})"
+        )
+        click.echo(f"{r.rank:>6} {r.npsn} {r.name[:40]:40} {r.regency_name[:24]:24} skor {fmt(r.score, 2):>6} "
+                   f"kerusakan {damage}")  # fmt: skip
+    click.echo(f"{fmt(len(rows), 0)} sekolah direkomendasikan untuk tahun {year}.")
+    if out is not None:
+        kind = "csv" if out.suffix.lower() == ".csv" else "xlsx"
+        with out.open("wb") as handle:
+            for chunk in export.stream(kind, rec.EXPORT_HEADER, rec.export_rows(rows), f"Rekomendasi {year}"):
+                handle.write(chunk)
+        click.echo(f"Ditulis: {out}")

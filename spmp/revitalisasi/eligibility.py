@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session
 
 from spmp.engine.cases import CaseRecord
 from spmp.revitalisasi.models import REQUESTABLE_BANDS, REQUIRED_PHOTOS, RevitalisasiProposal
+from spmp.revitalisasi.permissions import EXECUTION_STATES
 
 MIN_DAPODIK_YEARS = 2
 FUNDING_GAP_YEARS = 5  # a school rehabilitated (or selected) within 5 years is not funded again
-FUNDED_STATES = ("terpilih",)
+# Selected, and every execution state after it (workflow version 2): a school funded in the 5 years before.
+FUNDED_STATES = EXECUTION_STATES
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,11 @@ and per school of one programme year, in the user's area:
 
 - proposals by stage (the state of each proposal's case),
 - selected schools and the budget committed (the year's *published* selection run),
-- late cases (``late_condition``: open, not paused, the due date of the current state passed),
+- budget disbursed (the tranches paid, ``revitalisasi_tranche``) and the distribution of physical progress
+  over the milestones 0/25/50/75/100 % (each school's latest facilitator-verified report, counted at the
+  milestone it has reached; schools without a verified report apart),
+- late cases (``late_condition``: open, not paused, the due date of the current state passed; this covers
+  the execution states too, which have their own due rules),
 - open obstacles (``kendala`` cases of the Revitalisasi programme, not closed, at schools with a proposal
   that year).
 
@@ -27,6 +31,7 @@ from spmp.engine.queries import late_condition
 from spmp.kendala.models import Obstacle
 from spmp.regions.models import Unit
 from spmp.regions.names import region_names
+from spmp.revitalisasi.execution import MILESTONES, ProgressReport, Tranche
 from spmp.revitalisasi.models import RevitalisasiProposal
 from spmp.revitalisasi.selection_models import SelectionItem, SelectionRun
 from spmp.schools.models import School
@@ -80,11 +85,19 @@ class Row:
     committed: int = 0  # rupiah: the selected schools' cost in the published run
     late: int = 0
     obstacles: int = 0
+    disbursed: int = 0  # rupiah: tranches paid
+    progress: dict[int, int] = field(default_factory=dict)  # milestone -> schools (latest verified report)
     # School rows only.
     npsn: str = ""
     state: str = ""
     requested: int = 0
     is_late: bool = False
+    progress_percent: int | None = None  # the latest verified report's percent
+
+    @property
+    def without_progress(self) -> int:
+        """Selected schools without a verified progress report."""
+        return max(self.selected - sum(self.progress.values()), 0)
 
     def add(self, other: Row) -> None:
         self.proposals += other.proposals
@@ -94,6 +107,9 @@ class Row:
         self.committed += other.committed
         self.late += other.late
         self.obstacles += other.obstacles
+        self.disbursed += other.disbursed
+        for milestone, n in other.progress.items():
+            self.progress[milestone] = self.progress.get(milestone, 0) + n
 
 
 @dataclass
@@ -176,6 +192,23 @@ def monitoring(session: Session, user: User, place: Place) -> Monitoring:
             row(k).selected, row(k).committed = count, int(cost or 0)
     for k, count in session.execute(_obstacles(user, place, key)):
         row(k).obstacles = count
+    paid = _proposals(user, place).add_columns(key, func.sum(Tranche.amount))
+    for k, amount in session.execute(
+        paid.join(Tranche, Tranche.proposal_id == RevitalisasiProposal.id).group_by(key)
+    ):
+        row(k).disbursed = int(amount or 0)
+    latest = _proposals(user, place).add_columns(key.label("k"), _latest_verified().label("pct")).subquery()
+    milestone = _milestone(latest.c.pct)
+    reached = (
+        select(latest.c.k, milestone, func.count(), func.max(latest.c.pct))
+        .where(latest.c.pct.is_not(None))
+        .group_by(latest.c.k, milestone)
+    )
+    for k, at, count, percent in session.execute(reached):
+        r = row(k)
+        r.progress[int(at)] = r.progress.get(int(at), 0) + count
+        if level == "sekolah":
+            r.progress_percent = int(percent)
     if level == "sekolah":
         _school_details(session, user, place, rows, now)
     _name(session, level, rows)
@@ -185,6 +218,23 @@ def monitoring(session: Session, user: User, place: Place) -> Monitoring:
         total.add(r)
     workflow = get_definition(WORKFLOW)
     return Monitoring(place, ordered, total, list(workflow.states), run)
+
+
+def _latest_verified():
+    """The proposal's latest facilitator-verified progress percent (None without one): one probe of the
+    (proposal, verified_at) index per proposal of the place, not a pass over every report."""
+    return (
+        select(ProgressReport.percent)
+        .where(ProgressReport.proposal_id == RevitalisasiProposal.id, ProgressReport.verified_at.is_not(None))
+        .order_by(ProgressReport.verified_at.desc(), ProgressReport.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _milestone(percent):
+    """The highest milestone (0/25/50/75/100) a percentage has reached."""
+    return case(*((percent >= m, m) for m in sorted(MILESTONES, reverse=True) if m), else_=0)
 
 
 def _obstacles(user: User, place: Place, key):
@@ -239,8 +289,10 @@ def export_header(result: Monitoring) -> list[str]:
     workflow = get_definition(WORKFLOW)
     level = result.place.level
     first = ["NPSN", "Sekolah", "Tahap", "Anggaran diusulkan (Rp)"] if level == "sekolah" else [LEVELS[level]]
+    progress = ["Progres fisik terverifikasi (%)"] if level == "sekolah" else [
+        *(f"Progres {m} %" for m in MILESTONES), "Belum ada progres terverifikasi"]  # fmt: skip
     return [*first, "Usulan", *(workflow.label(s) for s in result.states), "Terpilih", "Anggaran terpilih (Rp)",
-            "Terlambat", "Kendala terbuka"]  # fmt: skip
+            "Tersalur (Rp)", *progress, "Terlambat", "Kendala terbuka"]  # fmt: skip
 
 
 def export_rows(result: Monitoring):
@@ -251,5 +303,11 @@ def export_rows(result: Monitoring):
             first = [r.npsn, r.name, workflow.label(r.state) if r.state else "", r.requested or None]
         else:
             first = [r.name]
+        if school and r is not result.total:
+            progress = [r.progress_percent]
+        elif school:
+            progress = [None]
+        else:
+            progress = [*(r.progress.get(m, 0) for m in MILESTONES), r.without_progress]
         yield (*first, r.proposals, *(r.by_state.get(s, 0) for s in result.states), r.selected, r.committed,
-               r.late, r.obstacles)  # fmt: skip
+               r.disbursed, *progress, r.late, r.obstacles)  # fmt: skip

@@ -270,6 +270,37 @@ def create_proposal(
     return proposal
 
 
+def create_draft_from_recommendation(
+    session: Session, user: User, school_id: int, year: int
+) -> RevitalisasiProposal:
+    """One click on the recommendation list: a draft proposal for the school (source "rekomendasi") with
+    what the school data knows (its last rehabilitation, 3T). Rooms and their damage, the land, the
+    surveyor's form and the budget are filled in on the proposal's form: the completeness check refuses
+    to submit it before (``rv_complete``)."""
+    if not permissions.can_propose(user):
+        raise ActionRefused("Peran Anda tidak dapat membuat usulan revitalisasi")
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise ActionRefused(f"Tahun program harus {YEARS[0]}–{YEARS[1]}")
+    school = _school(session, user, school_id)
+    duplicate = select(RevitalisasiProposal.id).where(
+        RevitalisasiProposal.school_id == school.id, RevitalisasiProposal.year == year
+    )
+    if session.scalar(duplicate) is not None:
+        raise ActionRefused(f"{school.name} sudah memiliki usulan revitalisasi tahun {year}")
+    case = open_case(session, user, WORKFLOW, title=f"Revitalisasi {year}: {school.name}", school_id=school.id)
+    now = clock.now()
+    proposal = RevitalisasiProposal(
+        case=case, school=school, year=year, source="rekomendasi", requested_budget=0,
+        last_rehab_year=school.last_rehab_year, is_3t=is_3t_regency(session, school.regency_code),
+        damage_percent=0.0, band="ringan", rooms_requested=0, land_ready=False, damage_form_signed=False,
+        created_by_id=user.id, created_at=now, updated_at=now,
+    )  # fmt: skip
+    session.add(proposal)
+    refresh_eligibility(session, proposal)
+    _audit(session, user, proposal, "revitalisasi.proposal", {"dibuat": _snapshot(proposal), "sumber": "rekomendasi"})
+    return proposal
+
+
 BULK_BATCH = 1000
 
 

@@ -24,6 +24,11 @@ def can_view_monitoring(user: User) -> bool:
     return user.role in MONITOR_ROLES
 
 
+def can_view_recommendations(user: User) -> bool:
+    """The recommendation list (schools ranked by need, from the school data): the same area roles."""
+    return user.role in MONITOR_ROLES
+
+
 def can_propose(user: User) -> bool:
     """Whether the user may write proposals (the form and the bulk import)."""
     return user.role in PROPOSE_ROLES

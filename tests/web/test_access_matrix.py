@@ -360,6 +360,14 @@ MATRIX = [
     ("GET", "/revitalisasi/pemantauan?tahun=2026&provinsi=53&format=xlsx", _only(REVIT_MONITOR, 200, 403)),
     ("GET", "/revitalisasi/pemantauan?tahun=2026&kabupaten=53.71", _only(REVIT_MONITOR, 200, 403)),
     ("GET", "/revitalisasi/pemantauan?kabupaten=99.99", _only(REVIT_MONITOR, 404, 403)),
+    # --- revitalisasi: recommendation list ------------------------------------------------------------------
+    ("GET", "/revitalisasi/rekomendasi", _only(REVIT_MONITOR, 200, 403)),  # national: pick a province first
+    ("GET", "/revitalisasi/rekomendasi?tahun=2026&provinsi=53", _only(REVIT_MONITOR, 200, 403)),
+    ("GET", "/revitalisasi/rekomendasi?tahun=2026&kabupaten=53.71&format=xlsx", _only(REVIT_MONITOR, 200, 403)),
+    ("GET", "/revitalisasi/rekomendasi?provinsi=5", _only(REVIT_MONITOR, 404, 403)),
+    ("POST", "/revitalisasi/rekomendasi/{inside}/usulan", _only(PROPOSERS, 303, 403), {"year": "2030"}),
+    ("POST", "/revitalisasi/rekomendasi/{outside}/usulan", {**_only(PROPOSERS, 302, 403), "admin": 303}, {"year": "2030"}),  # refused: flashed
+    ("POST", "/revitalisasi/rekomendasi/{inside}/usulan", _only(PROPOSERS, 303, 403), {"year": "x"}),  # flashed
     # --- revitalisasi: selection ----------------------------------------------------------------------------
     ("GET", "/revitalisasi/seleksi", _only(SELECTION_READERS, 200, 403)),
     ("GET", "/revitalisasi/seleksi?tahun=abc", _only(SELECTION_READERS, 200, 403)),

@@ -18,6 +18,7 @@ from spmp.kendala.operations import ObstacleInput, report_obstacle
 from spmp.regions.models import Unit
 from spmp.revitalisasi import monitoring
 from spmp.revitalisasi import operations as ops
+from spmp.revitalisasi.execution import ProgressReport, Tranche
 from tests.factories import make_school
 from tests.spmp.revitalisasi.selection_support import make_run
 from tests.spmp.revitalisasi.support import SCHOOL_LAT, SCHOOL_LON, proposal_input
@@ -41,6 +42,14 @@ def setup(session, world, settings):
     make_run(session, users["pusat"], 2026, [(verified, True), (surabaya, False)], published=True)
     report_obstacle(session, users["dinas_regency"], ObstacleInput(
         late_school.id, "konstruksi", "Material belum tiba di lokasi sekolah", programme="revitalisasi"))  # fmt: skip
+    # Execution rows (tranche I paid, progress reports) written directly: this page only reads them.
+    now, staff = clock.now(), users["bpmp_staff"]
+    session.add(Tranche(proposal_id=verified.id, number=1, percent=70, amount=595_000_000, disbursed_at=now,
+                        disbursed_by_id=staff.id))  # fmt: skip
+    for percent, verified_at in ((30, now - timedelta(days=9)), (55, now - timedelta(days=2)), (80, None)):
+        session.add(ProgressReport(proposal_id=verified.id, percent=percent, source="fasilitator",
+                                   reported_by_id=staff.id, reported_at=now, verified_at=verified_at,
+                                   verified_by_id=staff.id if verified_at else None))  # fmt: skip
     session.flush()
     return {"late": late, "verified": verified, "fresh": fresh, "surabaya": surabaya}
 
@@ -54,6 +63,8 @@ def test_figures_per_unit_province_regency_and_school(session, world, setup):
     assert (unit.proposals, unit.by_state, unit.selected, unit.committed, unit.late, unit.obstacles) == (
         3, {"draf": 2, "diterima": 1}, 1, 850_000_000, 1, 1)  # fmt: skip
     assert (top.total.proposals, top.total.selected, top.total.late) == (4, 1, 1)
+    # Disbursed: tranche I; progress: the latest *verified* report (55 %, not the unverified 80 %) → 50 %.
+    assert (unit.disbursed, unit.progress, unit.without_progress) == (595_000_000, {50: 1}, 0)
 
     regencies = monitoring.monitoring(session, pusat, monitoring.Place(2026, province="53"))
     assert [(r.key, r.name, r.proposals) for r in regencies.rows] == [("53.71", "Kota Kupang", 3)]
@@ -62,6 +73,10 @@ def test_figures_per_unit_province_regency_and_school(session, world, setup):
     assert set(rows) == {"SD Negeri 1 Kupang", "SD Negeri 5 Kupang", "SD Negeri 7 Kupang"}
     assert rows["SD Negeri 7 Kupang"].is_late and rows["SD Negeri 7 Kupang"].obstacles == 1
     assert rows["SD Negeri 5 Kupang"].selected == 1 and rows["SD Negeri 5 Kupang"].state == "diterima"
+    assert (
+        rows["SD Negeri 5 Kupang"].progress_percent == 55
+        and rows["SD Negeri 7 Kupang"].progress_percent is None
+    )
     assert rows["SD Negeri 1 Kupang"].key == str(setup["fresh"].id) and not rows["SD Negeri 1 Kupang"].is_late
 
 
@@ -77,6 +92,7 @@ def test_each_role_starts_in_its_area_and_sees_only_it(app, client, session, wor
     login(client, users["bpmp_head"])  # BPMP NTT: its provinces
     page = client.get("/revitalisasi/pemantauan?tahun=2026").get_data(as_text=True)
     assert "Nusa Tenggara Timur" in page and "Jawa Timur" not in page and "Rp 850 jt" in page
+    assert "Rp 595 jt" in page and "50 %: 1" in page
 
 
 def test_every_table_downloads_as_xlsx(client, session, world, setup):
@@ -86,7 +102,10 @@ def test_every_table_downloads_as_xlsx(client, session, world, setup):
         rows = list(openpyxl.load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
         header = rows[0]
         assert header[0] == first and "Anggaran terpilih (Rp)" in header and "Kendala terbuka" in header
-        assert rows[-1][header.index("Terlambat")] == 1
+        assert (
+            rows[-1][header.index("Terlambat")] == 1
+            and rows[-1][header.index("Tersalur (Rp)")] == 595_000_000
+        )
     school_rows = rows[1:-1]
     assert sorted(r[1] for r in school_rows) == [
         "SD Negeri 1 Kupang",

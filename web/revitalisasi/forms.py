@@ -9,12 +9,13 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
+    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from spmp import tabular
 from spmp.revitalisasi.models import COMPONENTS, ROOM_KINDS
@@ -200,3 +201,9 @@ def place_errors(form: ProposalForm, errors, positions: list[int]) -> None:
             getattr(form, ERROR_FIELDS[name]).errors.append(message)
         else:
             form.form_errors.append(message)
+
+
+class DraftFromRecommendationForm(FlaskForm):
+    """The one-click "Buat draf usulan" on the recommendation list (the year; CSRF)."""
+
+    year = IntegerField("Tahun program", validators=[InputRequired("Isi tahun."), NumberRange(2025, 2100)])

@@ -88,4 +88,5 @@ def index():
     return render_template(
         "revitalisasi/monitoring.html", result=result, place=place, crumbs=_crumbs(session, place),
         level_label=monitoring.LEVELS[place.level], workflow=monitoring.get_definition(monitoring.WORKFLOW),
+        milestones=monitoring.MILESTONES,
     )  # fmt: skip
