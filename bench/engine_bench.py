@@ -21,6 +21,7 @@ import argparse
 import multiprocessing
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -58,6 +59,102 @@ def rss_mib() -> float:
 def progress(label: str, i: int, n: int) -> None:
     if i % max(1, n // 20) == 0 or i == n:
         print(f"\r  {label}: {i:,}/{n:,}", end="" if i < n else "\n", file=sys.stderr, flush=True)
+
+
+# --- CPU accounting ---------------------------------------------------------------------------------------
+# Wall-clock rates on a shared 2-core machine move with everyone else's load; CPU seconds per transition
+# barely do. So every mode also reports the CPU it cost: this process (on SQLite that includes the
+# database's own work) and, on PostgreSQL on this machine, the server backends of the bench database
+# (read from /proc; not shown when the server runs elsewhere).
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    idle = values[3] + values[4]
+    return (sum(values[:8]) - idle) / _TICK, sum(values[:8]) / _TICK
+
+
+class ServerCpu:
+    """CPU seconds used so far by the PostgreSQL backends of one database (on this machine). Backends that
+    exit are remembered at their last sample: call ``sample()`` while short-lived connections live."""
+
+    def __init__(self, db: Database) -> None:
+        self.enabled = not db.is_sqlite and Path("/proc/self/stat").exists()
+        self.name = db.engine.url.database
+        self.admin = Database(str(db.engine.url.set(database="postgres"))) if self.enabled else None
+        self.seen: dict[int, float] = {}
+
+    def sample(self) -> float | None:
+        if not self.enabled:
+            return None
+        with self.admin.engine.connect() as conn:
+            query = text("SELECT pid FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()")
+            pids = conn.execute(query, {"d": self.name}).scalars().all()
+        for pid in pids:
+            if (cpu := _proc_cpu(pid)) is not None:
+                self.seen[pid] = cpu
+        return sum(self.seen.values())
+
+    def close(self) -> None:
+        if self.admin is not None:
+            self.admin.dispose()
+
+
+class Figure(float):
+    """A rate (transitions/s) that also carries its CPU per transition in µs: client (this process and
+    its children) and server (None on SQLite or a remote server)."""
+
+    client_us: float
+    server_us: float | None
+
+    @classmethod
+    def of(cls, rate: float, client_us: float, server_us: float | None) -> Figure:
+        figure = cls(rate)
+        figure.client_us, figure.server_us = client_us, server_us
+        return figure
+
+    def cpu_text(self) -> str:
+        server = f" + {self.server_us:,.0f} µs server" if self.server_us is not None else ""
+        return f"CPU {self.client_us:,.0f} µs client{server} per transition"
+
+
+def measured(server: ServerCpu, n: int, run) -> Figure:
+    """Run ``run()`` (which returns a rate) and attach the CPU it cost per transition."""
+    server_before = server.sample()
+    before = os.times()
+    rate = run()
+    after = os.times()
+    server_after = server.sample()
+    client = (after.user + after.system + after.children_user + after.children_system) - (
+        before.user + before.system + before.children_user + before.children_system
+    )
+    server_us = None if server_before is None else (server_after - server_before) * 1e6 / n
+    return Figure.of(rate, client * 1e6 / n, server_us)
+
+
+def run_paired(
+    db: Database, user: User, case_ids: list[int], n: int, rounds: int, server: ServerCpu
+) -> list[tuple[Figure, Figure]]:
+    """``fire_many`` and the plain-SQL floor one after the other, ``rounds`` times: each pair ran under
+    nearly the same load, so their ratio means more than two rates measured minutes apart."""
+    pairs = []
+    for _ in range(rounds):
+        engine = measured(server, n, lambda: run_many(db, user, case_ids, n))
+        floor = measured(server, n, lambda: run_floor(db, user, case_ids, n))
+        pairs.append((engine, floor))
+    return pairs
 
 
 # --- setup ----------------------------------------------------------------------------------------------
@@ -132,11 +229,13 @@ def run_many(db: Database, user: User, case_ids: list[int], n: int) -> float:
         return n / (time.perf_counter() - start)
 
 
-def run_workers(db: Database, user: User, case_ids: list[int], n: int, workers: int, keydir: Path) -> tuple[float, float, int]:
+def run_workers(db: Database, user: User, case_ids: list[int], n: int, workers: int, keydir: Path, server: ServerCpu) -> tuple[Figure, float, int, float]:
     """``workers`` processes (as several web or worker processes would be), each with its own engine, a
     held connection and its own share of the cases, firing ``n`` transitions between them with
     ``fire_many``, while one more process runs the sequencer every second. PostgreSQL only: SQLite has
-    one writer at a time. Returns (transitions/s, the sequencer's largest lag in seconds, events sealed)."""
+    one writer at a time. Returns (transitions/s with the CPU per transition of the workers and the
+    sequencer, the sequencer's largest lag in seconds, events sealed, how busy the whole machine was:
+    0-1 of all its cores)."""
     shares = [case_ids[w::workers] for w in range(workers)]
     per_worker = n // workers
     fork = multiprocessing.get_context("fork")
@@ -149,20 +248,30 @@ def run_workers(db: Database, user: User, case_ids: list[int], n: int, workers: 
     seals.run(db, signing.load_or_create(keydir / "key.pem"), keydir / "anchors.jsonl")  # a clean start
     db.engine.dispose()
     sequencer = fork.Process(target=_sequencer, args=(db.url, keydir, stop, lag, sealed))
+    server_before, times_before, busy_before = server.sample(), os.times(), machine_busy()
     sequencer.start()
     start = time.perf_counter()
     for child in children:
         child.start()
     while any(child.is_alive() for child in children):
         time.sleep(0.5)
+        server.sample()
         progress(f"{workers} workers", min(done.value, n - 1), n)
     elapsed = time.perf_counter() - start
+    busy_after = machine_busy()
     stop.set()
     sequencer.join(120)
     if any(child.exitcode for child in children) or sequencer.exitcode:
         raise SystemExit("a worker or the sequencer failed")
     progress(f"{workers} workers", n, n)
-    return per_worker * workers / elapsed, lag.value, sealed.value
+    times_after, server_after = os.times(), server.sample()
+    fired = per_worker * workers
+    client = (times_after.children_user + times_after.children_system) - (
+        times_before.children_user + times_before.children_system
+    )
+    server_us = None if server_before is None else (server_after - server_before) * 1e6 / fired
+    busy = (busy_after[0] - busy_before[0]) / max(busy_after[1] - busy_before[1], 1e-9)
+    return Figure.of(fired / elapsed, client * 1e6 / fired, server_us), lag.value, sealed.value, busy
 
 
 def _sequencer(url: str, keydir: Path, stop, lag, sealed) -> None:
@@ -450,24 +559,30 @@ def run_backend(backend: str, args) -> dict:
     db = Database(url)
     keydir = Path(tempfile.mkdtemp(prefix="spmp-bench-audit-"))
     out: dict = {"backend": backend}
+    server = ServerCpu(db)
     try:
         migrate.upgrade(db, args.migrate_to)
         user, case_ids = seed(db, args.cases)
+        out["load"] = os.getloadavg()
         rss0 = rss_mib()
-        out["engine"] = run_many(db, user, case_ids, args.transitions)
+        out["engine"] = measured(server, args.transitions, lambda: run_many(db, user, case_ids, args.transitions))
         out["rss"] = (rss0, rss_mib())
         if backend == "postgresql" and args.workers > 1:
-            out["engine_workers"] = run_workers(db, user, case_ids, args.transitions, args.workers, keydir)
-        out["engine_session"] = run_engine(db, user, case_ids, args.baseline)
-        out["floor"] = run_floor(db, user, case_ids, args.baseline)
-        out["ceiling"] = run_commit_ceiling(db, args.baseline)
+            out["engine_workers"] = run_workers(db, user, case_ids, args.transitions, args.workers, keydir, server)
+        out["engine_session"] = measured(server, args.baseline, lambda: run_engine(db, user, case_ids, args.baseline))
+        out["floor"] = measured(server, args.baseline, lambda: run_floor(db, user, case_ids, args.baseline))
+        if args.rounds:
+            out["paired"] = run_paired(db, user, case_ids, args.baseline, args.rounds, server)
+        out["ceiling"] = measured(server, args.baseline, lambda: run_commit_ceiling(db, args.baseline))
         out["naive"] = run_naive(db, user, case_ids, args.baseline)
         out["spiff"] = run_spiff(db, user, case_ids, args.baseline) if not args.no_spiff else None
         out["sweep"] = bench_sweep(db, case_ids, args.sweep_rows, args.sweep_due)
         if args.audit_events:
             fill_audit(db, user, args.audit_events)
             out["audit"] = bench_audit(db, keydir)
+        out["load_after"] = os.getloadavg()
     finally:
+        server.close()
         db.dispose()
         drop()
         shutil.rmtree(keydir, ignore_errors=True)
@@ -477,14 +592,17 @@ def run_backend(backend: str, args) -> dict:
 def report(out: dict, args) -> None:
     engine = out["engine"]
     line = "{:<30}{}".format
-    print(f"\n== {out['backend']} ==")
+    load = "load average " + " / ".join(f"{x:.2f}" for x in out["load"])
+    print(f"\n== {out['backend']} ==  ({load} at the start, {out['load_after'][0]:.2f} at the end; {os.cpu_count()} cores)")
     print(line(f"{ENGINE_MODES['many']}:", f"{engine:10,.0f} transitions/s  ({args.transitions:,} transitions, {args.cases:,} cases)"))  # fmt: skip
+    print(line("", engine.cpu_text()))
     print(line("RSS before/after:", f"{out['rss'][0]:.1f} MiB / {out['rss'][1]:.1f} MiB"))
     if "engine_workers" in out:
-        rate, lag, sealed = out["engine_workers"]
+        rate, lag, sealed, busy = out["engine_workers"]
         line2 = (f"{rate:10,.0f} transitions/s  (= {rate / engine:.2f}x one connection; {args.transitions:,} "
                  "transitions, fire_many on held connections)")  # fmt: skip
         print(line(f"{args.workers} concurrent workers:", line2))
+        print(line("", f"{rate.cpu_text()} (workers and sequencer); the machine was {busy:.0%} busy"))
         print(line("sequencer during them:", f"{lag:10.2f} s largest lag (oldest unsealed event); log sealed to {sealed:,}"))
     for key, label in (
         ("engine_session", ENGINE_MODES["session"]),
@@ -498,6 +616,15 @@ def report(out: dict, args) -> None:
             f"{rate:10,.0f} transitions/s  (engine / this = {engine / rate:.2f}x; {args.baseline:,} transitions)"
         )  # fmt: skip
         print(line(f"{label}:", figure))
+        if isinstance(rate, Figure):
+            print(line("", rate.cpu_text()))
+    if out.get("paired"):
+        ratios = sorted(e / f for e, f in out["paired"])
+        cpu = sorted(e.client_us / f.client_us for e, f in out["paired"])
+        print(line("fire_many / floor, paired:", f"{statistics.median(ratios):10.2f}x median of {len(ratios)} rounds "
+                   f"({', '.join(f'{r:.2f}' for r in ratios)}); client CPU engine / floor {statistics.median(cpu):.2f}x"))  # fmt: skip
+        for e, f in out["paired"]:
+            print(line("", f"{e:,.0f}/s ({e.cpu_text()}) vs floor {f:,.0f}/s ({f.cpu_text()})"))
     seconds, claimed = out["sweep"]
     print(line("sweep:", f"{seconds:10.3f} s to claim {claimed:,} due of {args.sweep_rows:,} open deadlines"))
     if "audit" in out:
@@ -523,6 +650,7 @@ def main() -> None:
     parser.add_argument("--no-spiff", action="store_true")
     parser.add_argument("--workers", type=int, default=4, help="concurrent workers on PostgreSQL (1: skip)")
     parser.add_argument("--migrate-to", default="head", help="schema revision to benchmark on")
+    parser.add_argument("--rounds", type=int, default=3, help="paired fire_many / floor rounds (0: skip)")
     args = parser.parse_args()
     use_bench_workflows()
     for backend in args.backends.split(","):

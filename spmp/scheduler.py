@@ -5,6 +5,7 @@ pickled jobs in the database, so nothing can be dropped or shared between proces
 
 - ``sweep``     every ``SPMP_SWEEP_INTERVAL_SECONDS``: claim due deadlines, write notifications + outbox;
 - ``deliver``   at the same interval: send the outbox (after the sweep's commit);
+- ``publications`` at the same interval: move the next proposals of a published Revitalisasi selection;
 - ``digest``    daily at 07:00 WIB: fold digest users' waiting mail into one message each;
 - ``heartbeat`` (SQLite only): renew the single-instance lease.
 
@@ -215,6 +216,15 @@ def run_usage_reminders(db: Database) -> list[str]:
     return [f"Pengingat laporan penggunaan Digitalisasi: {reminded}"]
 
 
+def run_publications(db: Database) -> list[str]:
+    """Move the next batch of proposals of a published Revitalisasi selection (a national run has ~100,000)."""
+    from spmp.revitalisasi.selection_runs import continue_publications
+
+    with db.transaction() as session:
+        moved = continue_publications(session)
+    return [f"Usulan revitalisasi dipindahkan sesuai hasil seleksi terbit: {moved}"] if moved else []
+
+
 def run_delivery(db: Database, settings: Settings) -> list[str]:
     """Send the outbox (its own short transactions around the sends)."""
     from spmp.notifications.delivery import deliver_pending
@@ -243,10 +253,10 @@ def run_anchor_mail(db: Database, settings: Settings) -> list[str]:
 
 
 def run_once(db: Database, settings: Settings) -> list[str]:
-    """Every job once, in order: sweep, accreditation and usage reminders, digest, sealing, delivery (for
-    cron and tests)."""
-    return [*run_sweep(db), *run_accreditation_reminders(db), *run_usage_reminders(db), *run_digest(db),
-            *run_seal(db, settings), *run_delivery(db, settings)]  # fmt: skip
+    """Every job once, in order: sweep, selection publications, accreditation and usage reminders, digest,
+    sealing, delivery (for cron and tests)."""
+    return [*run_sweep(db), *run_publications(db), *run_accreditation_reminders(db), *run_usage_reminders(db),
+            *run_digest(db), *run_seal(db, settings), *run_delivery(db, settings)]  # fmt: skip
 
 
 @dataclass
@@ -278,6 +288,7 @@ class SchedulerProcess:
         start = datetime.now(UTC)  # APScheduler runs on wall-clock time; the jobs read spmp.clock
         self._add(scheduler, "sweep", self._job(run_sweep, self.db), interval, next_run_time=start)
         self._add(scheduler, "deliver", self._job(run_delivery, self.db, self.settings), interval, start)
+        self._add(scheduler, "publications", self._job(run_publications, self.db), interval, start)
         self._add(
             scheduler,
             "digest",

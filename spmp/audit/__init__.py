@@ -61,17 +61,25 @@ class AuditEvent(Base):
         return json.loads(self.changes) if self.changes else {}
 
 
-def canonical_json(value: Any) -> str:
-    """Deterministic JSON: sorted keys, no whitespace, UTF-8 kept, dates as ISO text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default)
-
-
 def _json_default(value: Any) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     if hasattr(value, "isoformat"):
         return value.isoformat()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+# Made once: ``json.dumps`` with any option builds a new encoder per call (a third of its time on the
+# transition hot path). Same output as ``json.dumps`` with these options.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
+)
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_json(value: Any) -> str:
+    """Deterministic JSON: sorted keys, no whitespace, UTF-8 kept, dates as ISO text."""
+    return _CANONICAL.encode(value)
 
 
 def _ts(value: datetime | str) -> str:
@@ -86,7 +94,7 @@ def _ts(value: datetime | str) -> str:
 
 def _fields_json(occurred_at, actor_id, case_id, action, from_state, to_state, reason, changes) -> str:
     fields = [_ts(occurred_at), actor_id, case_id, action, from_state, to_state, reason, changes]
-    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False)[1:-1]
+    return _COMPACT.encode(fields)[1:-1]
 
 
 def content_hash(

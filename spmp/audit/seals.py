@@ -130,7 +130,13 @@ _INSERT_HEAD = Statement(
     "INSERT INTO audit_tree_head (size, root_hash, chain_hash, frontier, sealed_at, signature, key_id) "
     "VALUES (:size, :root_hash, :chain_hash, :frontier, :sealed_at, :signature, :key_id)"
 )
-_DONE = Statement("DELETE FROM audit_pending WHERE event_id = :id")
+# The events this batch sealed (its positions: after ``:sealed_before``) leave the pending list: one
+# statement, not one DELETE per event. Exactly those: a pending event a slower writer commits later may
+# have a smaller id than some sealed here, so no range on ids.
+_DONE = Statement(
+    "DELETE FROM audit_pending WHERE event_id IN "
+    "(SELECT event_id FROM audit_seal WHERE position > :sealed_before)"
+)
 
 
 def seal_batch(session: Session, key: Ed25519PrivateKey, limit: int = 20_000) -> Head | None:
@@ -146,6 +152,7 @@ def seal_batch(session: Session, key: Ed25519PrivateKey, limit: int = 20_000) ->
         return None
     last = sql.execute(_LAST_HEAD).fetchone()
     size, chain, frontier = (last[0], last[1], decode_frontier(last[2])) if last else (0, GENESIS_HASH, [])
+    sealed_before = size
     seals, nodes = [], []
 
     def keep(level: int, idx: int, digest: bytes) -> None:
@@ -166,7 +173,7 @@ def seal_batch(session: Session, key: Ed25519PrivateKey, limit: int = 20_000) ->
     sql.executemany(_INSERT_SEAL, seals)
     sql.executemany(_INSERT_NODE, nodes)
     sql.execute(_INSERT_HEAD, {**head.as_dict(), "frontier": encode_frontier(frontier), "sealed_at": sql.ts(now)})
-    sql.executemany(_DONE, [{"id": row[0]} for row in rows])
+    sql.execute(_DONE, {"sealed_before": sealed_before})
     return head
 
 

@@ -33,6 +33,7 @@ from spmp.revitalisasi.selection import select as solve
 from spmp.revitalisasi.selection_models import SelectionItem, SelectionRun, SelectionSetting
 from spmp.schools.models import BentukPendidikan, School
 
+PUBLISH_BATCH = 2000  # proposals moved per page request or scheduler run: a few seconds of work
 VERIFIED_STATE = "diterima"  # workflows/revitalisasi.yaml: passed verval, waiting for the selection
 INSERT_BATCH = 5000
 
@@ -218,9 +219,13 @@ def publish_run(
     sk_number: str,
     pks_number: str,
     progress: Callable[[int, int], None] | None = None,
+    limit: int | None = None,
 ) -> SelectionRun:
     """Publish ``run``: frozen from then on, audited with the SK and PKS numbers; every proposal of the
-    run moves to terpilih or tidak terpilih through the engine, with its reason."""
+    run moves to terpilih or tidak terpilih through the engine, with its reason.
+
+    ``limit``: move at most that many proposals now (a page may not hold a request open for a national
+    run's 100,000 transitions); the scheduler moves the rest (:func:`continue_publications`)."""
     if not permissions.can_publish(actor):
         raise SelectionRefused("Hanya pengguna Pusat yang dapat menetapkan hasil seleksi.")
     sk_number, pks_number = (sk_number or "").strip(), (pks_number or "").strip()
@@ -247,7 +252,7 @@ def publish_run(
     run.state, run.sk_number, run.pks_number = "diterbitkan", sk_number, pks_number
     run.published_by_id, run.published_at = actor.id, clock.now()
     session.flush()
-    _decide_cases(session, actor, run, progress)
+    _decide_cases(session, actor, run, progress, limit)
     audit.append(session, action="revit_selection_publish", actor_id=actor.id,
                  reason=f"Seleksi {run.year} diterbitkan: SK {sk_number}, PKS {pks_number}",
                  changes={"run_id": run.id, "year": run.year, "sk_number": sk_number, "pks_number": pks_number,
@@ -255,16 +260,20 @@ def publish_run(
     return run
 
 
-def _run_cases(session: Session, run: SelectionRun):
-    return session.execute(
-        select(
-            SelectionItem.selected, SelectionItem.reason, CaseRecord.id, CaseRecord.version, CaseRecord.state
-        )
+def _undecided_cases(run: SelectionRun):
+    """The run's proposals still waiting for the selection's decision, best rank first."""
+    return (
+        select(SelectionItem.selected, SelectionItem.reason, CaseRecord.id, CaseRecord.version)
         .join(RevitalisasiProposal, RevitalisasiProposal.id == SelectionItem.proposal_id)
         .join(CaseRecord, CaseRecord.id == RevitalisasiProposal.case_id)
-        .where(SelectionItem.run_id == run.id)
+        .where(SelectionItem.run_id == run.id, CaseRecord.state == VERIFIED_STATE)
         .order_by(SelectionItem.rank)
-    ).all()
+    )
+
+
+def undecided_count(session: Session, run: SelectionRun) -> int:
+    """How many proposals of a published run have not been moved to terpilih / tidak terpilih yet."""
+    return session.scalar(select(func.count()).select_from(_undecided_cases(run).subquery())) or 0
 
 
 def _changed_since_run(session: Session, run: SelectionRun) -> int:
@@ -287,13 +296,25 @@ def _changed_since_run(session: Session, run: SelectionRun) -> int:
     return int(gone or 0) + int(new or 0)
 
 
-def _decide_cases(session, actor, run, progress) -> None:
-    rows = _run_cases(session, run)
-    for done, (selected, reason, case_id, version, _state) in enumerate(rows, start=1):
+def _decide_cases(session, actor, run, progress=None, limit: int | None = None) -> int:
+    statement = _undecided_cases(run)
+    rows = session.execute(statement if limit is None else statement.limit(limit)).all()
+    for done, (selected, reason, case_id, version) in enumerate(rows, start=1):
         fire(session, case_id, "select" if selected else "not_select", actor, version,
              reason=f"{reason} (nomor SK: {run.sk_number})")  # fmt: skip
         if progress and (done % 500 == 0 or done == len(rows)):
             progress(done, len(rows))
+    return len(rows)
+
+
+def continue_publications(session: Session, batch: int = PUBLISH_BATCH) -> int:
+    """Move the next ``batch`` undecided proposals of each published run, as the user who published it
+    (the scheduler's job; idempotent: a proposal already moved is not picked again). Returns how many moved."""
+    moved = 0
+    published = session.scalars(select(SelectionRun).where(SelectionRun.state == "diterbitkan"))
+    for run in list(published):
+        moved += _decide_cases(session, run.published_by, run, limit=batch)
+    return moved
 
 
 def seed_demo_run(session: Session, pusat: User | None, year: int = 2026) -> None:

@@ -133,7 +133,7 @@ def test_the_scheduler_has_fixed_jobs_in_memory(database, env):
     process = SchedulerProcess(database, settings, instance_lock(database))
     scheduler = process.build()
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"sweep", "deliver", "digest", "accreditation_reminders", "usage_reminders", "seal", "anchor_mail",
+    assert set(jobs) == {"sweep", "deliver", "digest", "accreditation_reminders", "usage_reminders", "seal", "anchor_mail", "publications",
                          "heartbeat"}
     for job in jobs.values():
         assert job.coalesce and job.max_instances == 1 and job.misfire_grace_time >= 600

@@ -137,6 +137,7 @@ def run_page(run_id: int):
         reasons=queries.REASON_LABELS, criteria=[CRITERION_LABELS[c] for c in CRITERIA],
         params=queries.params_rows(queries.run_params(run)),
         publish_form=PublishForm(formdata=None) if can_publish(current_user) and not run.is_published else None,
+        undecided=runs.undecided_count(session, run) if run.is_published else 0,
         other_runs=[r for r in queries.runs(session, current_user, run.year) if r.id != run.id],
     )  # fmt: skip
 
@@ -151,13 +152,16 @@ def publish(run_id: int):
     if not form.validate():
         flash("Nomor SK dan nomor PKS wajib diisi (maksimal 100 karakter).", "danger")
         return redirect(url_for("seleksi.run_page", run_id=run.id), 303)
-    runs.publish_run(
-        get_session(), current_user, run, sk_number=form.sk_number.data, pks_number=form.pks_number.data
-    )
+    runs.publish_run(get_session(), current_user, run, sk_number=form.sk_number.data,
+                     pks_number=form.pks_number.data, limit=runs.PUBLISH_BATCH)  # fmt: skip
     flash(
         f"Hasil seleksi {run.year} diterbitkan (nomor SK: {run.sk_number}; nomor PKS: {run.pks_number}) dan dibekukan.",
         "success",
     )
+    left = runs.undecided_count(get_session(), run)
+    if left:
+        flash(f"{left:,} usulan lagi dipindahkan ke status terpilih / tidak terpilih oleh penjadwal, "
+              f"{runs.PUBLISH_BATCH:,} setiap putaran (lihat halaman ini).".replace(",", "."), "info")  # fmt: skip
     return redirect(url_for("seleksi.run_page", run_id=run.id), 303)
 
 

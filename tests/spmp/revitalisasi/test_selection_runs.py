@@ -153,6 +153,30 @@ def test_publishing_freezes_the_run_and_moves_every_case(session, world):
         runs.publish_run(session, world["pusat"], run, sk_number="SK 13", pks_number="PKS 8")
 
 
+def test_a_large_publication_moves_a_batch_now_and_the_scheduler_moves_the_rest(session, world):
+    """A page moves PUBLISH_BATCH proposals in its request; the scheduler's job the rest, each exactly once."""
+    runs.save_params(session, world["pusat"], 2026, _params())
+    run = runs.run_selection(session, world["pusat"], 2026).run
+    runs.publish_run(session, world["pusat"], run, sk_number="SK 12/2026", pks_number="PKS 7/2026", limit=2)
+    assert run.is_published and runs.undecided_count(session, run) == 3
+    moved = [runs.continue_publications(session, batch=2) for _ in range(3)]
+    assert moved == [2, 1, 0] and runs.undecided_count(session, run) == 0
+    session.expire_all()
+    states = {p.id: p.case.state for p in world.proposals}
+    assert [states[p.id] for p in world.proposals] == ["terpilih", "terpilih", "tidak_terpilih", "terpilih",
+                                                       "tidak_terpilih"]  # fmt: skip
+    decisions = session.execute(
+        select(AuditEvent.case_id, func.count()).where(
+            AuditEvent.action == "fire", AuditEvent.to_state.in_(("terpilih", "tidak_terpilih"))
+        ).group_by(AuditEvent.case_id)
+    ).all()  # fmt: skip
+    assert sorted(n for _, n in decisions) == [1] * 5
+    actors = session.scalars(
+        select(AuditEvent.actor_id).where(AuditEvent.to_state.in_(("terpilih", "tidak_terpilih")))
+    ).all()
+    assert set(actors) == {world["pusat"].id}  # the scheduler acts for the user who published
+
+
 def test_only_one_published_selection_per_year_and_stale_runs_refused(session, world, tmp_path):
     first = runs.run_selection(session, world["pusat"], 2026).run
     second = runs.run_selection(session, world["pusat"], 2026).run
