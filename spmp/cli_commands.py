@@ -4,6 +4,7 @@ from spmp import demo_cli as _demo_cli  # noqa: E402,F401
 from spmp.accounts import cli as _accounts_cli  # noqa: E402,F401
 from spmp.audit import cli as _audit_cli  # noqa: E402,F401
 from spmp.digitalisasi import cli as _digitalisasi_cli  # noqa: E402,F401
+from spmp.digitalisasi import field_cli as _digitalisasi_field_cli  # noqa: E402,F401
 from spmp.engine import cli as _engine_cli  # noqa: E402,F401
 from spmp.notifications import cli as _notifications_cli  # noqa: E402,F401
 from spmp.revitalisasi import cli as _revitalisasi_cli  # noqa: E402,F401
