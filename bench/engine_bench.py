@@ -100,10 +100,8 @@ class ServerCpu:
         if not self.enabled:
             return None
         with self.admin.engine.connect() as conn:
-            pids = conn.execute(
-                text("SELECT pid FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"),
-                {"d": self.name},
-            ).scalars().all()
+            query = text("SELECT pid FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()")
+            pids = conn.execute(query, {"d": self.name}).scalars().all()
         for pid in pids:
             if (cpu := _proc_cpu(pid)) is not None:
                 self.seen[pid] = cpu
@@ -146,7 +144,9 @@ def measured(server: ServerCpu, n: int, run) -> Figure:
     return Figure.of(rate, client * 1e6 / n, server_us)
 
 
-def run_paired(db: Database, user: User, case_ids: list[int], n: int, rounds: int, server: ServerCpu) -> list[tuple[Figure, Figure]]:
+def run_paired(
+    db: Database, user: User, case_ids: list[int], n: int, rounds: int, server: ServerCpu
+) -> list[tuple[Figure, Figure]]:
     """``fire_many`` and the plain-SQL floor one after the other, ``rounds`` times: each pair ran under
     nearly the same load, so their ratio means more than two rates measured minutes apart."""
     pairs = []

@@ -27,9 +27,9 @@ from spmp.schools.models import School
 MAX_MATERIALS = 50
 MAX_QUESTION = 2000
 MAX_ANSWER = 4000
-MATERIAL_HEADER = ["Judul", "Jenis", "Berkas/tautan", "Ukuran (byte)", "Ditambahkan"]
-QUESTION_HEADER = ["Sesi", "NPSN", "Sekolah", "Penanya", "Pertanyaan", "Diajukan", "Umur (hari)", "Jawaban",
-                   "Dijawab oleh", "Dijawab"]  # fmt: skip
+MATERIAL_HEADER = ["Judul", "Jenis", "Berkas/tautan", "Ukuran (byte)", "Ditambahkan ({zona})"]
+QUESTION_HEADER = ["Sesi", "NPSN", "Sekolah", "Penanya", "Pertanyaan", "Diajukan ({zona})", "Umur (hari)", "Jawaban",
+                   "Dijawab oleh", "Dijawab ({zona})"]  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, exists, func, insert, literal, or_, select, true, update
+from sqlalchemy import and_, case, func, insert, literal, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from spmp import clock
@@ -118,16 +118,27 @@ def _recompute(
     Only rows whose result differs are rewritten: a recompute over unchanged data reads, not writes."""
     now = clock.now()
     in_range = and_(schools, School.id >= low, School.id < high)
-    safe_room = exists().where(SafeRoom.school_id == School.id)
-    values = readiness_values(School.electricity_watts, School.internet_access, safe_room, threshold)
+    # The school's inputs with its safe room as one outer join (an EXISTS per use was three hashed
+    # subplans over every safe room, per batch, on PostgreSQL).
+    src = (
+        select(
+            School.id.label("school_id"),
+            School.electricity_watts.label("watts"),
+            School.internet_access.label("internet"),
+            SafeRoom.school_id.is_not(None).label("room"),
+        )  # fmt: skip
+        .outerjoin(SafeRoom, SafeRoom.school_id == School.id)
+        .where(in_range)
+        .subquery("src")
+    )
+    values = readiness_values(src.c.watts, src.c.internet, src.c.room, threshold)
     differs = or_(*(getattr(DigitalTarget, name).is_distinct_from(value) for name, value in values.items()))
     connection = session.connection()
     changed = connection.execute(
         update(DigitalTarget)
         .where(
-            DigitalTarget.school_id == School.id,
+            DigitalTarget.school_id == src.c.school_id,
             DigitalTarget.year == year,
-            in_range,
             DigitalTarget.school_id >= low,
             DigitalTarget.school_id < high,
             differs,
@@ -139,8 +150,8 @@ def _recompute(
     listed = select(DigitalTarget.school_id).where(
         DigitalTarget.year == year, DigitalTarget.school_id >= low, DigitalTarget.school_id < high
     )
-    missing = select(literal(year), School.id, *values.values(), literal(now, UTCDateTime())).where(
-        in_range, School.id.not_in(listed)
+    missing = select(literal(year), src.c.school_id, *values.values(), literal(now, UTCDateTime())).where(
+        src.c.school_id.not_in(listed)
     )
     columns = ["year", "school_id", *values, "computed_at"]
     # Counted from RETURNING: an INSERT ... SELECT reports no row count through SQLAlchemy on psycopg.

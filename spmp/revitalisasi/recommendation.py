@@ -48,7 +48,7 @@ class RecommendationFilters:
     regency: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Recommended:
     """One school on the list, with its score and the points per criterion (``CRITERIA`` order)."""
 
@@ -135,10 +135,14 @@ def recommend(
     """Every school that may be recommended, ranked by need (highest first); ``progress(schools read)``
     after each batch of :data:`BATCH`. ``user`` None: the whole country (the command line)."""
     params, _setting = get_params(session, filters.year)
+    levels: dict[tuple[str, str], str] = {}  # (form, jenjang) -> level, computed once per form
     scored: list[tuple] = []
     result = session.execute(statement(user, filters).execution_options(yield_per=BATCH))
     for batch in result.partitions(BATCH):
-        candidates = [_candidate(row, filters.year) for row in batch]
+        for row in batch:
+            if (row[3], row[4]) not in levels:
+                levels[(row[3], row[4])] = level_of(row[3], row[4])
+        candidates = [_candidate(row, filters.year, levels[(row[3], row[4])]) for row in batch]
         points, scores = need_points(candidates, params)
         for row, p, score in zip(batch, points.tolist(), scores.tolist(), strict=True):
             scored.append((row, score, tuple(p)))
@@ -146,26 +150,27 @@ def recommend(
             progress(len(scored))
     scored.sort(key=lambda item: (-item[1], item[0][1]))
     return [
-        _recommended(rank, row, score, points) for rank, (row, score, points) in enumerate(scored, start=1)
+        _recommended(rank, row, score, points, levels[(row[3], row[4])])
+        for rank, (row, score, points) in enumerate(scored, start=1)
     ]
 
 
-def _candidate(row, year: int) -> Candidate:
+def _candidate(row, year: int, level: str) -> Candidate:
     (school_id, npsn, name, bentuk, jenjang, regency, regency_name, province, province_name, last_rehab,
      disaster, is_3t, damage, _damage_year, pupils) = row  # fmt: skip
     return Candidate(
         id=school_id, name=name, regency=regency, regency_name=regency_name, province=province,
-        province_name=province_name, level=level_of(bentuk, jenjang), cost=0, damage_pct=float(damage or 0.0),
+        province_name=province_name, level=level, cost=0, damage_pct=float(damage or 0.0),
         years_since_rehab=None if last_rehab is None else max(year - last_rehab, 0), is_3t=bool(is_3t),
         disaster=bool(disaster), pupils=int(pupils or 0), npsn=npsn,
     )  # fmt: skip
 
 
-def _recommended(rank: int, row, score: float, points: tuple) -> Recommended:
+def _recommended(rank: int, row, score: float, points: tuple, level: str) -> Recommended:
     (school_id, npsn, name, bentuk, jenjang, regency, regency_name, _province, province_name, last_rehab,
      disaster, is_3t, damage, damage_year, pupils) = row  # fmt: skip
     return Recommended(
-        rank=rank, school_id=school_id, npsn=npsn, name=name, level=level_of(bentuk, jenjang),
+        rank=rank, school_id=school_id, npsn=npsn, name=name, level=level,
         regency_code=regency, regency_name=regency_name, province_name=province_name,
         damage_percent=None if damage is None else float(damage), damage_year=damage_year,
         last_rehab_year=last_rehab, is_3t=bool(is_3t), is_disaster=bool(disaster), pupils=pupils, score=score,

@@ -435,6 +435,12 @@ MATRIX = [
     ("POST", "/digitalisasi/bimtek/pertanyaan/{inside_question}/jawab", _only(BPMP | {"facilitator"}, 302, 403)),
     ("POST", "/digitalisasi/bimtek/pertanyaan/999999999/jawab", _expect_everyone(404)),
     ("POST", "/digitalisasi/bimtek/{inside_bimtek}/materi/{inside_material}/hapus", _only(BPMP, 302, 403)),
+    # Monitoring per unit -> province -> regency -> school (each reader's area; an unknown region: 404).
+    ("GET", "/digitalisasi/pemantauan", _only(DIGITAL_MONITOR, 200, 403)),
+    ("GET", "/digitalisasi/pemantauan?tahun=2026&unit=BPMP-NTT", _only(DIGITAL_MONITOR, 200, 403)),
+    ("GET", "/digitalisasi/pemantauan?tahun=2026&provinsi=53&format=xlsx", _only(DIGITAL_MONITOR, 200, 403)),
+    ("GET", "/digitalisasi/pemantauan?tahun=2026&provinsi=53&kabkota=53.71", _only(DIGITAL_MONITOR, 200, 403)),
+    ("GET", "/digitalisasi/pemantauan?provinsi=99", _only(DIGITAL_MONITOR, 404, 403)),
     # The school returns the BAST; the B/BPMP corrects the shipment (empty forms: a flash and back).
     ("POST", "/digitalisasi/pengiriman/{inside_shipment}/kembalikan", _only(SCHOOL, 302, 403)),
     ("POST", "/digitalisasi/pengiriman/{inside_shipment}/koreksi", _only(DIGITAL_MANAGER, 302, 403)),

@@ -366,5 +366,11 @@ def bimtek_certificate(session_id: int, participant_id: int):
 EXTRA_MENU.append(("digitalisasi.bimtek_list", "Bimtek Digitalisasi", None))
 
 # Pages of the later steps, on this blueprint (imported last: they use the helpers above): Bimtek follow-up,
-# sosialisasi, verval and usage.
-from web.digitalisasi import followup_views, views_sosialisasi, views_usage, views_verval  # noqa: E402, F401
+# sosialisasi, verval, usage and the monitoring.
+from web.digitalisasi import (  # noqa: E402, F401
+    followup_views,
+    monitoring_views,
+    views_sosialisasi,
+    views_usage,
+    views_verval,
+)

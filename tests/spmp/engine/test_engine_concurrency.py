@@ -224,6 +224,32 @@ def test_fire_many_answers_every_item_in_order_and_fires_the_rest(committed):
         assert log_ok(session)
 
 
+def test_fire_many_commits_what_an_action_wrote_through_the_session_it_opens_for_it(committed):
+    """``fire_many`` opens an ORM session for an item only when asked (here by the ``assign_to_actor``
+    action of ``take_over``): what the action wrote is committed with the item, the next item reads the
+    case afresh, and a refused item after it undoes nothing."""
+    from spmp.engine import FireItem, FireResult, fire_many
+
+    db, world = committed
+    case_id = _open(db, world)  # assigned to the first Widyaprada
+    other = world["widyaprada2"]
+    items = [
+        FireItem(case_id, "take_over", 1),
+        FireItem(case_id, "take_over", 1),
+        FireItem(case_id, "take_over", 2),
+    ]
+    results = list(fire_many(db, other, items))
+    assert [type(r) for r in results] == [FireResult, StaleCaseError, FireResult]
+    assert [r.version for r in results if isinstance(r, FireResult)] == [2, 3]
+    with db.session() as session:
+        case = session.get(CaseRecord, case_id)
+        assert (case.state, case.version, case.assignee_user_id) == ("scheduled", 3, other.id)
+        events = audit.case_timeline(session, case_id)
+        assignees = [e.changes_dict.get("assignee_user_id") for e in events[-2:]]
+        assert assignees == [[world["widyaprada"].id, other.id], None]
+        assert log_ok(session)
+
+
 def test_event_hash_of_non_ascii_text_is_recomputed_alike(committed):
     """With a reason in non-ASCII text and quotes, the hash stored at write time is the one the sequencer
     and ``audit verify`` recompute from the stored row (the database hands the text back unchanged)."""

@@ -57,7 +57,7 @@ def test_ranked_by_the_selections_need_score_without_excluded_schools(session, w
     )
     candidate = rec._candidate(
         (world.damaged.id, world.damaged.npsn, damaged.name, "SD", "SD", "53.71", "Kota Kupang", "53", "NTT", 2015,
-         False, False, world.earlier.damage_percent, 2025, 600), 2026)  # fmt: skip
+         False, False, world.earlier.damage_percent, 2025, 600), 2026, "SD")  # fmt: skip
     assert (damaged.score, damaged.points) == need_score(candidate, params)
     alor = by_name["SD Negeri 1 Alor"]
     assert alor.is_3t and alor.damage_percent is None and alor.points[2] == params.weights.affirmation_3t
