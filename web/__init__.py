@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.is_production,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_absolute_hours),
+        SESSION_REFRESH_EACH_REQUEST=False,  # only a changed session is sent back (web/security.py)
         # A CSRF token must outlive a long form: valid as long as the session itself may live.
         WTF_CSRF_TIME_LIMIT=settings.session_absolute_hours * 3600,
         MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,

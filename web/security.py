@@ -59,6 +59,9 @@ def set_security_headers(response):
     return response
 
 
+SEEN_RESOLUTION_SECONDS = 60
+
+
 def start_session_clock() -> None:
     now = int(time.time())
     session["auth_at"] = now
@@ -82,5 +85,9 @@ def enforce_session_timeouts(idle_minutes: int, absolute_hours: int):
             flash("Sesi Anda berakhir sebelum formulir terkirim. Isian Anda tersimpan di perangkat ini: "
                   "masuk kembali, lalu kirim ulang formulirnya.", "warning")  # fmt: skip
         return redirect(url_for("auth.login", next=return_path()))
-    session["seen_at"] = now
+    # Written at most once a minute: a session that does not change is not sent back as a cookie (with
+    # SESSION_REFRESH_EACH_REQUEST off), so a photo thumbnail answered after a form's redirect cannot put
+    # back the cookie of before the form and lose its flash message. The idle timeout is a minute coarser.
+    if now - seen_at >= SEEN_RESOLUTION_SECONDS:
+        session["seen_at"] = now
     return None

@@ -119,6 +119,12 @@ class P2spMember(Base):
     def role_label(self) -> str:
         return P2SP_ROLES.get(self.role, self.role)
 
+    @property
+    def masked_nik(self) -> str:
+        """The NIK as pages and downloads show it: the middle eight digits hidden (a NIK is personal data;
+        the full number stays in the database for the one-role check)."""
+        return f"{self.nik[:4]}••••••••{self.nik[-4:]}"
+
 
 class ExecutionDocument(Base):
     """One document of the execution (one per kind; a new upload replaces it, the audit keeps each)."""

@@ -116,4 +116,6 @@ def test_execution_journey_over_http(app, session, world, monkeypatch):
         assert response.status_code == 200, path
         sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
         assert sheet.max_row >= 2, path
+    niks = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]  # the P2SP download, last
+    assert niks and all(len(n) == 16 and "••••••••" in n for n in niks)  # the NIK hidden as on the page
     assert xops.latest_verified(session, proposal.id).percent == 55

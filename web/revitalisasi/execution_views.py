@@ -172,7 +172,7 @@ def p2sp(proposal_id: int):
         proposal = _proposal_or_404(proposal_id)
         fmt = requested_format() or "xlsx"
         members = [
-            (m.name, m.nik, m.role_label, m.phone or "") for m in xops.members(get_session(), proposal.id)
+            (m.name, m.masked_nik, m.role_label, m.phone or "") for m in xops.members(get_session(), proposal.id)
         ]
         return export_response(fmt, f"p2sp-usulan-{proposal.id}", ("Nama", "NIK", "Jabatan", "Telepon"),
                                lambda _session: iter(members), title="P2SP")  # fmt: skip

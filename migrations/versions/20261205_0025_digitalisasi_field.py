@@ -1,8 +1,8 @@
 """digitalisasi in the field: sosialisasi events per regency (attendance, materials), the verval case of
 each target school, monthly usage reports with their reminders and the obstacles opened from them
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-05 23:43:38.728385
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 
 import spmp.db
 
-revision = "0027"
-down_revision = "0026"
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

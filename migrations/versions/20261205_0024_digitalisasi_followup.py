@@ -1,6 +1,6 @@
 """digitalisasi bimtek materials questions and shipment returns
 
-Revision ID: 0026
+Revision ID: 0024
 Revises: 0023
 Create Date: 2026-12-05 23:42:39
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 import spmp.db
 
-revision = "0026"
+revision = "0024"
 down_revision = "0023"
 branch_labels = None
 depends_on = None
