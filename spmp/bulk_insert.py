@@ -89,8 +89,9 @@ def insert_dicts(session: Session, table: Table, rows: list[dict[str, Any]]) -> 
 
 
 def _convert_datetimes(rows: list[tuple], convert) -> list[tuple]:
-    """Convert the datetime columns (found from the first row) once per distinct value."""
-    positions = [i for i, value in enumerate(rows[0]) if isinstance(value, datetime)]
+    """Convert the datetime values once per distinct value. The columns that may hold one are those with a
+    datetime or a None in the first row (a column empty there may be filled further down)."""
+    positions = [i for i, value in enumerate(rows[0]) if value is None or isinstance(value, datetime)]
     if not positions:
         return rows
     cache: dict[datetime, Any] = {}
@@ -99,7 +100,7 @@ def _convert_datetimes(rows: list[tuple], convert) -> list[tuple]:
         values = list(row)
         for i in positions:
             value = values[i]
-            if value is not None:
+            if isinstance(value, datetime):
                 values[i] = cache[value] if value in cache else cache.setdefault(value, convert(value))
         out.append(tuple(values))
     return out

@@ -248,3 +248,22 @@ def test_max_rows_splits_a_backlog_into_batches(session, people, fixed_clock, mo
     sizes = [sweep(session, now, max_rows=3).claimed for _ in range(4)]
     assert sizes == [3, 3, 1, 0]
     assert all(len(_notices(session, case.id)) == 1 for case in cases)
+
+
+def test_bulk_insert_converts_a_datetime_that_the_first_row_leaves_empty(session):
+    """A column None in the first row and a time further down is still stored as UTC (both databases)."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from sqlalchemy import select
+
+    from spmp.bulk_insert import insert_dicts
+    from spmp.notifications.models import OutboxMessage
+
+    wita = timezone(timedelta(hours=8))
+    base = {"recipient": "a@example.org", "subject": "s", "body": "b", "created_at": datetime.now(UTC),
+            "attempts": 0, "for_digest": False, "is_digest": False}  # fmt: skip
+    later = datetime(2026, 3, 2, 9, 30, tzinfo=wita)
+    rows = [{**base, "sent_at": None}, {**base, "subject": "later", "sent_at": later}]
+    insert_dicts(session, OutboxMessage.__table__, rows)
+    sent = session.scalar(select(OutboxMessage.sent_at).where(OutboxMessage.subject == "later"))
+    assert sent.astimezone(UTC) == datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
