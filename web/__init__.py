@@ -119,9 +119,7 @@ def _register_errors(app: Flask) -> None:
     app.register_error_handler(
         400, lambda e: page(400, "Permintaan tidak valid", getattr(e, "description", ""))
     )
-    app.register_error_handler(
-        403, lambda e: page(403, "Akses ditolak", "Anda tidak berhak membuka halaman ini.")
-    )
+    app.register_error_handler(403, lambda e: page(403, "Akses ditolak", _reason(e)))
     app.register_error_handler(
         404, lambda e: page(404, "Tidak ditemukan", "Halaman atau data yang Anda cari tidak ada.")
     )
@@ -138,6 +136,13 @@ def _register_errors(app: Flask) -> None:
         500, lambda e: page(500, "Terjadi kesalahan", "Kesalahan pada server. Tim kami telah dicatat.")
     )
     app.register_error_handler(CSRFError, _form_expired)
+
+
+def _reason(error) -> str:
+    """A 403 says why when the view gave the reason (``abort(403, description=...)``, from a permission
+    predicate in Indonesian); werkzeug's English default is not shown."""
+    given = getattr(error, "description", None)
+    return given if given and given != type(error).description else "Anda tidak berhak membuka halaman ini."
 
 
 def _form_expired(_error):

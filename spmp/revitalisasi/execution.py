@@ -197,6 +197,7 @@ class ProgressReport(Base):
         CheckConstraint(_in("source", REPORT_SOURCES), name="source"),
         CheckConstraint("(verified_by_id IS NULL) = (verified_at IS NULL)", name="verified_pair"),
         Index("ix_revitalisasi_progress_verified", "proposal_id", "verified_at"),
+        Index("uq_revitalisasi_progress_draft_key", "draft_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -211,6 +212,9 @@ class ProgressReport(Base):
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The key of the offline draft this visit report came from (spmp.drafts): sent again, it is not
+    # recorded twice. None for reports sent without one.
+    draft_key: Mapped[str | None] = mapped_column(String(64))
 
     reported_by: Mapped[User] = relationship(foreign_keys=[reported_by_id])
     verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])

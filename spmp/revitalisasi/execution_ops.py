@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from spmp import audit, clock
 from spmp.accounts.models import Role, SchoolAssignment, User
+from spmp.drafts import clean_draft_key
 from spmp.engine import ActionRefused
 from spmp.engine.calendar import WIB
 from spmp.engine.cases import CaseRecord
@@ -222,10 +223,12 @@ def _used_photos(session: Session, proposal_id: int, digests: set[str]) -> set[s
     return set(session.scalars(query))
 
 
-def _photo_rows(session, user, proposal, photos, root, policy) -> list[ProgressPhoto]:
+def _photo_rows(session, user, proposal, photos, root, policy, needs_position=False) -> list[ProgressPhoto]:
     """The report's photo rows, checked and stored before anything is added to the session (a refusal
     leaves nothing behind); a photo already in an earlier report of this school is refused (progress is
-    shown by new photos, and a form sent twice over a slow link does not make two reports)."""
+    shown by new photos, and a form sent twice over a slow link does not make two reports). With
+    ``needs_position`` (the facilitator's own visit, verified at once: nobody checks its photos later) a
+    photo without its GPS position is refused."""
     digests = [hashlib.sha256(photo.data).hexdigest() for photo in photos]
     used = _used_photos(session, proposal.id, set(digests))
     rows, seen, now = [], set(), clock.now()
@@ -241,6 +244,9 @@ def _photo_rows(session, user, proposal, photos, root, policy) -> list[ProgressP
             fields = geotagged_photo(proposal.school, photo.filename, photo.data, root, policy)
         except ActionRefused as exc:
             raise ExecutionInputError([("foto", f"Foto {index}: {exc}")]) from exc
+        if needs_position and fields["latitude"] is None:
+            raise ExecutionInputError([("foto", f"Foto {index} ({name}) tanpa titik lokasi GPS (EXIF): aktifkan "
+                                                "lokasi pada kamera dan ambil foto di sekolah")])  # fmt: skip
         rows.append(ProgressPhoto(**fields, uploaded_by_id=user.id, uploaded_at=now))
     return rows
 
@@ -286,28 +292,82 @@ def report_progress(
     return report
 
 
+class DuplicateVisitError(ActionRefused):
+    """This draft (its key) was already received as a visit report: nothing is written a second time."""
+
+    category = "info"
+
+    def __init__(self, report: ProgressReport) -> None:
+        super().__init__(
+            f"Laporan kunjungan ini sudah diterima sebelumnya (tanggal {report.visit_date}, progres "
+            f"{report.percent} %); tidak disimpan dua kali"
+        )
+        self.report = report
+
+
 def record_visit(
     session: Session, user: User, proposal_id: int, *, percent: int, notes: str, photos: Sequence[PhotoUpload],
     root: Path, visit_date: date | None = None, policy: EvidencePolicy = DEFAULT_POLICY,
+    draft_key: str | None = None,
 ) -> ProgressReport:  # fmt: skip
     """The assigned facilitator's visit report: the physical progress they verified on site (a whole
-    percent), with photos and notes; verified by them at once."""
-    proposal = _checked(session, user, proposal_id, permissions.visit_refusal)
+    percent), with photos taken there (each with its GPS position) and notes; verified by them at once.
+    ``draft_key`` is the key of the offline draft it comes from: a draft already received is refused with
+    DuplicateVisitError (before any other check: it was accepted when it came) and writes nothing."""
+    proposal = load_proposal(session, user, proposal_id)
+    key = _visit_key(draft_key)
+    _refuse_repeat_visit(session, user, proposal, key)
+    reason = permissions.visit_refusal(user, proposal.case)
+    if reason:
+        raise ActionRefused(reason)
     problems = _report_problems(percent, notes, photos, False, visit_date)
     if problems:
         raise ExecutionInputError(problems)
-    rows, now = _photo_rows(session, user, proposal, photos, root, policy), clock.now()
+    rows, now = _photo_rows(session, user, proposal, photos, root, policy, needs_position=True), clock.now()
     report = ProgressReport(
         proposal_id=proposal.id, percent=percent, source="fasilitator", notes=notes.strip() or None,
         visit_date=(visit_date or now.astimezone(WIB).date()).isoformat(), reported_by_id=user.id, reported_at=now,
-        verified_by_id=user.id, verified_at=now,
+        verified_by_id=user.id, verified_at=now, draft_key=key,
     )  # fmt: skip
-    session.add(report)
     report.photos.extend(rows)
-    session.flush()
+    try:
+        # Two copies of one draft at once (two tabs, a retry racing a slow answer): the unique key decides.
+        # On PostgreSQL the second waits for the first to commit, then fails here and finds its report.
+        with session.begin_nested():
+            session.add(report)
+    except IntegrityError:
+        if key is None:
+            raise
+        raise DuplicateVisitError(_visit_by_key(session, key)) from None
     _audit(session, user, proposal, "revitalisasi.visit",
-           {"laporan": report.id, "persen_terverifikasi": percent, "foto": len(photos)})  # fmt: skip
+           {"laporan": report.id, "persen_terverifikasi": percent, "foto": len(photos), "draft_key": key})  # fmt: skip
     return report
+
+
+def _visit_key(value: str | None) -> str | None:
+    try:
+        return clean_draft_key(value)
+    except ValueError:
+        raise ExecutionInputError(
+            [("draft_key", "Kunci draf laporan kunjungan tidak sah; muat ulang halaman kunjungan")]
+        ) from None
+
+
+def _visit_by_key(session: Session, key: str) -> ProgressReport | None:
+    return session.scalar(select(ProgressReport).where(ProgressReport.draft_key == key))
+
+
+def _refuse_repeat_visit(
+    session: Session, user: User, proposal: RevitalisasiProposal, key: str | None
+) -> None:
+    earlier = _visit_by_key(session, key) if key else None
+    if earlier is None:
+        return
+    if earlier.proposal_id != proposal.id or earlier.reported_by_id != user.id:
+        raise ExecutionInputError(
+            [("draft_key", "Kunci draf ini milik laporan kunjungan lain; muat ulang halaman kunjungan")]
+        )
+    raise DuplicateVisitError(earlier)
 
 
 def verify_report(session: Session, user: User, report_id: int) -> ProgressReport:

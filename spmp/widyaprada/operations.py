@@ -5,7 +5,6 @@ the session and the acting user, flushes and never commits."""
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -18,6 +17,7 @@ from spmp import audit, clock
 from spmp.access import school_scope
 from spmp.accounts.conflicts import conflict_refusal
 from spmp.accounts.models import NATIONAL_ROLES, Role, User
+from spmp.drafts import clean_draft_key
 from spmp.engine import ActionRefused, CaseNotFound, fire, get_case, get_definition, open_case
 from spmp.engine.cases import CaseRecord
 from spmp.engine.deadlines import _DELETE, _INSERT
@@ -43,7 +43,6 @@ MAX_GROUP_SCHOOLS = 200
 REPORT_STATES = ("terjadwal", "dikembalikan")
 MAX_PHOTOS = 20
 PHOTO_TYPES = ("image/jpeg", "image/png")
-DRAFT_KEY = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 
 class TaskInputError(ActionRefused):
@@ -369,10 +368,12 @@ def save_report(
 
 
 def _draft_key(value: str | None) -> str | None:
-    value = (value or "").strip()
-    if value and not DRAFT_KEY.fullmatch(value):
-        raise TaskInputError("draft_key", "Kunci draf laporan tidak sah; muat ulang halaman laporan")
-    return value or None
+    try:
+        return clean_draft_key(value)
+    except ValueError:
+        raise TaskInputError(
+            "draft_key", "Kunci draf laporan tidak sah; muat ulang halaman laporan"
+        ) from None
 
 
 def _receipt(session: Session, key: str | None) -> ReportReceipt | None:

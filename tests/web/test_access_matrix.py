@@ -348,7 +348,11 @@ MATRIX = [
     ("GET", "/revitalisasi/usulan/{exec_proposal}/progres?format=xlsx", _expect_everyone(200)),
     ("POST", "/revitalisasi/usulan/{exec_proposal}/progres", _only(EXECUTORS, 302, 403), {"persen": "50"}),  # no photo
     ("GET", "/revitalisasi/usulan/{exec_proposal}/kunjungan", _only(FACILITATOR, 200, 403)),
-    ("POST", "/revitalisasi/usulan/{exec_proposal}/kunjungan", _only(FACILITATOR, 302, 403), {"persen": "50"}),
+    # No photo: the form is shown again with the reason and what was typed (400).
+    ("POST", "/revitalisasi/usulan/{exec_proposal}/kunjungan", _only(FACILITATOR, 400, 403), {"persen": "50"}),
+    ("POST", "/revitalisasi/usulan/{selected_proposal}/kunjungan", _only(SEES_INSIDE_CASE, 403, 404)),
+    # The facilitator pages' service worker (caseload, visit form offline): plain code, no data.
+    ("GET", "/revitalisasi/sw.js", _expect_everyone()),
     ("GET", "/revitalisasi/usulan/{selected_proposal}/kunjungan", _only(SEES_INSIDE_CASE, 403, 404)),
     ("GET", "/revitalisasi/progres/foto/{exec_photo}", _expect_everyone(200)),
     ("GET", "/revitalisasi/progres/foto/{exec_photo}?asli=1", _expect_everyone(200)),
@@ -827,7 +831,7 @@ def test_matrix_check_notices_an_unlisted_route(app):
 def test_anonymous_is_sent_to_login(client, world_cases):
     values = _values(world_cases, "admin")
     public = {"/healthz", "/static/app.css", "/login", "/login/totp", "/login/totp/setup", "/logout"}
-    public.add("/widyaprada/tugas/sw.js")  # the report's service worker: code, no data
+    public |= {"/widyaprada/tugas/sw.js", "/revitalisasi/sw.js"}  # the offline pages' service workers: code
     for method, template, expected, *_ in MATRIX:
         path = template.format(**values)
         if template in public:

@@ -5,13 +5,15 @@ caseload, the facilitator's visit report form, and the POSTs of the execution pa
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from spmp import clock
-from spmp.engine import CaseNotFound, get_definition
+from spmp.engine import ActionRefused, CaseNotFound, get_definition
 from spmp.engine.calendar import WIB
 from spmp.engine.evidence import read_limited
 from spmp.revitalisasi import execution_ops as xops
@@ -22,7 +24,9 @@ from spmp.revitalisasi.operations import load_proposal, photo_note
 from web.db import get_session
 from web.export import export_response, requested_format
 from web.navigation import EXTRA_MENU
+from web.offline import service_worker, wants_json
 from web.revitalisasi.views import _send, bp
+from web.security import CSP_BLOB_IMAGES
 
 EXTRA_MENU.append(("revitalisasi.facilitator_caseload", "Revitalisasi binaan", permissions.CASELOAD_ROLES))
 
@@ -163,6 +167,14 @@ def facilitator_caseload():
                            threshold=xops.tranche2_min_progress())  # fmt: skip
 
 
+@bp.route("/revitalisasi/sw.js")
+def facilitator_service_worker():
+    """The service worker of the facilitator's pages (the caseload and the visit report form), which then
+    open with no signal. Served from here, its scope is /revitalisasi/; it keeps those pages and nothing
+    else of the app."""
+    return service_worker()
+
+
 # --- the proposal page's execution panel -------------------------------------------------------------------
 @bp.route("/revitalisasi/usulan/<id:proposal_id>/p2sp", methods=["GET", "POST"])
 @login_required
@@ -242,32 +254,81 @@ def progress(proposal_id: int):
     return _page(proposal_id, "progres")
 
 
+@dataclass(frozen=True)
+class _VisitValues:
+    """What the visit form holds: shown again with the problems when the server refuses it."""
+
+    visit_date: str
+    percent: str
+    notes: str
+    draft_key: str
+
+
 @bp.route("/revitalisasi/usulan/<id:proposal_id>/kunjungan", methods=["GET", "POST"])
 @login_required
 def visit_report(proposal_id: int):
-    """The assigned facilitator's visit report: the physical progress verified on site, photos, notes."""
-    proposal = _allowed_or_403(proposal_id, permissions.visit_refusal)
+    """The assigned facilitator's visit report: the physical progress verified on site, photos, notes. It
+    works with no signal (web/static/report.js keeps the draft on the device and sends it, with its key,
+    when there is a connection); a refused copy is answered with the reason and nothing typed is lost."""
     if request.method == "GET":
-        return render_template("revitalisasi/visit.html", proposal=proposal, today=clock.now().astimezone(WIB).date().isoformat(),
-                               latest=xops.latest_verified(get_session(), proposal.id),
-                               threshold=xops.tranche2_min_progress())  # fmt: skip
-    percent, text = _whole("persen"), request.form.get("tanggal", "").strip()
-    visit_date = _date(text)
-    if text and visit_date is None:
-        flash(f"Tanggal kunjungan tidak terbaca: {text[:20]!r} (format TTTT-BB-HH).", "danger")
-        return redirect(url_for("revitalisasi.visit_report", proposal_id=proposal_id))
-    xops.record_visit(get_session(), current_user, proposal_id, percent=-1 if percent is None else percent,
-                      notes=request.form.get("catatan", ""), photos=_uploads("foto"), root=_root(),
-                      visit_date=visit_date)  # fmt: skip
-    flash(f"Laporan kunjungan disimpan: progres fisik terverifikasi {percent} %.", "success")
-    return _page(proposal_id, "progres")
-
-
-def _date(text: str) -> date | None:
+        proposal = _allowed_or_403(proposal_id, permissions.visit_refusal)
+        today = clock.now().astimezone(WIB).date().isoformat()
+        return _render_visit(proposal, _VisitValues(today, "", "", uuid.uuid4().hex))
+    proposal = _proposal_or_404(proposal_id)
+    f = request.form
+    values = _VisitValues(f.get("tanggal", "").strip(), f.get("persen", "").strip(), f.get("catatan", ""),
+                          f.get("draft_key", ""))  # fmt: skip
+    percent = _whole("persen")
     try:
-        return date.fromisoformat(text.strip()) if text.strip() else None
+        xops.record_visit(get_session(), current_user, proposal.id, percent=-1 if percent is None else percent,
+                          notes=values.notes, photos=_uploads("foto"), root=_root(),
+                          visit_date=_visit_date(values.visit_date), draft_key=values.draft_key)  # fmt: skip
+    except xops.DuplicateVisitError as exc:  # received before: the answer to the first copy was lost
+        return _visit_done(proposal, f"{exc}.", "info", duplicate=True)
+    except ActionRefused as exc:
+        return _visit_refused(proposal, values, exc)
+    message = f"Laporan kunjungan disimpan: progres fisik terverifikasi {percent} %."
+    return _visit_done(proposal, message, "success")
+
+
+def _visit_refused(proposal, values: _VisitValues, exc: ActionRefused):
+    """Said next to the form (400), or 403 when the user may not (or no longer) report on this school: not
+    the assigned facilitator any more, or the works are over. The offline script keeps its draft either way."""
+    forbidden = permissions.visit_refusal(current_user, proposal.case) is not None
+    if wants_json():
+        return jsonify(ok=False, message=str(exc)), 403 if forbidden else 400
+    if forbidden:
+        abort(403, description=str(exc))
+    return _render_visit(proposal, values, getattr(exc, "errors", None) or [("", str(exc))], 400)
+
+
+def _visit_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
     except ValueError:
-        return None
+        raise xops.ExecutionInputError(
+            [("tanggal", f"Tanggal kunjungan tidak terbaca: {text[:20]!r} (format TTTT-BB-HH)")]
+        ) from None
+
+
+def _render_visit(proposal, values: _VisitValues, errors=(), status: int = 200):
+    problems: dict[str, list[str]] = {}
+    for name, message in errors:
+        problems.setdefault(name, []).append(message)
+    if errors and any(f.filename for f in request.files.getlist("foto")):
+        problems.setdefault("foto", []).append("Lampirkan kembali fotonya: berkas tidak dapat diisi ulang.")
+    html = render_template("revitalisasi/visit.html", proposal=proposal, values=values, problems=problems,
+                           latest=xops.latest_verified(get_session(), proposal.id),
+                           threshold=xops.tranche2_min_progress())  # fmt: skip
+    # The offline script previews the photos kept on the device (blob: URLs).
+    return html, status, {"Content-Security-Policy": CSP_BLOB_IMAGES}
+
+
+def _visit_done(proposal, message: str, category: str, duplicate: bool = False):
+    if wants_json():
+        return jsonify(ok=True, duplicate=duplicate, message=message)
+    flash(message, category)
+    return _page(proposal.id, "progres")
 
 
 @bp.route("/revitalisasi/progres/<id:report_id>/verifikasi", methods=["POST"])

@@ -1,23 +1,67 @@
-/* The task report works with no signal (a Widyaprada in a 3T regency writes it at the school).
-   - A service worker (report-sw.js) keeps this page and its static files, so it opens and reloads offline.
-   - The draft, photos included, is kept in this browser (IndexedDB, one draft per user and task) on every
-     keystroke. "Simpan laporan" queues it ("Belum terkirim") with a key of its own; it is sent as soon as
-     there is a connection (now, when the browser comes back online, every 30 s, at the next visit), and
-     shown "Terkirim" when the server has it. The server receives one key once (a resend after a lost
-     answer is "sudah diterima") and refuses a copy older than the saved report; the draft is kept then.
+/* Reports written with no signal: the Widyaprada's task report at the school, the university facilitator's
+   visit report at the building site. One script for every such form, driven by data attributes.
+   - Pages: an element with data-service-worker registers that worker (report-sw.js, served by the
+     feature's route so its scope is the feature's pages), which keeps this page and its static files, so
+     it opens and reloads offline. Links marked data-offline-page (the caseload's visit forms) are kept too.
+   - The form (form[data-offline-report]): its draft, photos included, is kept in this browser (IndexedDB,
+     one draft per user and data-draft-id) on every keystroke. The submit button queues it ("Belum
+     terkirim") with a key of its own; it is sent as soon as there is a connection (now, when the browser
+     comes back online, every 30 s, at the next visit), and shown "Terkirim" when the server has it. The
+     server receives one key once (a resend after a lost answer is "sudah diterima"); a refusal (JSON
+     ok:false) keeps the draft and says why.
+   Attributes of the form: data-draft-id (required), data-report-version (a saved report's version, sent
+   back; a newer one on the server answers 409 "stale"), data-required (field names) with
+   data-required-message (a required file input means at least one photo), data-keep-photos (send photos
+   as taken: made smaller on the device they would lose their GPS position), data-reset-after-send (each
+   send is a new report), data-back and data-back-text (the link shown once sent).
    No framework: IndexedDB, fetch and FormData. Without them the form posts as a plain form. */
 (function () {
   "use strict";
-  var form = document.getElementById("report-form");
+  var CACHE = "spmp-laporan";  // logging out deletes it (forms.js)
+  var holder = document.querySelector("[data-service-worker]");
+  var form = document.querySelector("form[data-offline-report]");
+
+  /* --- the pages, kept for offline use by the service worker --- */
+  function offlineReady() { holder.setAttribute("data-offline-ready", "1"); }
+  function pathOf(url) { return new URL(url, location.href).pathname; }
+  function cacheThisPage() {
+    // The first visit is not yet under the service worker: keep this page and its files now.
+    var assets = Array.prototype.map.call(document.querySelectorAll("link[rel=stylesheet], script[src]"),
+      function (el) { return el.href || el.src; });
+    return caches.open(CACHE).then(function (cache) { return cache.addAll([location.pathname].concat(assets)); });
+  }
+  function cacheLinkedPages() {
+    // Pages one may need at the school (a caseload's visit forms): kept once, refreshed at each visit.
+    var links = document.querySelectorAll("a[data-offline-page]");
+    return caches.open(CACHE).then(function (cache) {
+      return Promise.all(Array.prototype.map.call(links, function (link) {
+        var path = pathOf(link.href);
+        return cache.match(path).then(function (kept) { return kept || cache.add(path); });
+      }));
+    });
+  }
+  if (holder && "serviceWorker" in navigator && window.caches) {
+    var controlled = !!navigator.serviceWorker.controller;
+    navigator.serviceWorker.register(holder.getAttribute("data-service-worker"))
+      .then(function () {
+        if (!navigator.onLine) { return null; }
+        return (controlled ? Promise.resolve() : cacheThisPage()).then(cacheLinkedPages);
+      })
+      .then(offlineReady, function () { /* no offline copy: the pages still work online */ });
+  }
+
   var user = document.body.getAttribute("data-user");
   if (!form || !user || !window.indexedDB || !window.fetch || !window.FormData || !window.spmpForms) { return; }
-  var CACHE = "spmp-laporan", RETRY_MS = 30000, MAX_SIDE = 1600, PHOTO_QUALITY = 0.8;
-  var DRAFT_ID = user + "|" + form.getAttribute("data-task");
-  var statusBox = document.getElementById("report-status");
-  var photoInput = document.getElementById("photos");
-  var photoList = document.getElementById("photo-list");
-  var canSend = !!form.querySelector("button[type=submit]");
+  var RETRY_MS = 30000, MAX_SIDE = 1600, PHOTO_QUALITY = 0.8;
+  var DRAFT_ID = user + "|" + form.getAttribute("data-draft-id");
+  var statusBox = form.querySelector(".report-status");
+  var photoInput = form.querySelector("input[type=file]");
+  var photoList = form.querySelector(".photo-list");
+  var submitButton = form.querySelector("button[type=submit]");
+  var SUBMIT = "\u201c" + (submitButton ? submitButton.textContent.trim() : "Simpan") + "\u201d";
+  var hasVersion = form.hasAttribute("data-report-version");
   var draft = null, sending = false;
+  form.noValidate = true;  // checked here: the photos are in the draft, no longer in the file input
 
   /* --- the draft in IndexedDB --- */
   var opened = null;
@@ -48,10 +92,17 @@
     return window.crypto && crypto.randomUUID ? crypto.randomUUID()
       : Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
   }
+  function setToday() {
+    // A page kept for days offline still starts a new report today (the device's date).
+    var now = new Date(), local = new Date(now.getTime() - now.getTimezoneOffset() * 60000);
+    Array.prototype.forEach.call(form.querySelectorAll("input[type=date][data-today]"), function (input) {
+      input.value = local.toISOString().slice(0, 10);
+    });
+  }
 
   /* --- what the user sees --- */
   var TEXT = {
-    draft: "Draf tersimpan di perangkat ini. Tekan \u201cSimpan laporan\u201d untuk mengirimnya.",
+    draft: "Draf tersimpan di perangkat ini. Tekan " + SUBMIT + " untuk mengirimnya.",
     pending: "Belum terkirim. Laporan tersimpan di perangkat ini dan dikirim otomatis saat ada sinyal.",
     sending: "Mengirim laporan\u2026",
     refused: "Belum terkirim: ",
@@ -62,10 +113,10 @@
     statusBox.className = "report-status state-" + state;
     statusBox.setAttribute("data-state", state);
     statusBox.textContent = TEXT[state] + (detail || "");
-    if (state === "sent") {
+    if (state === "sent" && form.getAttribute("data-back")) {
       var back = document.createElement("a");
-      back.href = form.getAttribute("data-task-page");
-      back.textContent = " Kembali ke halaman tugas";
+      back.href = form.getAttribute("data-back");
+      back.textContent = " " + form.getAttribute("data-back-text");
       statusBox.appendChild(back);
     }
   }
@@ -90,9 +141,9 @@
     });
   }
 
-  /* --- photos: made smaller on the device (a phone photo of 4 MB is sent as ~300 KB) --- */
+  /* --- photos: made smaller on the device (a phone photo of 4 MB is sent as ~300 KB), unless kept as taken --- */
   function shrink(file) {
-    if (!window.createImageBitmap) { return Promise.resolve(file); }
+    if (!window.createImageBitmap || form.hasAttribute("data-keep-photos")) { return Promise.resolve(file); }
     return createImageBitmap(file).then(function (image) {
       var scale = Math.min(1, MAX_SIDE / Math.max(image.width, image.height));
       if (scale === 1 && file.size < 500 * 1024) { return file; }
@@ -119,10 +170,18 @@
   }
 
   /* --- sending --- */
+  function Refused(message) { this.message = message; }
   function freshToken() {
     // The token of the page kept offline may be old: ask the server for the current one first.
     return fetch(form.action, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
       if (response.redirected && /\/login/.test(response.url)) { throw new Error("login"); }
+      if (response.status === 403 || response.status === 404) {  // no longer this user's form: say why, stop
+        return response.text().then(function (html) {
+          var why = new DOMParser().parseFromString(html, "text/html").getElementById("error-message");
+          throw new Refused((why ? why.textContent.trim().replace(/\.$/, "") : "Akses ditolak") +
+                            " (HTTP " + response.status + ")");
+        });
+      }
       if (!response.ok) { throw new Error("HTTP " + response.status); }
       return response.text();
     }).then(function (html) {
@@ -134,18 +193,19 @@
   function body(token) {
     var data = new FormData();
     data.append("csrf_token", token);
-    data.append("report_version", String(draft.base));
+    if (hasVersion) { data.append("report_version", String(draft.base)); }
     data.append("draft_key", draft.key);
     Object.keys(draft.fields).forEach(function (name) {
       draft.fields[name].forEach(function (value) { data.append(name, value); });
     });
-    draft.photos.forEach(function (photo) { data.append("photos", photo.blob, photo.name); });
+    draft.photos.forEach(function (photo) { data.append(photoInput.name, photo.blob, photo.name); });
     return data;
   }
   function received(answer, sentFields) {
-    form.setAttribute("data-report-version", answer.report_version);
+    if (hasVersion) { form.setAttribute("data-report-version", answer.report_version); }
     var edited = JSON.stringify(draft.fields) !== sentFields;
-    draft = newDraft(answer.report_version);  // what is on the form now, over the version just saved
+    if (!edited && form.hasAttribute("data-reset-after-send")) { form.reset(); setToday(); }
+    draft = newDraft(answer.report_version || 0);  // what is on the form now, over the version just saved
     if (window.caches) { caches.open(CACHE).then(function (cache) { cache.add(form.action); }); }
     showPhotos();
     if (edited) { return keep(); }  // typed while it was sending: that is a new draft
@@ -155,9 +215,9 @@
     draft.state = "refused";
     draft.serverVersion = answer.report_version;
     draft.message = answer.message + ". Draf tetap tersimpan di perangkat ini; " + (answer.stale ?
-      "tekan \u201cSimpan laporan\u201d untuk mengirimnya menggantikan versi " + answer.report_version +
+      "tekan " + SUBMIT + " untuk mengirimnya menggantikan versi " + answer.report_version +
       ", atau buka halaman tugas untuk melihat versi itu." :
-      "perbaiki lalu tekan \u201cSimpan laporan\u201d untuk mengirim ulang.");
+      "perbaiki lalu tekan " + SUBMIT + " untuk mengirim ulang.");
     return keep().then(function () { show("refused", draft.message); });
   }
   function send() {
@@ -183,6 +243,7 @@
         return refused(answer);
       });
     }).catch(function (error) {
+      if (error instanceof Refused) { return refused({ message: error.message }); }
       var why = error.message === "login" ? " Sesi Anda berakhir: masuk kembali, lalu buka halaman ini." :
         (/^HTTP/.test(error.message) ? " (server menjawab " + error.message + ")" : "");
       show("pending", why);
@@ -190,15 +251,20 @@
   }
 
   /* --- the form --- */
+  function missing() {
+    var names = (form.getAttribute("data-required") || "").split(/\s+/).filter(function (name) {
+      return name && !(draft.fields[name] && draft.fields[name][0].trim());
+    });
+    if (photoInput && photoInput.required && !draft.photos.length) { names.push(photoInput.name); }
+    return names;
+  }
   function queue(event) {
     event.preventDefault();
     draft.fields = spmpForms.snapshot(form);
-    var missing = ["findings", "recommendations"].filter(function (name) {
-      return !(draft.fields[name] && draft.fields[name][0].trim());
-    });
-    if (missing.length) {
-      show("refused", "Temuan dan Rekomendasi wajib diisi.");
-      document.getElementById(missing[0]).focus();
+    var names = missing();
+    if (names.length) {
+      show("refused", form.getAttribute("data-required-message"));
+      form.elements[names[0]].focus();
       return;
     }
     if (draft.state === "refused" && draft.serverVersion !== undefined) {
@@ -215,13 +281,14 @@
   }
 
   function start(saved) {
+    if (!saved) { setToday(); }
     draft = saved || newDraft(parseInt(form.getAttribute("data-report-version"), 10) || 0);
     if (saved) {
       spmpForms.fill(form, saved.fields);
       showPhotos();
       show(saved.state, saved.state === "refused" ? saved.message : "");
     }
-    if (!canSend) { return; }
+    if (!submitButton) { return; }
     photoInput.addEventListener("change", addPhotos);
     form.addEventListener("input", edited);
     form.addEventListener("change", function (event) { if (event.target !== photoInput) { edited(); } });
@@ -229,22 +296,6 @@
     window.addEventListener("online", send);
     setInterval(send, RETRY_MS);
     send();
-  }
-
-  function offlineReady() {
-    form.setAttribute("data-offline-ready", "1");
-  }
-  function cacheThisPage() {
-    // The first visit is not yet under the service worker: keep this page and its files now.
-    var assets = Array.prototype.map.call(document.querySelectorAll("link[rel=stylesheet], script[src]"),
-      function (el) { return el.href || el.src; });
-    return caches.open(CACHE).then(function (cache) { return cache.addAll([form.action].concat(assets)); });
-  }
-  if ("serviceWorker" in navigator && window.caches) {
-    var controlled = !!navigator.serviceWorker.controller;
-    navigator.serviceWorker.register(form.getAttribute("data-service-worker"))
-      .then(function () { return controlled || !navigator.onLine ? null : cacheThisPage(); })
-      .then(offlineReady, function () { /* no offline copy: the form still works online */ });
   }
   withStore("readonly", function (s) { return s.get(DRAFT_ID); }).then(start, function () { start(null); });
 })();

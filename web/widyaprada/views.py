@@ -15,7 +15,6 @@ from flask import (
     render_template,
     request,
     send_file,
-    send_from_directory,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -36,6 +35,7 @@ from web.export import export_response, requested_format
 from web.forms import form_problems
 from web.ids import parse_version
 from web.navigation import EXTRA_MENU
+from web.offline import service_worker, wants_json
 from web.security import CSP_BLOB_IMAGES
 from web.widyaprada import forms
 
@@ -192,13 +192,8 @@ def _render_report(task, form, status=200):
     return html, status, {"Content-Security-Policy": CSP_BLOB_IMAGES}
 
 
-def _wants_json() -> bool:
-    """The offline script sends the kept draft with ``Accept: application/json`` and reads the answer."""
-    return request.accept_mimetypes.best == "application/json"
-
-
 def _report_refused(task, form, message: str, status: int):
-    if _wants_json():
+    if wants_json():
         return jsonify(ok=False, message=message, report_version=task.report_version), status
     form.form_errors.append(message)
     return _render_report(task, form, status)
@@ -214,7 +209,7 @@ def report(task_id: int):
         return _render_report(task, form)
     refusal = permissions.report_refusal(current_user, task.case, task)
     if refusal:
-        if _wants_json():
+        if wants_json():
             return jsonify(ok=False, message=refusal), 403
         abort(403, description=refusal)
     form = forms.ReportForm()
@@ -226,7 +221,7 @@ def report(task_id: int):
         message = (
             "; ".join(problems) if seen is not None else "Versi laporan tidak terbaca. Muat ulang halaman."
         )
-        if _wants_json() or seen is None:
+        if wants_json() or seen is None:
             return _report_refused(task, form, message, 400)
         return _render_report(task, form, 400)
     settings = current_app.config["SPMP_SETTINGS"]
@@ -237,14 +232,14 @@ def report(task_id: int):
                         EvidencePolicy(max_bytes=settings.max_upload_mb * 1024 * 1024))  # fmt: skip
     except ops.DuplicateReportError as exc:
         # Received before (the answer to the first copy was lost, or a double tap): nothing is written again.
-        if _wants_json():
+        if wants_json():
             return jsonify(
                 ok=True, duplicate=True, message=str(exc), report_version=exc.receipt.report_version
             )
         flash(f"{exc}.", "info")
         return redirect(url_for("tugas.task_page", task_id=task.id))
     except ops.StaleReportError as exc:
-        if _wants_json():  # the draft stays on the device: say so instead of "reload the page"
+        if wants_json():  # the draft stays on the device: say so instead of "reload the page"
             message = (
                 f"Laporan sudah disimpan di tempat lain (versi {exc.current}; draf ini dari versi {exc.seen})"
             )
@@ -256,7 +251,7 @@ def report(task_id: int):
     message = (
         f"Laporan terkirim dan disimpan (versi {task.report_version}{f', {photos} foto' if photos else ''})."
     )
-    if _wants_json():
+    if wants_json():
         return jsonify(ok=True, duplicate=False, message=message, report_version=task.report_version)
     flash(f"{message} Serahkan laporan dari halaman tugas bila sudah lengkap.", "success")
     return redirect(url_for("tugas.task_page", task_id=task.id))
@@ -286,9 +281,7 @@ def report_photo(task_id: int, photo_id: int):
 def report_service_worker():
     """The service worker of the report form. Served from here, its scope is /widyaprada/tugas/: it may keep
     the report pages for offline use, and nothing else of the app."""
-    response = send_from_directory(current_app.static_folder, "report-sw.js", mimetype="text/javascript")
-    response.headers["Cache-Control"] = "no-cache"  # a new version is picked up at the next visit
-    return response
+    return service_worker()
 
 
 def _follow_up_inputs():
