@@ -5,17 +5,19 @@ tranche II only at or above the configured verified progress (50 or 70), handove
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from spmp import clock
+from spmp.audit import AuditEvent
 from spmp.engine import ActionRefused, CaseNotFound
 from spmp.engine.cases import CaseDeadline, CaseRecord
 from spmp.notifications.models import Notification
 from spmp.revitalisasi import execution_ops as xops
-from spmp.revitalisasi.execution import P2spMember, Tranche, tranche_amount
+from spmp.revitalisasi.execution import P2spMember, ProgressPhoto, Tranche, tranche_amount
 from tests.spmp.engine.support import make_user, make_world
 from tests.spmp.revitalisasi.execution_support import (
     COMMITTEE,
@@ -26,7 +28,7 @@ from tests.spmp.revitalisasi.execution_support import (
     selected,
     upload_pre_construction,
 )
-from tests.spmp.revitalisasi.support import PDF, SCHOOL_LAT, SCHOOL_LON
+from tests.spmp.revitalisasi.support import PDF, SCHOOL_LAT, SCHOOL_LON, jpeg
 
 NOW = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
 
@@ -311,3 +313,86 @@ def test_the_sweep_reminds_before_15_december_and_escalates_after(session, world
     assert told(datetime(2026, 12, 15, 17, 0, tzinfo=UTC))  # due
     escalated = told(datetime(2026, 12, 16, 17, 0, tzinfo=UTC))
     assert world["bpmp_head"].id in {user for user, _title in escalated}
+
+
+def _visits(session, proposal_id):
+    session.expire_all()
+    return [(r.percent, r.draft_key) for r in xops.reports(session, proposal_id) if r.source == "fasilitator"]
+
+
+def test_a_visit_draft_sent_twice_is_recorded_once(session, world, tmp_path):
+    """The offline form sends a draft with its key; the same key again (the answer was lost, two tabs) is
+    "sudah diterima" and writes nothing, even after the case moved on; a new draft with the same photo is
+    refused (the photo is in the report already); a new draft after the works is refused."""
+    proposal = in_construction(session, world, tmp_path)
+    fac, key = world["facilitator"], "4f1c2d3e-aaaa-bbbb-cccc-000000000001"
+
+    def visit(percent=40, shade=50, draft_key=key, user=fac):
+        return xops.record_visit(session, user, proposal.id, percent=percent, notes="Kolom berdiri",
+                                 photos=photos(1, shade), root=tmp_path, draft_key=draft_key)  # fmt: skip
+
+    first = visit()
+    assert first.draft_key == key and first.is_verified
+    with pytest.raises(
+        xops.DuplicateVisitError, match=r"sudah diterima sebelumnya \(tanggal 2026-07-01, progres 40 %\)"
+    ):
+        visit(percent=45)  # a copy edited afterwards is still the same draft: not written
+    with pytest.raises(xops.ExecutionInputError, match="sudah dipakai pada laporan progres sebelumnya"):
+        visit(draft_key="4f1c2d3e-aaaa-bbbb-cccc-000000000003")
+    session.execute(update(CaseRecord).where(CaseRecord.id == proposal.case_id).values(state="selesai"))
+    with pytest.raises(xops.DuplicateVisitError):  # received when it came: still "sudah diterima"
+        visit()
+    with pytest.raises(ActionRefused, match="Verifikasi progres hanya selama pelaksanaan"):
+        visit(draft_key="4f1c2d3e-aaaa-bbbb-cccc-000000000002", shade=51)
+    assert _visits(session, proposal.id) == [(40, key)]
+    events = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.case_id == proposal.case_id, AuditEvent.action == "revitalisasi.visit"
+        )
+    ).all()
+    assert [json.loads(e.changes)["draft_key"] for e in events] == [key]
+
+
+def test_a_visit_key_is_checked_and_belongs_to_its_report(session, world, tmp_path):
+    proposal = in_construction(session, world, tmp_path)
+    fac = world["facilitator"]
+    for bad in ("kunci pendek", "x" * 65, "<script>"):
+        with pytest.raises(
+            xops.ExecutionInputError, match="Kunci draf laporan kunjungan tidak sah"
+        ) as refused:
+            xops.record_visit(session, fac, proposal.id, percent=40, notes="", photos=photos(1, 60), root=tmp_path,
+                              draft_key=bad)  # fmt: skip
+        assert refused.value.errors[0][0] == "draft_key"
+    school_report = xops.report_progress(session, world["principal"], proposal.id, percent=25, notes="",
+                                         photos=photos(1, 61), root=tmp_path)  # fmt: skip
+    school_report.draft_key = "kunci-laporan-sekolah-1"  # a key held by another report (not this user's)
+    session.flush()
+    with pytest.raises(xops.ExecutionInputError, match="milik laporan kunjungan lain"):
+        xops.record_visit(session, fac, proposal.id, percent=40, notes="", photos=photos(1, 62), root=tmp_path,
+                          draft_key="kunci-laporan-sekolah-1")  # fmt: skip
+    assert _visits(session, proposal.id) == []
+
+
+def test_two_copies_of_one_draft_at_once_make_one_visit(session, world, tmp_path, monkeypatch):
+    """The copy that checked for the key before the other was written still fails on the unique key and is
+    answered "sudah diterima" (its savepoint rolled back; the request's transaction goes on)."""
+    proposal = in_construction(session, world, tmp_path)
+    fac, key = world["facilitator"], "kunci-dua-tab-0001"
+    xops.record_visit(session, fac, proposal.id, percent=40, notes="", photos=photos(1, 70), root=tmp_path,
+                      draft_key=key)  # fmt: skip
+    monkeypatch.setattr(xops, "_refuse_repeat_visit", lambda *args: None)  # it checked before the first wrote
+    with pytest.raises(xops.DuplicateVisitError):
+        xops.record_visit(session, fac, proposal.id, percent=40, notes="", photos=photos(1, 71), root=tmp_path,
+                          draft_key=key)  # fmt: skip
+    assert _visits(session, proposal.id) == [(40, key)]
+    assert session.scalar(select(func.count()).select_from(ProgressPhoto)) == 1
+
+
+def test_a_visit_photo_without_gps_is_refused(session, world, tmp_path):
+    """The facilitator's own visit is verified at once: its photos must show where they were taken."""
+    proposal = in_construction(session, world, tmp_path)
+    no_gps = [xops.PhotoUpload("tanpa-lokasi.jpg", jpeg(None, None, shade=80))]
+    with pytest.raises(xops.ExecutionInputError, match=r"Foto 1 \(tanpa-lokasi.jpg\) tanpa titik lokasi GPS"):
+        xops.record_visit(session, world["facilitator"], proposal.id, percent=40, notes="", photos=no_gps,
+                          root=tmp_path)  # fmt: skip
+    assert _visits(session, proposal.id) == []
