@@ -92,6 +92,25 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+class Network:
+    """Offline for the page (set_offline) and for the service worker's own requests, which set_offline
+    does not reach (they are aborted while offline; each one is counted)."""
+
+    def __init__(self, context):
+        self.context, self.offline, self.worker_requests_refused = context, False, []
+        context.route("**/*", self._route)
+
+    def _route(self, route):
+        if self.offline and route.request.service_worker is not None:
+            self.worker_requests_refused.append(route.request.url)
+            return route.abort("internetdisconnected")
+        return route.continue_()
+
+    def set_offline(self, offline: bool):
+        self.offline = offline
+        self.context.set_offline(offline)
+
+
 def assert_fits(page, width: int = 360) -> None:
     """The page does not scroll sideways at ``width`` px."""
     scroll = page.evaluate("document.documentElement.scrollWidth")

@@ -20,7 +20,7 @@ from spmp.accounts.models import User
 from spmp.engine.cases import CaseRecord
 from spmp.widyaprada import operations as ops
 from spmp.widyaprada.models import ReportPhoto, ReportReceipt, WidyapradaTask
-from tests.browser.conftest import assert_fits, login, screenshot
+from tests.browser.conftest import Network, assert_fits, login, screenshot
 from tests.factories import make_school
 
 pytestmark = pytest.mark.browser
@@ -69,25 +69,6 @@ def _photo(path):
 
 def _state(page):
     return page.get_attribute("#report-status", "data-state")
-
-
-class Network:
-    """Offline for the page (set_offline) and for the service worker's own requests, which set_offline
-    does not reach (they are aborted while offline; each one is counted)."""
-
-    def __init__(self, context):
-        self.context, self.offline, self.worker_requests_refused = context, False, []
-        context.route("**/*", self._route)
-
-    def _route(self, route):
-        if self.offline and route.request.service_worker is not None:
-            self.worker_requests_refused.append(route.request.url)
-            return route.abort("internetdisconnected")
-        return route.continue_()
-
-    def set_offline(self, offline: bool):
-        self.offline = offline
-        self.context.set_offline(offline)
 
 
 def _counts(live_database, task_id):

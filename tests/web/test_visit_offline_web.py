@@ -12,10 +12,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from spmp.engine.cases import CaseRecord
-from spmp.revitalisasi import execution_ops as xops
 from spmp.revitalisasi import operations as ops
 from spmp.revitalisasi.execution import ProgressPhoto, ProgressReport
-from tests.spmp.revitalisasi.execution_support import act, form_p2sp, upload_pre_construction
+from tests.spmp.revitalisasi.execution_support import to_construction
 from tests.spmp.revitalisasi.support import SCHOOL_LAT, SCHOOL_LON, jpeg, proposal_input
 from tests.web.conftest import csrf_token, login
 
@@ -28,15 +27,13 @@ def building(app, session, world):
     """The inside school's proposal under construction (tranche I paid), the facilitator assigned."""
     users, root = world["users"], app.config["SPMP_SETTINGS"].evidence_path
     world["inside"].latitude, world["inside"].longitude = SCHOOL_LAT, SCHOOL_LON
-    proposal = ops.create_proposal(session, users["dinas_regency"], proposal_input(world["inside"], year=2027))
+    proposal = ops.create_proposal(
+        session, users["dinas_regency"], proposal_input(world["inside"], year=2027)
+    )
     session.execute(update(CaseRecord).where(CaseRecord.id == proposal.case_id).values(state="terpilih"))
-    form_p2sp(session, users["principal"], proposal)
-    act(session, users["principal"], proposal, "p2sp_formed")
-    upload_pre_construction(session, users["principal"], proposal, root)
-    act(session, users["principal"], proposal, "submit_documents")
-    xops.assign_facilitator(session, users["bpmp_staff"], [proposal.id], users["facilitator"].id)
-    act(session, users["bpmp_staff"], proposal, "disburse_tranche_1")
-    return proposal
+    return to_construction(
+        session, proposal, users["principal"], users["bpmp_staff"], users["facilitator"], root
+    )
 
 
 @pytest.fixture
@@ -70,7 +67,10 @@ def test_a_draft_sent_twice_is_recorded_once(session, building, fac):
                           "message": "Laporan kunjungan disimpan: progres fisik terverifikasi 40 %."}  # fmt: skip
     again = _send(fac, building)  # the answer to the first was lost: the script sends it again
     assert again.status_code == 200 and again.json["ok"] and again.json["duplicate"]
-    assert "sudah diterima sebelumnya" in again.json["message"] and "tidak disimpan dua kali" in again.json["message"]
+    assert (
+        "sudah diterima sebelumnya" in again.json["message"]
+        and "tidak disimpan dua kali" in again.json["message"]
+    )
     session.execute(update(CaseRecord).where(CaseRecord.id == building.case_id).values(state="selesai"))
     session.flush()
     assert _send(fac, building).json["duplicate"]  # still "received", though no new visit may be written now

@@ -50,10 +50,17 @@ def photos(n=1, start=0):
 def in_construction(session, world, root):
     """A selected proposal with its P2SP, documents, facilitator and tranche I: state pelaksanaan."""
     proposal = selected(session, world, root)
-    form_p2sp(session, world["principal"], proposal)
-    act(session, world["principal"], proposal, "p2sp_formed")
-    upload_pre_construction(session, world["principal"], proposal, root)
-    act(session, world["principal"], proposal, "submit_documents")
-    xops.assign_facilitator(session, world["bpmp_staff"], [proposal.id], world["facilitator"].id)
-    act(session, world["bpmp_staff"], proposal, "disburse_tranche_1")
+    return to_construction(
+        session, proposal, world["principal"], world["bpmp_staff"], world["facilitator"], root
+    )
+
+
+def to_construction(session, proposal, principal, staff, facilitator, root):
+    """A selected (terpilih) proposal through its P2SP, documents, facilitator and tranche I: pelaksanaan."""
+    form_p2sp(session, principal, proposal)
+    act(session, principal, proposal, "p2sp_formed")
+    upload_pre_construction(session, principal, proposal, root)
+    act(session, principal, proposal, "submit_documents")
+    xops.assign_facilitator(session, staff, [proposal.id], facilitator.id)
+    act(session, staff, proposal, "disburse_tranche_1")
     return proposal
