@@ -3,7 +3,7 @@ submits the proposal and verifies it as Pemda, the B/BPMP accepts it in verval, 
 published (through the operation), the principal forms the P2SP (a second role for one NIK is refused
 with the reason), uploads RAB, drawings, schedule and PBG and hands them in; the B/BPMP assigns the
 facilitator and disburses tranche I; the facilitator finds the school on their caseload and files a visit
-report at 40 % with a photo; tranche II is refused with both figures named; a second visit at 50 %
+report at 40 % with a photo (sent by the offline script); tranche II is refused with both figures named; a second visit at 50 %
 unlocks it. No page scrolls sideways at 360 px. Screenshots (test-artifacts/): revit-exec-* at 360 px and
 revit-exec-*-wide at 1280 px."""
 
@@ -170,7 +170,9 @@ def test_proposal_to_tranche_two(browser, live_server, live_database, journey, t
         fac.fill("#visit-percent", str(percent))
         fac.set_input_files("#visit-photos", str(path))
         fac.fill("#visit-notes", f"Progres fisik {percent} % sesuai pengamatan di lokasi")
-        _press(fac, "#visit-form button[type=submit]")
+        fac.wait_for_selector("#visit-photo-list li img")  # kept with the draft on the device (report.js)
+        fac.click("#visit-form button[type=submit]")
+        fac.wait_for_selector("#visit-status[data-state='sent']", timeout=15000)  # sent by report.js
 
     fac.goto(f"{url}/kunjungan")
     _shots(contexts["fasil"], fac, "visit-form")

@@ -3,7 +3,8 @@ caseload (its visit forms are kept on the device), goes offline, opens the schoo
 service worker), writes the report with a GPS-tagged photo (kept in IndexedDB, "Belum terkirim"), reloads
 the form offline (the draft and the photo come back), comes back online and sees it sent ("Terkirim"): the
 visit is recorded once, with its percent and the photo's position. A photo without GPS is refused with the
-reason and the draft stays on the device until it is fixed.
+reason at once, on the device; a percent the server refuses comes back with the reason and the draft stays
+on the device until it is fixed.
 Screenshots: visit-offline-360-*.png (unsent, after the offline reload), visit-sent-360-*.png,
 visit-refused-360-*.png, caseload-offline-360-*.png."""
 
@@ -141,8 +142,10 @@ def test_visit_written_offline_is_recorded_once_when_the_signal_returns(browser,
     context.close()
 
 
-def test_a_photo_without_gps_is_refused_and_the_draft_stays(browser, live_server, live_database, buildings,
-                                                           tmp_path):  # fmt: skip
+def test_refusals_are_said_and_the_draft_stays(browser, live_server, live_database, buildings, tmp_path):
+    """A photo without its GPS position is not attached (said on the device, while one can still take
+    another at the school); a percent the server refuses comes back with the reason, the draft stays on the
+    device (after a reload too) and is sent once it is fixed."""
     base, proposal_id = live_server, buildings[1]
     context = browser.new_context(locale="id-ID", viewport=PHONE)
     fac = context.new_page()
@@ -152,26 +155,29 @@ def test_a_photo_without_gps_is_refused_and_the_draft_stays(browser, live_server
     fac.click("#visit-form button[type=submit]")  # nothing filled in: said on the device, nothing sent
     fac.wait_for_selector("#visit-status[data-state='refused']")
     assert "Isi progres fisik (%) dan lampirkan paling sedikit satu foto" in fac.inner_text("#visit-status")
-    fac.fill("#visit-percent", "30")
-    fac.fill("#visit-notes", "Pondasi selesai")
     fac.set_input_files("#visit-photos", str(_plain_photo(tmp_path / "tanpa-lokasi.jpg")))
-    fac.wait_for_selector("#visit-photo-list li img")
+    fac.wait_for_selector("#visit-status >> text=tanpa titik lokasi GPS")
+    assert "foto tanpa-lokasi.jpg tanpa titik lokasi GPS, jadi tidak dilampirkan" in fac.inner_text("#visit-status")
+    assert fac.locator("#visit-photo-list li").count() == 0
+
+    fac.fill("#visit-percent", "150")  # the field's max is not checked by the browser: the server says it
+    fac.fill("#visit-notes", "Pondasi selesai")
+    fac.set_input_files("#visit-photos", str(_gps_photo(tmp_path / "pondasi.jpg", 4)))
+    fac.wait_for_selector("#visit-photo-list li:has-text('pondasi.jpg')")
     fac.click("#visit-form button[type=submit]")
-    fac.wait_for_selector("#visit-status[data-state='refused'] >> text=tanpa titik lokasi GPS")
+    fac.wait_for_selector("#visit-status[data-state='refused'] >> text=bilangan bulat")
     refused = fac.inner_text("#visit-status")
-    assert "Foto 1 (tanpa-lokasi.jpg) tanpa titik lokasi GPS (EXIF)" in refused
-    assert "Draf tetap tersimpan di perangkat ini; perbaiki lalu tekan “Simpan laporan kunjungan”" in refused
+    assert "Belum terkirim: Progres fisik harus bilangan bulat 0-100 %. Draf tetap tersimpan di perangkat ini; " \
+           "perbaiki lalu tekan “Simpan laporan kunjungan” untuk mengirim ulang." in refused
     assert_fits(fac)
     screenshot(fac, "visit-refused-360")
     fac.reload()  # the refused draft, its reason and what was typed are still there
     fac.wait_for_selector("#visit-status[data-state='refused']")
-    assert "tanpa titik lokasi GPS" in fac.inner_text("#visit-status")
-    assert fac.input_value("#visit-percent") == "30" and "tanpa-lokasi.jpg" in fac.inner_text("#visit-photo-list")
+    assert "bilangan bulat 0-100 %" in fac.inner_text("#visit-status")
+    assert fac.input_value("#visit-percent") == "150" and "pondasi.jpg" in fac.inner_text("#visit-photo-list")
     assert _visits(live_database, proposal_id) == []
 
-    fac.click("#visit-photo-list button")  # "Hapus" the photo, take one with its position
-    fac.set_input_files("#visit-photos", str(_gps_photo(tmp_path / "pondasi.jpg", 4)))
-    fac.wait_for_selector("#visit-photo-list li:has-text('pondasi.jpg')")
+    fac.fill("#visit-percent", "30")
     fac.click("#visit-form button[type=submit]")
     fac.wait_for_selector("#visit-status[data-state='sent']", timeout=15000)
     assert _visits(live_database, proposal_id) == [(30, "Pondasi selesai", True, [True])]

@@ -12,7 +12,8 @@
    Attributes of the form: data-draft-id (required), data-report-version (a saved report's version, sent
    back; a newer one on the server answers 409 "stale"), data-required (field names) with
    data-required-message (a required file input means at least one photo), data-keep-photos (send photos
-   as taken: made smaller on the device they would lose their GPS position), data-reset-after-send (each
+   as taken: made smaller on the device they would lose their GPS position), data-photos-need-gps (a JPEG
+   without its GPS position is not attached, and the user is told at once), data-reset-after-send (each
    send is a new report), data-back and data-back-text (the link shown once sent).
    No framework: IndexedDB, fetch and FormData. Without them the form posts as a plain form. */
 (function () {
@@ -36,7 +37,8 @@
     return caches.open(CACHE).then(function (cache) {
       return Promise.all(Array.prototype.map.call(links, function (link) {
         var path = pathOf(link.href);
-        return cache.match(path).then(function (kept) { return kept || cache.add(path); });
+        return cache.match(path).then(function (kept) { return kept || cache.add(path); })
+          .catch(function () { /* that one is not kept: the others are */ });
       }));
     });
   }
@@ -159,10 +161,48 @@
       });
     }).catch(function () { return file; });
   }
+  /* --- photos that must show where they were taken (data-photos-need-gps): told on the device, while
+     one can still take another at the school, instead of by the server later --- */
+  function gpsInTiff(view, tiff) {
+    var little = view.getUint16(tiff) === 0x4949;
+    function u16(at) { return view.getUint16(tiff + at, little); }
+    function u32(at) { return view.getUint32(tiff + at, little); }
+    function tags(ifd) {
+      var found = {}, count = u16(ifd);
+      for (var i = 0; i < count; i++) { found[u16(ifd + 2 + i * 12)] = u32(ifd + 10 + i * 12); }
+      return found;
+    }
+    var gps = tags(u32(4))[0x8825];  // IFD0's pointer to the GPS tags
+    if (!gps) { return false; }
+    var position = tags(gps);
+    return position[2] !== undefined && position[4] !== undefined;  // latitude and longitude
+  }
+  function hasPosition(file) {
+    if (!form.hasAttribute("data-photos-need-gps") || file.type !== "image/jpeg" || !file.arrayBuffer) {
+      return Promise.resolve(true);  // a PNG, an old browser: the server decides
+    }
+    return file.slice(0, 256 * 1024).arrayBuffer().then(function (buffer) {
+      var view = new DataView(buffer), offset = 2;
+      while (offset + 10 <= view.byteLength) {
+        var marker = view.getUint16(offset);
+        if (marker === 0xFFE1 && view.getUint32(offset + 4) === 0x45786966) { return gpsInTiff(view, offset + 10); }
+        if ((marker & 0xFF00) !== 0xFF00 || marker === 0xFFDA) { break; }  // the image data: no Exif before it
+        offset += 2 + view.getUint16(offset + 2);
+      }
+      return false;
+    }).catch(function () { return true; });  // not read to the end: the server decides
+  }
   function addPhotos() {
     var files = Array.prototype.filter.call(photoInput.files || [], function (f) { return /^image\/(jpeg|png)$/.test(f.type); });
     if (files.length < (photoInput.files || []).length) { show("refused", "hanya foto JPEG atau PNG yang dapat dilampirkan."); }
-    Promise.all(files.map(shrink)).then(function (photos) {
+    Promise.all(files.map(hasPosition)).then(function (placed) {
+      var without = files.filter(function (f, i) { return !placed[i]; }).map(function (f) { return f.name; });
+      if (without.length) {
+        show("refused", "foto " + without.join(", ") + " tanpa titik lokasi GPS, jadi tidak dilampirkan: " +
+             "aktifkan lokasi pada kamera lalu ambil foto lagi di lokasi.");
+      }
+      return Promise.all(files.filter(function (f, i) { return placed[i]; }).map(shrink));
+    }).then(function (photos) {
       photos.forEach(function (p) { draft.photos.push({ name: p.name, type: p.type, blob: p }); });
       photoInput.value = "";
       return keep();
