@@ -53,3 +53,9 @@ def test_demo_seed_shows_the_execution(session, tmp_path):
     own = session.scalar(select(RevitalisasiProposal).where(RevitalisasiProposal.school_id == principal.school_id,
                                                              RevitalisasiProposal.year == 2025))  # fmt: skip
     assert own.case.state == "persiapan"
+    # The facilitator's schools are those of their Revitalisasi cases, not a Widyaprada's demo caseload.
+    from spmp.accounts.operations import assigned_schools
+
+    assert {s.id for s in assigned_schools(session, facilitator)} == {
+        p.school_id for p in session.scalars(select(RevitalisasiProposal)) if p.case.assignee_user_id == facilitator.id
+    }
