@@ -330,8 +330,10 @@
     }
     if (!submitButton) { return; }
     photoInput.addEventListener("change", addPhotos);
-    form.addEventListener("input", edited);
-    form.addEventListener("change", function (event) { if (event.target !== photoInput) { edited(); } });
+    // The file input's own events are the photos' (addPhotos): "draft kept" must not cover what it says.
+    function typed(event) { if (event.target !== photoInput) { edited(); } }
+    form.addEventListener("input", typed);
+    form.addEventListener("change", typed);
     form.addEventListener("submit", queue);
     window.addEventListener("online", send);
     setInterval(send, RETRY_MS);
