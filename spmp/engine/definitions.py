@@ -435,7 +435,8 @@ def _parse_programme_year(check: _Checker, name: Any, initial: StateDef | None) 
         return None
     if initial is not None and initial.due is not None and initial.due.until is not None:
         # The state's rows are written when the case opens, before the feature has stored its year.
-        check.error(f"state {initial.name!r}", "state awal tidak dapat memakai due.until dengan programme_year")
+        problem = "state awal tidak dapat memakai due.until dengan programme_year"
+        check.error(f"state {initial.name!r}", problem)
         return None
     return name
 
