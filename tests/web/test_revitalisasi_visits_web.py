@@ -105,7 +105,7 @@ def test_assign_a_verification_visit_from_the_proposal_page(app, session, world)
 
     # Listed on the proposal page: kind, Widyaprada, status, visit date, link.
     page = head.get(page_url).get_data(as_text=True)
-    row = re.search(r'<table class="list compact" id="visit-task-list">.*?</table>', page, re.S)[0]
+    row = re.search(r'<ul class="plain" id="visit-task-list">.*?</ul>', page, re.S)[0]
     assert f'href="/widyaprada/tugas/{task.id}"' in row
     assert "Pemetaan Mutu" in row and users["widyaprada"].full_name in row and "belum dijadwalkan" in row
     assert get_definition("widyaprada_task").label(task.case.state) in row
