@@ -91,7 +91,7 @@ def seed_demo(
                 scope=demo.scope,
             )
             user.totp_secret = DEMO_TOTP.get(demo.username)
-            if demo.role in ("widyaprada", "facilitator"):
+            if demo.role == "widyaprada":  # a facilitator's schools are those of their Revitalisasi cases
                 _assign_demo_caseload(session, user)
         created.append((demo, exists is None))
     session.flush()

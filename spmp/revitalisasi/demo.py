@@ -160,9 +160,10 @@ def seed_demo_execution(session: Session, root: Path) -> list[RevitalisasiPropos
     """Selected schools of programme year 2025 (the 2026 proposals are still in verval) at different
     execution stages, in Kota Kupang (only once: skipped when a P2SP exists): the principal's school
     preparing its documents, one just selected, one under construction with a 50 % school report waiting
-    for the facilitator, one with tranche II disbursed after a verified 75 %. The demo facilitator
-    (``fasilitator``) is assigned to the running ones."""
+    for the facilitator and a field obstacle the facilitator reported, one with tranche II disbursed after a
+    verified 75 %. The demo facilitator (``fasilitator``) is assigned to the running ones."""
     from spmp.engine import ActionRefused
+    from spmp.kendala.operations import ObstacleInput, report_obstacle
     from spmp.revitalisasi import execution_ops as xops
     from spmp.revitalisasi.execution import P2spMember
 
@@ -217,6 +218,9 @@ def seed_demo_execution(session: Session, root: Path) -> list[RevitalisasiPropos
         to_construction(building, 2)
         xops.report_progress(session, city, building.id, percent=50, notes="Kolom dan balok selesai dicor",
                              photos=_progress_photos(building.school, 50), root=root)  # fmt: skip
+        report_obstacle(session, people["fasilitator"], ObstacleInput(
+            building.school_id, "konstruksi", "Semen dan baja ringan terlambat dua minggu: kapal dari Surabaya "
+            "tertunda cuaca; pengecoran lantai dua bergeser.", about_case_id=building.case_id))  # fmt: skip
         made.append(building)
         second = selected(kota[2], 2025)
         to_construction(second, 3)

@@ -2,7 +2,9 @@
 and per school of one programme year, in the user's area:
 
 - proposals by stage (the state of each proposal's case),
-- selected schools and the budget committed (the year's *published* selection run),
+- selected schools and the budget committed (the requested budget, which is the approved one): those whose
+  case is in a selected or execution state, by the year's published run or by Pusat's case action, and
+  those the published run selects that publishing has not moved yet,
 - budget disbursed (the tranches paid, ``revitalisasi_tranche``) and the distribution of physical progress
   over the milestones 0/25/50/75/100 % (each school's latest facilitator-verified report, counted at the
   milestone it has reached; schools without a verified report apart),
@@ -33,6 +35,7 @@ from spmp.regions.models import Unit
 from spmp.regions.names import region_names
 from spmp.revitalisasi.execution import MILESTONES, ProgressReport, Tranche
 from spmp.revitalisasi.models import RevitalisasiProposal
+from spmp.revitalisasi.permissions import EXECUTION_STATES
 from spmp.revitalisasi.selection_models import SelectionItem, SelectionRun
 from spmp.schools.models import School
 
@@ -171,25 +174,30 @@ def monitoring(session: Session, user: User, place: Place) -> Monitoring:
     late = func.sum(case((late_condition(now), 1), else_=0))
     stages = (
         _proposals(user, place)
-        .add_columns(key, CaseRecord.state, func.count(), late)
+        .add_columns(key, CaseRecord.state, func.count(), late, func.sum(RevitalisasiProposal.requested_budget))
         .group_by(key, CaseRecord.state)
     )
-    for k, state, count, late_count in session.execute(stages):
+    for k, state, count, late_count, budget in session.execute(stages):
         r = row(k)
         r.by_state[state] = r.by_state.get(state, 0) + count
         r.proposals += count
         r.late += int(late_count or 0)
+        if state in EXECUTION_STATES:  # selected (by a published run, or by Pusat's case action)
+            r.selected += count
+            r.committed += int(budget or 0)
     run = published_run(session, place.year)
-    if run is not None:
+    if run is not None:  # selected by the published run, not yet moved on (publishing moves them in batches)
         chosen = (
             _proposals(user, place)
             .add_columns(key, func.count(), func.sum(SelectionItem.cost))
             .join(SelectionItem, and_(SelectionItem.proposal_id == RevitalisasiProposal.id,
                                       SelectionItem.run_id == run.id, SelectionItem.selected.is_(True)))
+            .where(CaseRecord.state.not_in(EXECUTION_STATES))
             .group_by(key)
         )  # fmt: skip
         for k, count, cost in session.execute(chosen):
-            row(k).selected, row(k).committed = count, int(cost or 0)
+            row(k).selected += count
+            row(k).committed += int(cost or 0)
     for k, count in session.execute(_obstacles(user, place, key)):
         row(k).obstacles = count
     paid = _proposals(user, place).add_columns(key, func.sum(Tranche.amount))

@@ -84,6 +84,8 @@ def test_execution_journey_over_http(app, session, world, monkeypatch):
     _act(staff, session, proposal, "disburse_tranche_1")
     assert session.scalar(select(CaseRecord.state).where(CaseRecord.id == proposal.case_id)) == "pelaksanaan"
 
+    assert 'id="revitalisasi-binaan"' in fac.get("/").get_data(as_text=True)  # home leads to the caseload
+    assert 'id="revitalisasi-binaan"' not in _client(app, users["widyaprada"]).get("/").get_data(as_text=True)
     caseload = fac.get("/revitalisasi/binaan").get_data(as_text=True)
     assert world["inside"].name in caseload and "Pelaksanaan (tahap I cair)" in caseload
     visit = f"{page}/kunjungan"

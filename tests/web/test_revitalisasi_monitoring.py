@@ -113,3 +113,22 @@ def test_every_table_downloads_as_xlsx(client, session, world, setup):
         "SD Negeri 7 Kupang",
     ]
     assert client.get("/revitalisasi/pemantauan?provinsi=5x").status_code == 404
+
+
+def test_a_school_selected_outside_a_published_run_is_counted(client, session, world):
+    """Pusat's "Tetapkan terpilih" case action selects a proposal without a selection run (as the demo's
+    2025 schools are): the school is selected, at its requested budget, and the page does not claim that
+    nothing is selected."""
+    from sqlalchemy import update
+
+    from spmp.engine.cases import CaseRecord
+
+    users = world["users"]
+    proposal = ops.create_proposal(session, users["dinas_regency"], proposal_input(world["inside"], year=2027))
+    session.execute(update(CaseRecord).where(CaseRecord.id == proposal.case_id).values(state="pelaksanaan"))
+    session.flush()
+    top = monitoring.monitoring(session, users["pusat"], monitoring.Place(2027))
+    assert (top.total.proposals, top.total.selected, top.total.committed) == (1, 1, 850_000_000)
+    login(client, users["bpmp_head"])
+    page = client.get("/revitalisasi/pemantauan?tahun=2027").get_data(as_text=True)
+    assert "Rp 850 jt" in page and "hasil seleksi belum diterbitkan" not in page

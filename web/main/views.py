@@ -2,6 +2,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from spmp.accounts.permissions import has_caseload
+from spmp.revitalisasi.permissions import has_facilitator_caseload
 from web.db import get_session
 
 bp = Blueprint("main", __name__, template_folder="templates")
@@ -23,7 +24,8 @@ def dashboard():
         return export_response(fmt, "pekerjaan-saya", EXPORT_HEADER, lambda _session: rows, "Pekerjaan saya")
     caseload = assigned_schools(session, current_user) if has_caseload(current_user) else None
     return render_template(
-        "main/dashboard.html", caseload=caseload, work=work, now=clock.now(), get_definition=get_definition
+        "main/dashboard.html", caseload=caseload, work=work, now=clock.now(), get_definition=get_definition,
+        revitalisasi_caseload=has_facilitator_caseload(current_user),
     )
 
 

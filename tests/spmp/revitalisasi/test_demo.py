@@ -50,6 +50,16 @@ def test_demo_seed_shows_the_execution(session, tmp_path):
     assert set(rows) == {"persiapan", "pelaksanaan", "pelaksanaan_2"}
     assert (rows["pelaksanaan"].reported_percent, rows["pelaksanaan"].verified_percent) == (50, None)
     assert rows["pelaksanaan_2"].verified_percent == 75 and rows["pelaksanaan_2"].paid == 900_000_000
+    from spmp.kendala.models import Obstacle
+
+    (obstacle,) = session.scalars(select(Obstacle).where(Obstacle.programme == "revitalisasi"))
+    assert obstacle.case.closed_at is None and obstacle.about_case_id == rows["pelaksanaan"].case_id
     own = session.scalar(select(RevitalisasiProposal).where(RevitalisasiProposal.school_id == principal.school_id,
                                                              RevitalisasiProposal.year == 2025))  # fmt: skip
     assert own.case.state == "persiapan"
+    # The facilitator's schools are those of their Revitalisasi cases, not a Widyaprada's demo caseload.
+    from spmp.accounts.operations import assigned_schools
+
+    assert {s.id for s in assigned_schools(session, facilitator)} == {
+        p.school_id for p in session.scalars(select(RevitalisasiProposal)) if p.case.assignee_user_id == facilitator.id
+    }
