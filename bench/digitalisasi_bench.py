@@ -16,7 +16,6 @@ nothing about time. The load average is printed beside them: others share this m
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -24,33 +23,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import create_database  # noqa: E402
+from bench.common import add_backend_option, analyze, load_average, on_each_backend, schools_database  # noqa: E402
 
 YEAR = 2026
 
 
-def _load() -> str:
-    one, five, _ = os.getloadavg()
-    return f"load {one:.1f}/{five:.1f} on {os.cpu_count()} cores"
-
-
 def _build(url: str, count: int):
-    from sqlalchemy import insert, literal, select, text
+    from sqlalchemy import insert, literal, select
 
-    from spmp import clock, migrate
+    from spmp import clock
     from spmp.accounts import operations as accounts
-    from spmp.db import Database, UTCDateTime
+    from spmp.db import UTCDateTime
     from spmp.digitalisasi.models import SafeRoom
-    from spmp.regions.reference import load_reference
-    from spmp.schools.demo import generate_into_database
     from spmp.schools.models import School
 
-    db = Database(url)
-    migrate.upgrade(db)
     started = time.perf_counter()
+    db = schools_database(url, count, seed=1)
     with db.transaction() as session:
-        load_reference(session)
-        generate_into_database(session, count, seed=1)
         head = accounts.create_user(session, username="kepala_bench", full_name="Kepala", password="bench-pass-12345",
                                     role="bpmp_head", scope=accounts.Scope(unit_code="BPMP-NTT"))  # fmt: skip
         rooms = select(School.id, literal(head.id), literal(clock.now(), UTCDateTime())).where(
@@ -58,10 +47,8 @@ def _build(url: str, count: int):
         )
         session.execute(insert(SafeRoom).from_select(["school_id", "confirmed_by_id", "confirmed_at"], rooms))
         head_id = head.id
-    with db.engine.connect() as conn:
-        conn.execute(text("ANALYZE"))
-        conn.commit()
-    print(f"  loaded {count:,} schools in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    analyze(db, vacuum=False)
+    print(f"  migrated and loaded {count:,} schools in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return db, head_id
 
 
@@ -74,7 +61,7 @@ def _timed_compute(db, label: str, backend: str, **kwargs) -> None:
     seconds = time.perf_counter() - started
     print(f"{backend:<11} {label:<28} {seconds:6.2f} s  {report.computed:>8,} schools "
           f"({report.computed / seconds:,.0f}/s), {report.added:,} added, {report.changed:,} changed, "
-          f"{report.ready:,} ready  [{_load()}]")  # fmt: skip
+          f"{report.ready:,} ready  [{load_average()}]")  # fmt: skip
 
 
 def _bench(backend: str, url: str, count: int) -> None:
@@ -101,7 +88,7 @@ def _bench(backend: str, url: str, count: int) -> None:
             rows = queries.page(session, statement, 1)
             ms = (time.perf_counter() - started) * 1000
             print(f"{backend:<11} list for BPMP NTT head: {ms:.1f} ms (count {counts.total:,} not ready, "
-                  f"first page {len(rows)} rows)  [{_load()}]")  # fmt: skip
+                  f"first page {len(rows)} rows)  [{load_average()}]")  # fmt: skip
     finally:
         db.dispose()
 
@@ -111,15 +98,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--schools", type=int, default=440_000)
-    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    add_backend_option(parser)
     args = parser.parse_args()
-    for backend in ("sqlite", "postgresql"):
-        if args.backend in (backend, "both"):
-            url, drop = create_database(backend)
-            try:
-                _bench(backend, url, args.schools)
-            finally:
-                drop()
+    on_each_backend(args.backend, lambda backend, url: _bench(backend, url, args.schools))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ about time. The load average is printed beside them: others share this machine.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from datetime import timedelta
@@ -25,36 +24,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import create_database  # noqa: E402
-
-
-def _load() -> str:
-    one, five, _ = os.getloadavg()
-    return f"load {one:.1f}/{five:.1f} on {os.cpu_count()} cores"
+from bench.common import add_backend_option, analyze, load_average, on_each_backend, schools_database  # noqa: E402
 
 
 def _build(url: str, count: int):
     from sqlalchemy import func, insert, select, text
 
-    from spmp import clock, migrate
+    from spmp import clock
     from spmp.accounts import operations as accounts
-    from spmp.db import Database
     from spmp.digitalisasi import usage
     from spmp.digitalisasi.field_models import UsageReport
     from spmp.digitalisasi.models import Device, Handover, Shipment
     from spmp.engine.cases import CaseRecord
     from spmp.regions.models import UnitCoverage
-    from spmp.regions.reference import load_reference
-    from spmp.schools.demo import generate_into_database
     from spmp.schools.models import School
 
-    db = Database(url)
-    migrate.upgrade(db)
     started, now = time.perf_counter(), clock.now()
+    db = schools_database(url, count, seed=7)
     received = usage.previous_month(usage.last_period()) - timedelta(days=5)
     with db.transaction() as session:
-        load_reference(session)
-        generate_into_database(session, count, seed=7)
         staff = accounts.create_user(session, username="staf_bench", full_name="Staf", password="bench-pass-12345",
                                      role="bpmp_staff", scope=accounts.Scope(unit_code="BPMP-NTT"))  # fmt: skip
         pusat = accounts.create_user(session, username="pusat_bench", full_name="Pusat", password="bench-pass-12345",
@@ -91,13 +79,12 @@ def _build(url: str, count: int):
             if reports:
                 session.execute(insert(UsageReport), reports)
         ids = staff.id, pusat.id
-    with db.engine.connect() as conn:
-        if not db.is_sqlite:  # the ids were given: move the sequences past them
+    if not db.is_sqlite:  # the ids were given: move the sequences past them
+        with db.engine.begin() as conn:
             for table in ("case_record", "digital_shipment", "digital_handover"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
-        conn.execute(text("ANALYZE"))
-        conn.commit()
-    print(f"  loaded {count:,} delivered schools in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    analyze(db, vacuum=False)
+    print(f"  migrated and loaded {count:,} delivered schools in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return db, ids
 
 
@@ -116,13 +103,13 @@ def _bench(backend: str, url: str, count: int) -> None:
                 rows = session.execute(usage.schools_query(user, filters).limit(300)).all()
                 ms = (time.perf_counter() - started) * 1000
                 print(f"{backend:<11} flagged list, {user.role:<10} {ms:8.1f} ms  ({counts.schools:,} schools, "
-                      f"{counts.missing:,} not reported, {counts.problems:,} problems; page of {len(rows)})  [{_load()}]")  # fmt: skip
+                      f"{counts.missing:,} not reported, {counts.problems:,} problems; page of {len(rows)})  [{load_average()}]")  # fmt: skip
         for attempt in ("first", "again"):
             started = time.perf_counter()
             with db.transaction() as session:
                 reminded = usage.send_usage_reminders(session)
             seconds = time.perf_counter() - started
-            print(f"{backend:<11} reminder sweep ({attempt:<5})     {seconds:8.2f} s   {reminded:,} schools reminded  [{_load()}]")
+            print(f"{backend:<11} reminder sweep ({attempt:<5})     {seconds:8.2f} s   {reminded:,} schools reminded  [{load_average()}]")
         _bench_verval(db, backend, ids[0])
     finally:
         db.dispose()
@@ -148,21 +135,15 @@ def _bench_verval(db, backend: str, staff_id: int) -> None:
         opened = verval.open_cases(session, session.get(User, staff_id), 2026, regency)
     seconds = time.perf_counter() - started
     print(f"{backend:<11} open verval, regency {regency}   {seconds:8.2f} s   {opened:,} cases "
-          f"({opened / seconds:,.0f}/s)  [{_load()}]")  # fmt: skip
+          f"({opened / seconds:,.0f}/s)  [{load_average()}]")  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--schools", type=int, default=172_550)
-    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    add_backend_option(parser)
     args = parser.parse_args()
-    for backend in ("sqlite", "postgresql"):
-        if args.backend in (backend, "both"):
-            url, drop = create_database(backend)
-            try:
-                _bench(backend, url, args.schools)
-            finally:
-                drop()
+    on_each_backend(args.backend, lambda backend, url: _bench(backend, url, args.schools))
 
 
 if __name__ == "__main__":

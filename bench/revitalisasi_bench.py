@@ -1,7 +1,7 @@
 """Revitalisasi proposals: bulk import speed, and the list and queue queries on the result.
 
     .venv/bin/python bench/revitalisasi_bench.py                          # 2,000 proposals x 3 rooms, SQLite
-    .venv/bin/python bench/revitalisasi_bench.py --proposals 500 --backend postgresql
+    .venv/bin/python bench/revitalisasi_bench.py --proposals 500 --backend postgresql   # or both
 
 Builds a throw-away database with reference data and demo schools, writes two import files of the same
 shape for two different sets of schools (one row per room, three rooms per proposal, the damage drawn at
@@ -10,7 +10,8 @@ random) and imports them as an administrator, each in its own committed transact
 - **before**: the file checked whole, then one ``create_proposal`` per proposal (the engine's ``open_case``
   and the ORM for the proposal, rooms and damage; the import's write path until the Core batches);
 - **after**: ``import_proposals`` as it is now: the same check, then ``create_proposals`` (the engine's
-  bulk ``open_cases`` and Core inserts in batches of 1,000 proposals).
+  bulk ``open_cases``, and every row written by ``spmp.bulk_insert``, binary COPY on PostgreSQL, in
+  batches of 1,000 proposals).
 
 Times checking and writing apart, then the scoped proposal list (first 500 rows) and the verifier's queue
 of a B/BPMP unit. Figures, not a pass/fail timer.
@@ -19,7 +20,6 @@ of a B/BPMP unit. Figures, not a pass/fail timer.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import time
@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import create_database  # noqa: E402
+from bench.common import add_backend_option, load_average, on_each_backend, schools_database  # noqa: E402
 from spmp.revitalisasi.models import COMPONENTS  # noqa: E402
 
 HEADER = ["npsn", "nama_ruang", "jenis_ruang", *COMPONENTS, "diusulkan", "anggaran", "lahan_siap", "bukti_lahan",
@@ -55,42 +55,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--proposals", type=int, default=2000, help="in all: half before, half after")
     parser.add_argument("--schools", type=int, default=20000)
-    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    add_backend_option(parser, default="sqlite")
     args = parser.parse_args()
+    on_each_backend(args.backend, lambda backend, url: _bench(backend, url, args.proposals, args.schools))
 
+
+def _bench(backend: str, url: str, count: int, schools: int) -> None:
     from sqlalchemy import select
 
-    from spmp import migrate
     from spmp.accounts import operations as accounts
-    from spmp.db import Database
     from spmp.engine import get_definition
-    from spmp.regions.reference import load_reference
     from spmp.revitalisasi import queries
     from spmp.revitalisasi.importer import check_proposals
     from spmp.revitalisasi.operations import create_proposal, create_proposals
-    from spmp.schools.demo import generate_into_database
     from spmp.schools.models import School
 
-    url, drop = create_database(args.backend)
-    db = Database(url)
+    db = schools_database(url, schools, seed=13)
     try:
-        migrate.upgrade(db)
         with db.transaction() as session:
-            load_reference(session)
-            generate_into_database(session, args.schools, seed=13)
             admin = accounts.create_user(session, username="admin.bench", full_name="Admin", password="x" * 12,
                                          role="admin", scope=accounts.Scope())  # fmt: skip
             staff = accounts.create_user(session, username="staf.bench", full_name="Staf", password="x" * 12,
                                          role="bpmp_staff", scope=accounts.Scope(unit_code="BPMP-NTT"))  # fmt: skip
-            npsns = list(session.scalars(select(School.npsn).order_by(School.id).limit(args.proposals)))
+            npsns = list(session.scalars(select(School.npsn).order_by(School.id).limit(count)))
         half = len(npsns) // 2
         before_file = build_file(npsns[:half], random.Random(7))
         after_file = build_file(npsns[half:], random.Random(8))
-        print(f"{args.backend}: {half:,} + {len(npsns) - half:,} proposals, 3 rooms each, "
-              f"{len(after_file) / 1e6:.1f} MB per file; load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+        print(f"{backend}: {half:,} + {len(npsns) - half:,} proposals, 3 rooms each, "
+              f"{len(after_file) / 1e6:.1f} MB per file; {load_average()}")  # fmt: skip
         get_definition("revitalisasi")  # the workflow definitions, loaded once per process (both runs alike)
         for label, data in (("before (one create_proposal each)", before_file),
-                            ("after (create_proposals, Core batches)", after_file)):  # fmt: skip
+                            ("after (create_proposals, bulk_insert)", after_file)):  # fmt: skip
             started = time.perf_counter()
             with db.transaction() as session:
                 user = session.merge(admin)
@@ -117,9 +112,9 @@ def main() -> None:
                 started = time.perf_counter()
                 rows = queries.rows(session, query)
                 print(f"{label}: {len(rows)} rows in {(time.perf_counter() - started) * 1000:.0f} ms")
+        print(f"{backend}: {load_average()}")
     finally:
         db.dispose()
-        drop()
 
 
 if __name__ == "__main__":

@@ -16,13 +16,8 @@ table; prints the median of ``--runs`` loads in milliseconds. Figures, not a pas
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import os
 import random
-import re
-import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -30,8 +25,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import create_database  # noqa: E402
-from bench.revitalisasi_select_page_bench import PASSWORD, _load, _pusat, _say, _write  # noqa: E402
+from bench.common import (  # noqa: E402
+    add_backend_option,
+    analyze,
+    load_average,
+    logged_in,
+    on_each_backend,
+    say,
+    time_page,
+    web_app,
+)
+from bench.revitalisasi_select_page_bench import PASSWORD, create_pusat, load_schools, write_proposals  # noqa: E402
 
 # (state, share of the proposals, type_version): stages before the selection on version 1, after on 2.
 STAGES = [("draf", 0.10, 1), ("verifikasi_pemda", 0.08, 1), ("verval", 0.10, 1), ("perbaikan", 0.03, 1),
@@ -135,49 +139,8 @@ def _spread(db, pusat_id: int, started: float) -> None:
                  "description": "Material belum tiba", "about_case_id": about}
                 for n, (*_rest, about) in enumerate(obstacles)
             ])  # fmt: skip
-    _say(started, f"stages spread; {len(due):,} due rows, {len(items):,} run items, {len(tranches):,} tranches, "
+    say(started, f"stages spread; {len(due):,} due rows, {len(items):,} run items, {len(tranches):,} tranches, "
                   f"{len(reports):,} progress reports, {len(obstacles):,} obstacles")  # fmt: skip
-
-
-def _analyze(db) -> None:
-    """Fresh planner statistics after writing the data set at once (measured on SQLite: without them the
-    planner starts every regency's query from the year index, 50-100 ms instead of about 1 ms)."""
-    if db.is_sqlite:
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE")
-        return
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("VACUUM (ANALYZE)")
-
-
-def _client(app, db, username: str, user_id: int):
-    client = app.test_client()
-    html = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    if response.location and response.location.endswith("/login/totp"):
-        import pyotp
-
-        from spmp.accounts.models import User
-
-        with db.session() as session:
-            secret = session.get(User, user_id).totp_secret
-        html = client.get("/login/totp").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-        client.post("/login/totp", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
-    return client
-
-
-def _time(client, label: str, path: str, runs: int) -> None:
-    timings = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        response = client.get(path)
-        body = response.data  # a download is streamed: the time includes the whole file
-        timings.append((time.perf_counter() - t0) * 1000)
-        assert response.status_code == 200, (path, response.status_code)
-    print(f"  {label:44s} median {statistics.median(timings):7.1f} ms  (min {min(timings):.1f}, "
-          f"{len(body) // 1024} KiB)", flush=True)  # fmt: skip
 
 
 def _bench(backend: str, url: str, count: int, runs: int) -> None:
@@ -185,30 +148,26 @@ def _bench(backend: str, url: str, count: int, runs: int) -> None:
 
     from spmp.accounts import operations as accounts
     from spmp.accounts.passwords import use_cheapest_hashing
-    from spmp.config import load_settings
     from spmp.regions.models import Unit
-    from web import create_app
 
     use_cheapest_hashing()
     started = time.perf_counter()
-    print(f"{backend}: load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
-    db, cases, proposals = _load(url, count, started)
-    pusat_id = _pusat(db)
-    _write(db, cases, proposals, pusat_id)
-    _say(started, f"{count:,} proposals written")
+    print(f"{backend}: {load_average()}", flush=True)
+    db, cases, proposals = load_schools(url, count, started)
+    pusat_id = create_pusat(db)
+    write_proposals(db, cases, proposals, pusat_id)
+    say(started, f"{count:,} proposals written")
     _spread(db, pusat_id, started)
-    _analyze(db)
-    _say(started, "planner statistics refreshed (ANALYZE), as autovacuum / PRAGMA optimize would")
+    # Measured on SQLite: without fresh statistics the planner starts every regency's query from the year
+    # index, 50-100 ms instead of about 1 ms.
+    analyze(db)
+    say(started, "planner statistics refreshed (ANALYZE), as autovacuum / PRAGMA optimize would")
     with db.transaction() as session:
-        head = accounts.create_user(session, username="bench.kepala", full_name="Kepala", password=PASSWORD,
-                                    role="bpmp_head", scope=accounts.Scope(unit_code="BBPMP-JATIM"))  # fmt: skip
-        head_id = head.id
+        accounts.create_user(session, username="bench.kepala", full_name="Kepala", password=PASSWORD,
+                             role="bpmp_head", scope=accounts.Scope(unit_code="BBPMP-JATIM"))  # fmt: skip
         jatim = session.scalar(select(Unit.id).where(Unit.code == "BBPMP-JATIM"))
-    with tempfile.TemporaryDirectory(prefix="spmp_bench_instance_") as instance:
-        os.environ["SPMP_INSTANCE_PATH"] = instance
-        settings = dataclasses.replace(load_settings(), database_url=url, login_rate_limit="1000 per minute")
-        app = create_app(settings, database=db)
-        pusat = _client(app, db, "bench.pusat", pusat_id)
+    with web_app(db, url) as app:
+        pusat = logged_in(app, db, "bench.pusat", PASSWORD)
         for label, path in (
             ("Pusat: national, per unit", "/revitalisasi/pemantauan?tahun=2026"),
             ("Pusat: BBPMP Jawa Timur, per province", f"/revitalisasi/pemantauan?tahun=2026&unit={jatim}"),
@@ -216,25 +175,20 @@ def _bench(backend: str, url: str, count: int, runs: int) -> None:
             ("Pusat: Kab. Malang, per school", "/revitalisasi/pemantauan?tahun=2026&kabupaten=35.07"),
             ("Pusat: national XLSX", "/revitalisasi/pemantauan?tahun=2026&format=xlsx"),
         ):
-            _time(pusat, label, path, runs)
-        head = _client(app, db, "bench.kepala", head_id)
-        _time(head, "BBPMP Jawa Timur head: its provinces", "/revitalisasi/pemantauan?tahun=2026", runs)
-    print(f"{backend}: load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+            time_page(pusat, label, path, runs)
+        head = logged_in(app, db, "bench.kepala", PASSWORD)
+        time_page(head, "BBPMP Jawa Timur head: its provinces", "/revitalisasi/pemantauan?tahun=2026", runs)
+    print(f"{backend}: {load_average()}", flush=True)
     db.dispose()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--proposals", type=int, default=100_000)
-    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    add_backend_option(parser)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
-        url, drop = create_database(backend)
-        try:
-            _bench(backend, url, args.proposals, args.runs)
-        finally:
-            drop()
+    on_each_backend(args.backend, lambda backend, url: _bench(backend, url, args.proposals, args.runs))
 
 
 if __name__ == "__main__":

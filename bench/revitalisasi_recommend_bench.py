@@ -12,7 +12,6 @@ B/BPMP head's area (BBPMP Jawa Timur), one province as Pusat, one regency's Dina
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import time
@@ -21,27 +20,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import create_database  # noqa: E402
+from bench.common import add_backend_option, analyze, load_average, on_each_backend, schools_database  # noqa: E402
 
 
-def _data(db, count: int) -> dict:
+def _data(url: str, count: int):
+    """The database with its schools, users and proposals, and the users' ids."""
     from sqlalchemy import insert, select
 
-    from spmp import clock, migrate
+    from spmp import clock
     from spmp.accounts import operations as accounts
     from spmp.engine.cases import CaseRecord
     from spmp.regions.models import UnitCoverage
-    from spmp.regions.reference import load_reference
     from spmp.revitalisasi.models import RevitalisasiProposal
-    from spmp.schools.demo import generate_into_database
-    from spmp.schools.importer import refresh_statistics
     from spmp.schools.models import School
 
-    migrate.upgrade(db)
-    with db.transaction() as session:
-        load_reference(session)
-        generate_into_database(session, count, seed=5)
-    refresh_statistics(db)
+    db = schools_database(url, count, seed=5, statistics=True)
     rng, now = random.Random(5), clock.now()
     with db.transaction() as session:
         users = {
@@ -73,25 +66,18 @@ def _data(db, count: int) -> dict:
             session.execute(insert(CaseRecord), cases[start : start + 5000])
             session.execute(insert(RevitalisasiProposal), proposals[start : start + 5000])
         ids = {key: user.id for key, user in users.items()}
-    with db.engine.begin() as conn:
-        if db.is_sqlite:
-            conn.exec_driver_sql("ANALYZE")
-    if not db.is_sqlite:
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM (ANALYZE)")
-    return ids
+    analyze(db)
+    return db, ids
 
 
 def _bench(backend: str, url: str, count: int) -> None:
     from spmp.accounts.models import User
-    from spmp.db import Database
     from spmp.export import stream
     from spmp.revitalisasi import recommendation as rec
 
-    print(f"{backend}: {count:,} schools; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
-    db = Database(url)
+    print(f"{backend}: {count:,} schools; {load_average()}", flush=True)
     started = time.perf_counter()
-    ids = _data(db, count)
+    db, ids = _data(url, count)
     print(f"  data written in {time.perf_counter() - started:.1f} s", flush=True)
     with db.session() as session:
         for label, user_key, filters in (
@@ -108,21 +94,16 @@ def _bench(backend: str, url: str, count: int) -> None:
             size = sum(len(chunk) for chunk in stream("xlsx", rec.EXPORT_HEADER, rec.export_rows(rows)))
             print(f"  {label:36s} {len(rows):>7,} schools in {listed * 1000:7.0f} ms; XLSX {size / 1e6:.1f} MB in "
                   f"{(time.perf_counter() - t0) * 1000:.0f} ms", flush=True)  # fmt: skip
-    print(f"{backend}: load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    print(f"{backend}: {load_average()}", flush=True)
     db.dispose()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--schools", type=int, default=100_000)
-    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    add_backend_option(parser)
     args = parser.parse_args()
-    for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
-        url, drop = create_database(backend)
-        try:
-            _bench(backend, url, args.schools)
-        finally:
-            drop()
+    on_each_backend(args.backend, lambda backend, url: _bench(backend, url, args.schools))
 
 
 if __name__ == "__main__":

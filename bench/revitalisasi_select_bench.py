@@ -15,7 +15,6 @@ Figures, not a pass/fail timer.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import time
@@ -27,6 +26,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import load_average  # noqa: E402
 from spmp.revitalisasi.selection import (  # noqa: E402
     Candidate,
     Limit,
@@ -106,9 +106,7 @@ def main() -> None:
     parser.add_argument("--regency-max", type=int, default=60)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    print(
-        f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}", flush=True
-    )
+    print(load_average(), flush=True)
 
     started = time.perf_counter()
     print(f"[1/3] generating {args.candidates:,} candidates over 514 regencies ...", flush=True)
@@ -165,7 +163,7 @@ def main() -> None:
     print(f"      {len(wrong)} explanations disagree; reasons {dict(reasons.most_common())}")
     for d in result.decisions[:1] + [d for d in result.decisions if d.reason_code.startswith("kuota")][:1]:
         print(f"      e.g. {d.candidate.name} ({d.candidate.regency_name}): {d.reason}")
-    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
+    print(load_average())
 
 
 if __name__ == "__main__":

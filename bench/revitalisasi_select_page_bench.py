@@ -15,19 +15,24 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import random
-import re
-import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import create_database  # noqa: E402
+from bench.common import (  # noqa: E402
+    add_backend_option,
+    load_average,
+    logged_in,
+    on_each_backend,
+    say,
+    schools_database,
+    time_page,
+    web_app,
+)
 
 PASSWORD = "bench-password-123"
 PAGES = [
@@ -43,29 +48,18 @@ PAGES = [
 ]
 
 
-def _say(started: float, message: str) -> None:
-    print(f"  [{time.perf_counter() - started:6.1f} s] {message}", flush=True)
-
-
-def _load(url: str, count: int, started: float) -> None:
+def load_schools(url: str, count: int, started: float):
+    """The database with ``count`` schools, and the rows of one verified proposal (and its case) per school,
+    to be written by :func:`write_proposals` once their creator exists."""
     from sqlalchemy import select
 
-    from spmp import clock, migrate
-    from spmp.db import Database
+    from spmp import clock
     from spmp.engine.cases import CaseRecord
     from spmp.regions.models import UnitCoverage
-    from spmp.regions.reference import load_reference
-    from spmp.schools.demo import generate_into_database
-    from spmp.schools.importer import refresh_statistics
     from spmp.schools.models import School
 
-    db = Database(url)
-    migrate.upgrade(db)
-    with db.transaction() as session:
-        load_reference(session)
-        generate_into_database(session, count, seed=1)
-    refresh_statistics(db)
-    _say(started, f"{count:,} schools generated")
+    db = schools_database(url, count, seed=1, statistics=True)
+    say(started, f"{count:,} schools generated")
     rng = random.Random(1)
     now = clock.now()
     with db.transaction() as session:
@@ -96,7 +90,7 @@ def _load(url: str, count: int, started: float) -> None:
         return db, cases, proposals
 
 
-def _write(db, cases, proposals, pusat_id: int) -> None:
+def write_proposals(db, cases, proposals, pusat_id: int) -> None:
     from sqlalchemy import insert
 
     from spmp.engine.cases import CaseRecord
@@ -113,7 +107,7 @@ def _write(db, cases, proposals, pusat_id: int) -> None:
             )
 
 
-def _pusat(db):
+def create_pusat(db) -> int:
     import pyotp
 
     from spmp.accounts import operations as accounts
@@ -130,19 +124,17 @@ def _bench(backend: str, url: str, count: int, runs: int) -> None:
 
     from spmp.accounts.models import User
     from spmp.accounts.passwords import use_cheapest_hashing
-    from spmp.config import load_settings
     from spmp.revitalisasi import selection_runs
     from spmp.revitalisasi.selection import Limit, SelectionParams
     from spmp.revitalisasi.selection_models import SelectionItem
-    from web import create_app
 
     use_cheapest_hashing()
     started = time.perf_counter()
-    print(f"{backend}: load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
-    db, cases, proposals = _load(url, count, started)
-    pusat_id = _pusat(db)
-    _write(db, cases, proposals, pusat_id)
-    _say(started, f"{count:,} verified proposals written")
+    print(f"{backend}: {load_average()}", flush=True)
+    db, cases, proposals = load_schools(url, count, started)
+    pusat_id = create_pusat(db)
+    write_proposals(db, cases, proposals, pusat_id)
+    say(started, f"{count:,} verified proposals written")
     params = SelectionParams(budget=12_000_000_000_000, regency_limit=Limit(5, 60),
                              level_quotas={"SMA": Limit(0, 1200), "SMK": Limit(0, 1000), "PAUD": Limit(0, 1500)})  # fmt: skip
     run_ids = []
@@ -153,7 +145,7 @@ def _bench(backend: str, url: str, count: int, runs: int) -> None:
             t0 = time.perf_counter()
             outcome = selection_runs.run_selection(session, pusat, 2026, note=note)
             s = outcome.result.summary()
-            _say(started, f"run {outcome.run.id}: {time.perf_counter() - t0:.1f} s (solve {s['seconds']['total']} s), "
+            say(started, f"run {outcome.run.id}: {time.perf_counter() - t0:.1f} s (solve {s['seconds']['total']} s), "
                  f"{s['status']}, gap to LP {s['gap_to_lp'] * 100:.4f} %, {s['selected']:,} selected, "
                  f"optimal need {s['objective']:,.0f} vs greedy {s['greedy_objective']:,.0f} "
                  f"(+{s['greedy_gain'] * 100:.1f} %)")  # fmt: skip
@@ -161,52 +153,24 @@ def _bench(backend: str, url: str, count: int, runs: int) -> None:
         params = dataclasses.replace(params, regency_limit=Limit(5, 50))
     with db.session() as session:
         npsn = session.scalar(select(SelectionItem.npsn).where(SelectionItem.run_id == run_ids[0]).limit(1))
-    with tempfile.TemporaryDirectory(prefix="spmp_bench_instance_") as instance:
-        os.environ["SPMP_INSTANCE_PATH"] = instance
-        settings = dataclasses.replace(load_settings(), database_url=url, login_rate_limit="1000 per minute")
-        client = create_app(settings, database=db).test_client()
-        html = client.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-        response = client.post(
-            "/login", data={"username": "bench.pusat", "password": PASSWORD, "csrf_token": token}
-        )
-        if response.location and response.location.endswith("/login/totp"):  # Pusat signs in with TOTP
-            import pyotp
-
-            with db.session() as session:
-                secret = session.get(User, pusat_id).totp_secret
-            html = client.get("/login/totp").get_data(as_text=True)
-            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-            client.post("/login/totp", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
+    with web_app(db, url) as app:
+        client = logged_in(app, db, "bench.pusat", PASSWORD)  # Pusat signs in with TOTP
         for label, path in PAGES:
-            target = path.format(run=run_ids[0], other=run_ids[1], npsn=npsn)
-            timings = []
-            for _ in range(runs):
-                t0 = time.perf_counter()
-                response = client.get(target)
-                timings.append((time.perf_counter() - t0) * 1000)
-                assert response.status_code == 200, (target, response.status_code)
-            print(f"  {label:28s} median {statistics.median(timings):7.1f} ms  (min {min(timings):.1f}, "
-                  f"{len(response.data) // 1024} KiB)", flush=True)  # fmt: skip
+            time_page(client, label, path.format(run=run_ids[0], other=run_ids[1], npsn=npsn), runs, width=28)
         t0 = time.perf_counter()
         data = client.get(f"/revitalisasi/seleksi/{run_ids[0]}?format=xlsx").data
         print(f"  XLSX of the run: {len(data) / 1e6:.1f} MB in {time.perf_counter() - t0:.1f} s", flush=True)
-    print(f"{backend}: load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    print(f"{backend}: {load_average()}", flush=True)
     db.dispose()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--proposals", type=int, default=100_000)
-    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    add_backend_option(parser)
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
-        url, drop = create_database(backend)
-        try:
-            _bench(backend, url, args.proposals, args.runs)
-        finally:
-            drop()
+    on_each_backend(args.backend, lambda backend, url: _bench(backend, url, args.proposals, args.runs))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from spmp.config import Settings, check_web_settings, load_settings
 from spmp.db import Database
-from web import assets, edge, ids, localtime, security
+from web import assets, case_pages, edge, ids, localtime, security
 from web import db as request_db
 from web import forms as web_forms
 from web.extensions import csrf, limiter, login_manager
@@ -103,6 +103,7 @@ def _register_hooks(app: Flask, settings: Settings) -> None:
     app.context_processor(lambda: {"navigation_for": navigation_for})
     app.add_template_filter(_wib, "wib")  # pages use |localtime (the reader's zone)
     localtime.init_app(app)
+    case_pages.init_app(app)
 
 
 def _wib(value, fmt: str = "%d-%m-%Y %H:%M") -> str:

@@ -72,28 +72,33 @@ def working_days_between(start: datetime, end: datetime) -> int:
     return count
 
 
-def due_time(rule: DueRule, entered_at: datetime) -> datetime:
-    """When a state entered at ``entered_at`` is due: ``days`` after it, or the end (23:59 WIB) of the first
-    ``until`` day on or after it, whichever is earlier."""
+def due_time(rule: DueRule, entered_at: datetime, programme_year: int | None = None) -> datetime:
+    """When a state entered at ``entered_at`` is due: ``days`` after it, or the end (23:59 WIB) of the
+    ``until`` day, whichever is earlier. The ``until`` day is the one of ``programme_year`` when given, even
+    if already past (then the state is overdue on entry); without a programme year, the first one on or
+    after the WIB day of ``entered_at``."""
     candidates = []
     if rule.days is not None:
         candidates.append(add_days(entered_at, rule.days, rule.working_days))
     if rule.until is not None:
-        month, day = rule.until
-        local = entered_at.astimezone(WIB)
-        for year in (local.year, local.year + 1):
-            end_of_day = datetime(year, month, day, 23, 59, tzinfo=WIB)
-            if end_of_day >= local:
-                candidates.append(end_of_day.astimezone(UTC))
-                break
+        candidates.append(_until_time(rule.until, entered_at, programme_year))
     return min(candidates)
 
 
-def deadline_rows(rule: DueRule, entered_at: datetime) -> list[dict]:
-    """The deadline rows for entering a state with ``rule`` at ``entered_at``: reminders ("due soon")
-    before the due time, the due time itself, and the escalation after it. Reminders already in the
-    past are dropped."""
-    due_at = due_time(rule, entered_at)
+def _until_time(until: tuple[int, int], entered_at: datetime, programme_year: int | None) -> datetime:
+    month, day = until
+    if programme_year is None:
+        entered_on = entered_at.astimezone(WIB).date()
+        programme_year = entered_on.year + (date(entered_on.year, month, day) < entered_on)
+    return datetime(programme_year, month, day, 23, 59, tzinfo=WIB).astimezone(UTC)
+
+
+def deadline_rows(rule: DueRule, entered_at: datetime, programme_year: int | None = None) -> list[dict]:
+    """The deadline rows for entering a state with ``rule`` at ``entered_at`` (in the case's
+    ``programme_year``, if it has one): reminders ("due soon") before the due time, the due time itself,
+    and the escalation after it. Reminders already in the past are dropped; a due time or escalation
+    already past stays, and the next sweep fires it."""
+    due_at = due_time(rule, entered_at, programme_year)
     rows = [{"kind": "due", "fire_at": due_at, "due_at": due_at, "escalate_to_role": None}]
     for offset in sorted(set(rule.reminders), reverse=True):
         fire_at = add_days(due_at, -offset, rule.working_days)

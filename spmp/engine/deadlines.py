@@ -13,7 +13,8 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 
 from spmp.engine.calendar import deadline_rows, shift_for_pause
-from spmp.engine.definitions import TransitionDef, WorkflowDefinition
+from spmp.engine.definitions import DueRule, TransitionDef, WorkflowDefinition
+from spmp.engine.registry import PROGRAMME_YEARS
 from spmp.fastsql import FastSQL, Statement
 
 _DELETE = Statement("DELETE FROM case_deadline WHERE case_id = :case_id")
@@ -86,11 +87,19 @@ def _rows(sql: FastSQL, workflow: WorkflowDefinition, case_id: int, state: str, 
     rule = workflow.states[state].due
     if rule is None or workflow.is_final(state):
         return []
-    rows = deadline_rows(rule, entered_at)
+    rows = deadline_rows(rule, entered_at, _programme_year(sql, workflow, rule, case_id))
     due_at = sql.ts(rows[0]["due_at"])  # one due time for every row of the visit
     for row in rows:
         row.update(case_id=case_id, state=state, fire_at=sql.ts(row["fire_at"]), due_at=due_at)
     return rows
+
+
+def _programme_year(sql: FastSQL, workflow: WorkflowDefinition, rule: DueRule, case_id: int) -> int | None:
+    """The case's programme year, looked up only when the rule names a day of the year and the workflow
+    says how to find it (one statement, on the few transitions into such a state)."""
+    if rule.until is None or workflow.programme_year is None:
+        return None
+    return PROGRAMME_YEARS[workflow.programme_year](sql, case_id)
 
 
 class Plan(NamedTuple):

@@ -14,6 +14,8 @@ File format (see workflows/school_visit.yaml)::
     open_from_form: [widyaprada]              # who may open it from the generic "new case" form
                                               # (default nobody: a module opens its own case types)
     pause_roles: [bpmp_head]                  # who may pause/resume (optional)
+    programme_year: rv_programme_year         # optional: a registered lookup of a case's programme year;
+                                              # ``due.until`` then counts in that year (see DueRule)
     states:
       draft: {label: Draf}
       scheduled:
@@ -84,8 +86,10 @@ class DueRule:
     """How long a case may stay in a state, when to remind, and when to escalate to whom.
 
     ``days`` counts from entering the state; ``until`` is a fixed day of the year (month, day), due at its
-    end in WIB: the first such day on or after entering the state (e.g. works and reports by 15 December).
-    With both, the earlier is the due time; at least one is given."""
+    end (23:59 WIB), e.g. works and reports by 15 December. When the workflow names a ``programme_year``
+    lookup and the case has a programme year, it is that day of that year, even if already past (a case of
+    programme 2025 entering on 20 December 2025 is overdue at once); otherwise the first such day on or after
+    the (WIB) day the state is entered. With both, the earlier is the due time; at least one is given."""
 
     days: int | None
     working_days: bool = False
@@ -144,6 +148,7 @@ class WorkflowDefinition:
     pause_roles: frozenset[str] = frozenset(DEFAULT_PAUSE_ROLES)
     assign_roles: frozenset[str] = frozenset(DEFAULT_ASSIGN_ROLES)
     notices: dict[str, tuple[NoticeDef, ...]] = field(default_factory=dict)  # open/assign/pause/resume
+    programme_year: str | None = None  # name of the registered lookup (registry.PROGRAMME_YEARS)
     _lookup: dict[tuple[str, str], TransitionDef] = field(default_factory=dict, repr=False)
     machine: Machine | None = field(default=None, repr=False, compare=False)
 
@@ -421,6 +426,21 @@ def _parse_case_notices(check: _Checker, raw: Any) -> dict[str, tuple[NoticeDef,
     return notices
 
 
+def _parse_programme_year(check: _Checker, name: Any, initial: StateDef | None) -> str | None:
+    """``programme_year: <name>``: a lookup registered with ``registry.programme_year``."""
+    if name is None:
+        return None
+    if not isinstance(name, str) or name not in registry.PROGRAMME_YEARS:
+        check.error("programme_year", f"pencarian tahun program tidak dikenal {name!r}")
+        return None
+    if initial is not None and initial.due is not None and initial.due.until is not None:
+        # The state's rows are written when the case opens, before the feature has stored its year.
+        problem = "state awal tidak dapat memakai due.until dengan programme_year"
+        check.error(f"state {initial.name!r}", problem)
+        return None
+    return name
+
+
 def _check_graph(
     check: _Checker, initial: str, states: dict[str, StateDef], transitions: list[TransitionDef], lines: dict
 ) -> None:
@@ -484,6 +504,7 @@ def parse_definition(path: Path, raw: Any) -> WorkflowDefinition:
             "pause_roles",
             "assign_roles",
             "notices",
+            "programme_year",
             _LINE,
         }
     ):
@@ -510,6 +531,7 @@ def parse_definition(path: Path, raw: Any) -> WorkflowDefinition:
     if roles.get("open_from_form", frozenset()) - roles.get("open_roles", frozenset()):
         check.error("open_from_form", "setiap peran di sini harus juga ada di open_roles")
     notices = _parse_case_notices(check, raw.get("notices"))
+    year_lookup = _parse_programme_year(check, raw.get("programme_year"), states.get(initial))
     if initial in states and not check.errors:
         lines = {r.get("trigger"): r.get(_LINE) for r in raw_transitions if isinstance(r, dict)}
         _check_graph(check, initial, states, transitions, lines)
@@ -518,7 +540,7 @@ def parse_definition(path: Path, raw: Any) -> WorkflowDefinition:
     lookup = {(s, t.trigger): t for t in transitions for s in t.sources}
     defn = WorkflowDefinition(
         key, version, raw["title"], initial, states, tuple(transitions), path, notices=notices,
-        _lookup=lookup, **roles,
+        programme_year=year_lookup, _lookup=lookup, **roles,
     )  # fmt: skip
     object.__setattr__(defn, "machine", _compile(defn))
     return defn

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from spmp import audit, clock
 from spmp.access import can_see_school, school_scope
 from spmp.accounts import conflicts
 from spmp.accounts.models import NATIONAL_ROLES, User
+from spmp.bulk_insert import insert_dicts, insert_returning_ids
 from spmp.db import UTCDateTime
 from spmp.engine import deadlines, notify
 from spmp.engine.calendar import deadline_rows
@@ -132,7 +133,8 @@ def open_cases(
 ) -> list[int]:
     """Open many school cases of the current version of ``type_key`` at once: what :func:`open_case` does
     for one (role and scope checks, the case row in the initial state, its deadlines, the "open" audit
-    event, the definition's "open" notices), written with Core inserts in batches. Returns the case ids in
+    event, the definition's "open" notices), written in batches by :mod:`spmp.bulk_insert` (binary COPY on
+    PostgreSQL, in the caller's transaction). Returns the case ids in
     the order given. Refused as a whole (nothing written) when the role may not open the type or a school is
     outside the user's area. Assignees are not set here (no conflict-of-interest check is needed)."""
     workflow = get_definition(type_key)
@@ -148,11 +150,7 @@ def open_cases(
     for start in range(0, len(cases), OPEN_BATCH):
         batch = cases[start : start + OPEN_BATCH]
         rows = [_case_row(workflow, user, c, regions[c.school_id], now) for c in batch]
-        batch_ids = list(
-            session.execute(
-                insert(CaseRecord.__table__).returning(CaseRecord.id, sort_by_parameter_order=True), rows
-            ).scalars()
-        )
+        batch_ids = insert_returning_ids(session, CaseRecord.__table__, rows)
         _open_rows(session, workflow, user, batch, batch_ids, template, reason, now)
         ids += batch_ids
     return ids
@@ -192,8 +190,7 @@ def _open_rows(session, workflow, user, batch, case_ids, template, reason, now) 
         for case_id in case_ids
         for row in template
     ]
-    if deadline_rows_:
-        session.execute(insert(CaseDeadline.__table__), deadline_rows_)
+    insert_dicts(session, CaseDeadline.__table__, deadline_rows_)
     events = [
         audit.event_row(
             action="open", actor_id=user.id, case_id=case_id, to_state=workflow.initial, reason=reason,
@@ -203,7 +200,7 @@ def _open_rows(session, workflow, user, batch, case_ids, template, reason, now) 
         )
         for c, case_id in zip(batch, case_ids, strict=True)
     ]  # fmt: skip
-    session.execute(insert(audit.AuditEvent.__table__), events)
+    insert_dicts(session, audit.AuditEvent.__table__, events)
     if workflow.notices.get("open"):
         for case_id in case_ids:
             notify.send_case_event(session, workflow, "open", user, case_id, None, workflow.initial, reason, now)

@@ -1,4 +1,4 @@
-"""Named guards and actions that workflow definitions refer to.
+"""Named guards, actions, notice fields and programme-year lookups that workflow definitions refer to.
 
 A guard answers "may this transition fire now?" with ``None`` (yes) or a reason in Indonesian that the UI
 shows next to the disabled action. An action runs inside the firing transaction, after the case row was
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 if TYPE_CHECKING:
     from spmp.accounts.models import User
     from spmp.engine.definitions import TransitionDef, WorkflowDefinition
+    from spmp.fastsql import FastSQL
 
 # Modules that register guards and actions; later features append theirs here.
 PLUGIN_MODULES: list[str] = ["spmp.engine.builtin"]
@@ -140,6 +141,25 @@ def case_schools(type_key: str) -> Callable[[CaseSchools], CaseSchools]:
 
     def register(fn: CaseSchools) -> CaseSchools:
         CASE_SCHOOLS[type_key] = fn
+        return fn
+
+    return register
+
+
+ProgrammeYear = Callable[["FastSQL", int], "int | None"]
+# How a case type finds a case's programme year (tahun anggaran), named by ``programme_year:`` in its workflow:
+# a ``due.until`` day then counts in that year (spmp.engine.calendar.due_time). Called on the hot path with
+# the transition's cursor and the case id: one plain statement.
+PROGRAMME_YEARS: dict[str, ProgrammeYear] = {}
+
+
+def programme_year(name: str) -> Callable[[ProgrammeYear], ProgrammeYear]:
+    """Register the function giving a case's programme year (or None) under ``name``."""
+
+    def register(fn: ProgrammeYear) -> ProgrammeYear:
+        if name in PROGRAMME_YEARS and PROGRAMME_YEARS[name] is not fn:
+            raise ValueError(f"programme year {name!r} registered twice")
+        PROGRAMME_YEARS[name] = fn
         return fn
 
     return register

@@ -19,9 +19,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     CheckConstraint,
-    Float,
     ForeignKey,
     Index,
     Integer,
@@ -33,7 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spmp.accounts.models import User
 from spmp.db import Base, UTCDateTime
-from spmp.revitalisasi.models import RevitalisasiProposal, _in
+from spmp.revitalisasi.models import GeotaggedPhoto, RevitalisasiProposal, _in
 
 P2SP_ROLES = {
     "ketua": "Ketua",
@@ -231,36 +229,17 @@ class ProgressReport(Base):
         return REPORT_SOURCES.get(self.source, self.source)
 
 
-class ProgressPhoto(Base):
-    """A photo of a progress report; position from its EXIF GPS tags and distance to the school, as the
-    proposal's photos (``spmp.revitalisasi.photos``)."""
+class ProgressPhoto(GeotaggedPhoto, Base):
+    """A photo of a progress report (position and distance to the school as the proposal's photos)."""
 
     __tablename__ = "revitalisasi_progress_photo"
     __table_args__ = (
         UniqueConstraint("progress_id", "sha256", name="uq_revitalisasi_progress_photo_progress_sha256"),
-        CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude"),
-        CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude"),
-        CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="position"),
+        *GeotaggedPhoto.position_checks(),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     progress_id: Mapped[int] = mapped_column(
         ForeignKey("revitalisasi_progress.id", ondelete="CASCADE"), index=True
     )
-    sha256: Mapped[str] = mapped_column(String(64))
-    filename: Mapped[str] = mapped_column(String(255))
-    media_type: Mapped[str] = mapped_column(String(100))
-    thumb_sha256: Mapped[str | None] = mapped_column(String(64))
-    latitude: Mapped[float | None] = mapped_column(Float)
-    longitude: Mapped[float | None] = mapped_column(Float)
-    taken_at: Mapped[str | None] = mapped_column(String(20))
-    distance_m: Mapped[float | None] = mapped_column(Float)
-    is_far: Mapped[bool] = mapped_column(Boolean, default=False)
-    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     report: Mapped[ProgressReport] = relationship(back_populates="photos")
-
-    @property
-    def has_position(self) -> bool:
-        return self.latitude is not None

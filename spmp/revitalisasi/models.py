@@ -214,28 +214,19 @@ class RevitalisasiDamage(Base):
     room: Mapped[RevitalisasiRoom] = relationship(back_populates="damages")
 
 
-class RevitalisasiPhoto(Base):
-    """A photo of the damage. Its position is read from the file's EXIF GPS tags (never typed) and its
-    distance to the school's coordinates kept; ``is_far`` flags it for the verifier."""
+class GeotaggedPhoto:
+    """The columns and checks shared by the geotagged photos (a proposal's, a progress report's): the file,
+    its thumbnail, the position read from its EXIF GPS tags (never typed) and its distance to the school's
+    coordinates; ``is_far`` flags it for the verifier (``spmp.revitalisasi.photos`` reads the tags). The
+    photo's owner (its foreign key and the unique digest per owner) stays on each table."""
 
-    __tablename__ = "revitalisasi_photo"
-    __table_args__ = (
-        UniqueConstraint("proposal_id", "sha256", name="proposal_sha256"),
-        CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude"),
-        CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude"),
-        CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="position"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(
-        ForeignKey("revitalisasi_proposal.id", ondelete="CASCADE"), index=True
-    )
+    # Only the order of the columns in the metadata (the migrations made the tables): the key first.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-1)
     sha256: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(String(255))
     media_type: Mapped[str] = mapped_column(String(100))
     # A small JPEG (at most THUMBNAIL_PX on its long side) for pages read on phones over slow links.
     thumb_sha256: Mapped[str | None] = mapped_column(String(64))
-    caption: Mapped[str | None] = mapped_column(String(300))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     taken_at: Mapped[str | None] = mapped_column(String(20))  # EXIF DateTimeOriginal as written
@@ -245,11 +236,36 @@ class RevitalisasiPhoto(Base):
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    proposal: Mapped[RevitalisasiProposal] = relationship(back_populates="photos")
+    @staticmethod
+    def position_checks() -> tuple[CheckConstraint, ...]:
+        """The position's CHECK constraints, new objects for each table (named ``ck_<table>_latitude``,
+        ``_longitude``, ``_position`` by the naming convention)."""
+        return (
+            CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude"),
+            CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude"),
+            CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="position"),
+        )
 
     @property
     def has_position(self) -> bool:
         return self.latitude is not None
+
+
+class RevitalisasiPhoto(GeotaggedPhoto, Base):
+    """A photo of the damage, with a caption."""
+
+    __tablename__ = "revitalisasi_photo"
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "sha256", name="proposal_sha256"),
+        *GeotaggedPhoto.position_checks(),
+    )
+
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("revitalisasi_proposal.id", ondelete="CASCADE"), index=True
+    )
+    caption: Mapped[str | None] = mapped_column(String(300))
+
+    proposal: Mapped[RevitalisasiProposal] = relationship(back_populates="photos")
 
 
 # The reason codes of the verval decisions (workflows/revitalisasi.yaml), as the pages and mails show them.

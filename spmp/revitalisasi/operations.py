@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spmp import audit, clock
 from spmp.access import can_see_school, school_scope
 from spmp.accounts.models import User
+from spmp.bulk_insert import insert_dicts, insert_returning_ids
 from spmp.engine import ActionRefused, CaseToOpen, get_case, open_case, open_cases
 from spmp.engine.evidence import EvidencePolicy, _safe_name, check_file, write_blob
 from spmp.regions.models import Regency
@@ -314,7 +315,8 @@ def create_proposals(
 ) -> list[int]:
     """Many proposals at once (the bulk import): what :func:`create_proposal` does for one, with the cases
     opened by the engine's bulk open (:func:`spmp.engine.open_cases`) and the proposal, room, damage and
-    audit rows written with Core inserts in batches of :data:`BULK_BATCH`. The rules are the same code:
+    audit rows written by :mod:`spmp.bulk_insert` (binary COPY on PostgreSQL) in batches of
+    :data:`BULK_BATCH` proposals. The rules are the same code:
     :func:`input_problems`, ``_fill`` (rooms, damage, band), :func:`eligibility`. Refused as a whole,
     nothing written, when one item is invalid, a school is outside the user's area or already has a
     proposal that year. Returns the proposal ids in order; ``progress(done, total)`` after each batch."""
@@ -389,37 +391,27 @@ def _create_batch(session, user, batch, schools, t3, source) -> list[int]:
         values["is_eligible"] = all(c.passed for c in eligibility(session, facts, earlier=earlier[data.year]))
         facts.is_eligible = values["is_eligible"]
         drafts.append((values, rooms, data, facts))
-    proposal_ids = _insert_ids(session, RevitalisasiProposal, [values for values, *_rest in drafts])
+    proposal_ids = insert_returning_ids(session, RevitalisasiProposal.__table__, [v for v, *_rest in drafts])
     room_rows = [
         ({**room, "proposal_id": pid}, data.rooms[room["position"] - 1])
         for pid, (_values, rooms, data, _facts) in zip(proposal_ids, drafts, strict=True)
         for room in rooms
     ]
-    room_ids = _insert_ids(session, RevitalisasiRoom, [row for row, _room in room_rows])
+    room_ids = insert_returning_ids(session, RevitalisasiRoom.__table__, [row for row, _room in room_rows])
     damages = [
         {"room_id": room_id, "component": key, "percent": share}
         for room_id, (_row, room) in zip(room_ids, room_rows, strict=True)
         for key, share in room_damages(room)
     ]
-    if damages:
-        session.execute(insert(RevitalisasiDamage.__table__), damages)
+    insert_dicts(session, RevitalisasiDamage.__table__, damages)
     events = [
         audit.event_row(action="revitalisasi.proposal", actor_id=user.id, case_id=values["case_id"],
                         from_state="draf", to_state="draf", changes={"dibuat": _snapshot(facts), "sumber": source},
                         occurred_at=now)
         for values, _rooms, _data, facts in drafts
     ]  # fmt: skip
-    session.execute(insert(audit.AuditEvent.__table__), events)
+    insert_dicts(session, audit.AuditEvent.__table__, events)
     return proposal_ids
-
-
-def _insert_ids(session: Session, model, rows: list[dict]) -> list[int]:
-    """Core INSERT of ``rows`` (executemany, batched by SQLAlchemy) returning the new ids in row order."""
-    if not rows:
-        return []
-    table = model.__table__
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return list(session.execute(statement, rows).scalars())
 
 
 def load_proposal(session: Session, user: User, proposal_id: int) -> RevitalisasiProposal:

@@ -7,6 +7,7 @@ B/BPMP staff write proposals for schools in their area while the proposal is a d
 from __future__ import annotations
 
 from spmp.accounts.models import NATIONAL_ROLES, Role, User
+from spmp.widyaprada.permissions import can_create_task, can_list_tasks
 
 PROPOSE_ROLES = (Role.DINAS_REGENCY, Role.DINAS_PROVINCE, Role.BPMP_STAFF, Role.BPMP_HEAD, Role.ADMIN)
 VERIFY_ROLES = (Role.BPMP_STAFF, Role.BPMP_HEAD)
@@ -51,6 +52,18 @@ def edit_refusal(user: User, case) -> str | None:
 
 def can_edit_proposal(user: User, case) -> bool:
     return edit_refusal(user, case) is None
+
+
+def can_assign_visit(user: User, case) -> bool:
+    """Whether the proposal page offers to assign a verification or monitoring visit (a Widyaprada task
+    linked to the case): to whoever may create Widyaprada tasks, while the case is open."""
+    return can_create_task(user) and case.closed_at is None
+
+
+def can_see_visit_tasks(user: User) -> bool:
+    """The Widyaprada tasks linked to a proposal are listed to who may list Widyaprada tasks (each still
+    narrowed to the tasks they may see)."""
+    return can_list_tasks(user)
 
 
 def has_verval_queue(user: User) -> bool:

@@ -107,3 +107,8 @@ def export_rows(session: Session, statement: Select):
             located, sum(1 for p in proposal.photos if p.is_far), "ya" if proposal.is_eligible else "tidak",
             proposal.source,
         )  # fmt: skip
+
+
+def proposal_id_of_case(session: Session, case_id: int) -> int | None:
+    """The proposal whose data a ``revitalisasi`` case carries (the caller checked the case is visible)."""
+    return session.scalar(select(RevitalisasiProposal.id).where(RevitalisasiProposal.case_id == case_id))

@@ -1,16 +1,36 @@
-"""Guards of ``workflows/revitalisasi.yaml``, registered with the engine by name."""
+"""Guards, actions, notice fields and the programme-year lookup of ``workflows/revitalisasi.yaml``,
+registered with the engine by name."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from spmp.engine.registry import ActionContext, GuardContext, NoticeContext, action, guard, notice_field
+from spmp.engine.registry import (
+    ActionContext,
+    GuardContext,
+    NoticeContext,
+    action,
+    guard,
+    notice_field,
+    programme_year,
+)
+from spmp.fastsql import FastSQL, Statement
 from spmp.revitalisasi.eligibility import completeness, eligibility, failures
 from spmp.revitalisasi.models import RevitalisasiProposal
 
 
 def proposal_of(ctx) -> RevitalisasiProposal | None:
     return ctx.session.scalar(select(RevitalisasiProposal).where(RevitalisasiProposal.case_id == ctx.case.id))
+
+
+_YEAR = Statement("SELECT year FROM revitalisasi_proposal WHERE case_id = :case_id")
+
+
+@programme_year("rv_programme_year")
+def proposal_year(sql: FastSQL, case_id: int) -> int | None:
+    """The proposal's programme year (tahun anggaran): works and reports are due by 15 December of it."""
+    row = sql.execute(_YEAR, {"case_id": case_id}).fetchone()
+    return row[0] if row else None
 
 
 @guard("rv_complete")

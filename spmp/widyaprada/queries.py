@@ -23,6 +23,7 @@ class TaskFilters:
     assignee_user_id: int | None = None
     school_id: int | None = None
     overdue: bool = False
+    linked_case_id: int | None = None  # the tasks serving this case (e.g. a Revitalisasi proposal's visits)
 
 
 def task_query(user: User, filters: TaskFilters = TaskFilters(), today: date | None = None) -> Select:
@@ -46,6 +47,8 @@ def task_query(user: User, filters: TaskFilters = TaskFilters(), today: date | N
             WidyapradaTaskSchool.school_id == filters.school_id
         )
         query = query.where(WidyapradaTask.id.in_(targets))
+    if filters.linked_case_id:
+        query = query.where(WidyapradaTask.linked_case_id == filters.linked_case_id)
     if filters.overdue:
         today = today or clock.now().date()
         query = query.where(CaseRecord.closed_at.is_(None), WidyapradaTask.due_date < today)

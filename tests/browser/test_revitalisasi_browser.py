@@ -1,11 +1,14 @@
 """A Revitalisasi proposal on phones (360 x 740) in a real Chromium: the Pemda fills in the form (rooms x
 components), uploads the land proof, the signed form and six geotagged photos from the phone (one taken far
 from the school), submits and verifies; the B/BPMP finds it first in its queue, sees the school's data, the
-damage breakdown and the photos on one page, and returns it with a reason code. No page scrolls sideways.
-Screenshots: revit-form, revit-proposal-pemda, revit-queue, revit-verval (360 px) and revit-verval-wide
-(1280 px)."""
+damage breakdown and the photos on one page, assigns a verification visit (a Widyaprada task, from the
+pre-filled form) and returns it with a reason code. No page scrolls sideways. Screenshots: revit-form,
+revit-proposal-pemda, revit-queue, revit-verval, revit-visit-form, revit-visit-list (360 px) and
+revit-verval-wide (1280 px)."""
 
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 import pytest
 
@@ -110,7 +113,33 @@ def test_proposal_from_form_to_verval(browser, live_server, revit_people, tmp_pa
     wide.set_viewport_size({"width": 1280, "height": 900})
     wide.goto(staff.url)
     screenshot(wide, "revit-verval-wide")
+    _assign_verification_visit(staff, school)
     staff.select_option("#in-return_revision-reason_code", "foto_jauh_dari_sekolah")
     staff.fill("#in-return_revision-catatan", "Foto 6 diambil 5,9 km dari sekolah")
     _press(staff, 'button[data-trigger="return_revision"]')
     assert staff.locator("#proposal-state").inner_text() == "Dikembalikan untuk perbaikan"
+
+
+def _assign_verification_visit(staff, school):
+    """From the proposal page: the verification visit's link opens the Widyaprada task form filled in; the
+    task, once made, is listed on the proposal page, which still fits 360 px."""
+    proposal_url = staff.url
+    with staff.expect_navigation():
+        staff.click("#assign-visit-verifikasi")
+    assert staff.input_value("#npsns").strip() == school.npsn
+    assert staff.input_value("#kind") == "pemetaan_mutu" and staff.input_value("#scope") == "school"
+    assert staff.input_value("#purpose").startswith("Kunjungan verifikasi usulan Revitalisasi")
+    assert staff.input_value("#linked_case_id")
+    _fits(staff)
+    screenshot(staff, "revit-visit-form")
+    today = date.today()
+    staff.fill("#planned_start", today.isoformat())
+    staff.fill("#planned_end", (today + timedelta(days=14)).isoformat())
+    staff.fill("#due_date", (today + timedelta(days=10)).isoformat())
+    _press(staff, "#task-form button[type=submit]")
+    assert staff.locator("#linked-case a").get_attribute("href").endswith(proposal_url.split("/", 3)[3])
+    staff.goto(proposal_url)
+    row = staff.locator("#visit-task-list li").first.inner_text()
+    assert "Pemetaan Mutu" in row and "belum dijadwalkan" in row
+    _fits(staff)
+    screenshot(staff, "revit-visit-list")

@@ -11,12 +11,13 @@ from spmp import verval
 from spmp.engine import CaseNotFound, available_actions, get_definition
 from spmp.engine.evidence import blob_path, read_limited
 from spmp.engine.queries import case_deadlines
-from spmp.revitalisasi import importer, permissions, queries
+from spmp.revitalisasi import importer, permissions, queries, visit_tasks
 from spmp.revitalisasi import operations as ops
 from spmp.revitalisasi.eligibility import completeness, eligibility
 from spmp.revitalisasi.models import BANDS, REASON_LABELS, RevitalisasiPhoto
 from spmp.schools.queries import get_school
 from web.actions import read_action_post
+from web.case_pages import case_page
 from web.db import get_session
 from web.export import export_response, requested_format
 from web.navigation import EXTRA_MENU
@@ -28,6 +29,13 @@ EXTRA_MENU.append(("revitalisasi.proposal_list", "Revitalisasi", permissions.LIS
 
 def _workflow():
     return get_definition(ops.WORKFLOW)
+
+
+@case_page(ops.WORKFLOW)
+def _proposal_page_of_case(session, case_id: int) -> str | None:
+    """A Widyaprada task serving a Revitalisasi case links to the proposal's page."""
+    proposal_id = queries.proposal_id_of_case(session, case_id)
+    return url_for("revitalisasi.proposal_page", proposal_id=proposal_id) if proposal_id else None
 
 
 def _proposal_or_404(proposal_id: int):
@@ -177,6 +185,8 @@ def proposal_page(proposal_id: int):
         reason_labels=REASON_LABELS, can_edit=permissions.can_edit_proposal(current_user, case),
         photo_form=forms.PhotoForm(formdata=None), document_form=forms.DocumentForm(formdata=None),
         decisions=verval.decisions(session, case), **execution_views.execution_context(session, proposal),
+        visit_offers=visit_tasks.visit_offers(current_user, proposal),
+        visits=visit_tasks.linked_visits(session, current_user, case.id),
     )  # fmt: skip
 
 

@@ -33,7 +33,7 @@ from web.actions import read_action_post
 from web.db import get_session
 from web.export import export_response, requested_format
 from web.forms import form_problems
-from web.ids import parse_version
+from web.ids import id_arg, parse_version
 from web.navigation import EXTRA_MENU
 from web.offline import service_worker, wants_json
 from web.security import CSP_BLOB_IMAGES
@@ -90,6 +90,7 @@ def _filters() -> queries.TaskFilters:
         state=request.args.get("status") or None,
         assignee_user_id=current_user.id if request.args.get("milik") == "saya" else None,
         overdue=request.args.get("terlambat") == "1",
+        linked_case_id=id_arg(request.args, "kasus"),
     )
 
 
@@ -131,7 +132,10 @@ def _render_new(form, status=200):
 def new_task():
     if not permissions.can_create_task(current_user):
         abort(403)
-    form = _task_form(forms.TaskForm() if request.method == "POST" else None)
+    if request.method == "POST":
+        form = _task_form(forms.TaskForm())
+    else:  # a page may link here with the task's fields filled in (e.g. a Revitalisasi visit)
+        form = _task_form(forms.TaskForm(formdata=None, **forms.prefill(request.args)))
     if request.method == "GET" or not form.validate_on_submit():
         return _render_new(form, 200 if request.method == "GET" else 400)
     session = get_session()

@@ -47,9 +47,9 @@ def photos(n=1, start=0):
     return [xops.PhotoUpload(f"progres-{i}.jpg", jpeg(shade=start + i)) for i in range(n)]
 
 
-def in_construction(session, world, root):
+def in_construction(session, world, root, **values):
     """A selected proposal with its P2SP, documents, facilitator and tranche I: state pelaksanaan."""
-    proposal = selected(session, world, root)
+    proposal = selected(session, world, root, **values)
     return to_construction(
         session, proposal, world["principal"], world["bpmp_staff"], world["facilitator"], root
     )

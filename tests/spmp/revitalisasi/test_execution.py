@@ -18,7 +18,7 @@ from spmp.engine.cases import CaseDeadline, CaseRecord
 from spmp.notifications.models import Notification
 from spmp.revitalisasi import execution_ops as xops
 from spmp.revitalisasi.execution import P2spMember, ProgressPhoto, Tranche, tranche_amount
-from tests.spmp.engine.support import make_user, make_world
+from tests.spmp.engine.support import make_user
 from tests.spmp.revitalisasi.execution_support import (
     COMMITTEE,
     act,
@@ -28,7 +28,7 @@ from tests.spmp.revitalisasi.execution_support import (
     selected,
     upload_pre_construction,
 )
-from tests.spmp.revitalisasi.support import PDF, SCHOOL_LAT, SCHOOL_LON, jpeg
+from tests.spmp.revitalisasi.support import PDF, jpeg
 
 NOW = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
 
@@ -38,14 +38,6 @@ def fixed_clock():
     clock.set_clock(lambda: NOW)
     yield
     clock.set_clock(None)
-
-
-@pytest.fixture
-def world(session):
-    w = make_world(session)
-    w.school.latitude, w.school.longitude = SCHOOL_LAT, SCHOOL_LON
-    session.flush()
-    return w
 
 
 def test_selected_proposal_runs_on_version_2_and_stays_open(session, world, tmp_path):

@@ -16,12 +16,10 @@ from spmp.revitalisasi import operations as ops
 from spmp.revitalisasi.eligibility import completeness, eligibility
 from spmp.revitalisasi.photos import read_position
 from tests.factories import make_school
-from tests.spmp.engine.support import make_user, make_world
+from tests.spmp.engine.support import make_user
 from tests.spmp.revitalisasi.support import (
     LIGHT,
     MEDIUM,
-    SCHOOL_LAT,
-    SCHOOL_LON,
     complete,
     jpeg,
     proposal_input,
@@ -36,14 +34,6 @@ def fixed_clock():
     clock.set_clock(lambda: NOW)
     yield
     clock.set_clock(None)
-
-
-@pytest.fixture
-def world(session):
-    w = make_world(session)
-    w.school.latitude, w.school.longitude = SCHOOL_LAT, SCHOOL_LON
-    session.flush()
-    return w
 
 
 def _checks(session, proposal):

@@ -15,8 +15,7 @@ from spmp.engine import ActionRefused, CaseNotFound
 from spmp.engine.cases import CaseRecord
 from spmp.notifications.models import Notification
 from spmp.revitalisasi import operations as ops
-from tests.spmp.engine.support import make_world
-from tests.spmp.revitalisasi.support import SCHOOL_LAT, SCHOOL_LON, complete, proposal_input
+from tests.spmp.revitalisasi.support import complete, proposal_input
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
@@ -26,14 +25,6 @@ def fixed_clock():
     clock.set_clock(lambda: NOW)
     yield
     clock.set_clock(None)
-
-
-@pytest.fixture
-def world(session):
-    w = make_world(session)
-    w.school.latitude, w.school.longitude = SCHOOL_LAT, SCHOOL_LON
-    session.flush()
-    return w
 
 
 def _act(session, user, proposal, trigger, **inputs):
