@@ -76,40 +76,31 @@ NoticeField = Callable[[NoticeContext], "str | None"]
 NOTICE_FIELDS: dict[str, NoticeField] = {}
 
 
-def guard(name: str) -> Callable[[Guard], Guard]:
-    """Register a guard under ``name`` (a name may be registered once)."""
+def _register(table: dict[str, Callable], what: str, name: str) -> Callable[[Callable], Callable]:
+    """The decorator that files a function in ``table`` under ``name``; a name is registered once."""
 
-    def register(fn: Guard) -> Guard:
-        if name in GUARDS and GUARDS[name] is not fn:
-            raise ValueError(f"guard {name!r} registered twice")
-        GUARDS[name] = fn
+    def register(fn: Callable) -> Callable:
+        if name in table and table[name] is not fn:
+            raise ValueError(f"{what} {name!r} registered twice")
+        table[name] = fn
         return fn
 
     return register
+
+
+def guard(name: str) -> Callable[[Guard], Guard]:
+    """Register a guard under ``name`` (a name may be registered once)."""
+    return _register(GUARDS, "guard", name)
 
 
 def action(name: str) -> Callable[[Action], Action]:
     """Register an action under ``name`` (a name may be registered once)."""
-
-    def register(fn: Action) -> Action:
-        if name in ACTIONS and ACTIONS[name] is not fn:
-            raise ValueError(f"action {name!r} registered twice")
-        ACTIONS[name] = fn
-        return fn
-
-    return register
+    return _register(ACTIONS, "action", name)
 
 
 def notice_field(name: str) -> Callable[[NoticeField], NoticeField]:
     """Register a template field ``{name}`` for notice messages (a name may be registered once)."""
-
-    def register(fn: NoticeField) -> NoticeField:
-        if name in NOTICE_FIELDS and NOTICE_FIELDS[name] is not fn:
-            raise ValueError(f"notice field {name!r} registered twice")
-        NOTICE_FIELDS[name] = fn
-        return fn
-
-    return register
+    return _register(NOTICE_FIELDS, "notice field", name)
 
 
 def plugin_modules() -> list[str]:
@@ -155,11 +146,4 @@ PROGRAMME_YEARS: dict[str, ProgrammeYear] = {}
 
 def programme_year(name: str) -> Callable[[ProgrammeYear], ProgrammeYear]:
     """Register the function giving a case's programme year (or None) under ``name``."""
-
-    def register(fn: ProgrammeYear) -> ProgrammeYear:
-        if name in PROGRAMME_YEARS and PROGRAMME_YEARS[name] is not fn:
-            raise ValueError(f"programme year {name!r} registered twice")
-        PROGRAMME_YEARS[name] = fn
-        return fn
-
-    return register
+    return _register(PROGRAMME_YEARS, "programme year", name)

@@ -14,8 +14,8 @@ from flask_login import current_user, login_required
 
 from spmp import clock
 from spmp.engine import ActionRefused, CaseNotFound, get_definition
-from spmp.engine.calendar import WIB
 from spmp.engine.evidence import read_limited
+from spmp.regions.timezones import localize
 from spmp.revitalisasi import execution_ops as xops
 from spmp.revitalisasi import execution_queries as xq
 from spmp.revitalisasi import permissions
@@ -23,6 +23,7 @@ from spmp.revitalisasi.execution import DOCUMENT_KINDS, MILESTONES, P2SP_ROLES, 
 from spmp.revitalisasi.operations import load_proposal, photo_note
 from web.db import get_session
 from web.export import export_response, requested_format
+from web.localtime import user_zone
 from web.navigation import EXTRA_MENU
 from web.offline import service_worker, wants_json
 from web.revitalisasi.views import _send, bp
@@ -272,7 +273,7 @@ def visit_report(proposal_id: int):
     when there is a connection); a refused copy is answered with the reason and nothing typed is lost."""
     if request.method == "GET":
         proposal = _allowed_or_403(proposal_id, permissions.visit_refusal)
-        today = clock.now().astimezone(WIB).date().isoformat()
+        today = localize(clock.now(), user_zone()).date().isoformat()  # the facilitator's own day
         return _render_visit(proposal, _VisitValues(today, "", "", uuid.uuid4().hex))
     proposal = _proposal_or_404(proposal_id)
     f = request.form
